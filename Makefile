@@ -1,0 +1,41 @@
+# kfd-tagger — every target sets itself up on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+MODEL  := models/current/manifest.json
+DATA   := $(shell find training_data -type f 2>/dev/null | sort)
+
+.PHONY: install test lint train run bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check nlp service tests
+	$(BIN)/ruff format --check nlp service tests
+
+# A model is rebuilt when the training data or codebook changes.
+$(MODEL): $(STAMP) $(DATA)
+	$(BIN)/kfd train --data training_data --out models
+
+train: install
+	$(BIN)/kfd train --data training_data --out models
+
+run: install $(MODEL)
+	$(BIN)/kfd serve
+
+bench: install $(MODEL)
+	@echo "make bench: not built yet (see the benchmark issue)"; exit 1
+
+clean:
+	rm -rf $(VENV) models data .pytest_cache .hypothesis

@@ -1,0 +1,371 @@
+"""A Steckbrief report as a typed record, and `parse_report` that builds it from a file or text."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import values
+from .errors import ReportParseError
+from .form import SECTION_IDS, STATEMENT_SECTIONS, match_field, match_heading, normalize, strip_prompt
+from .ingest import read_text
+from .statements import Statement, bullet_items, split_statements
+
+REGIERUNGSBEZIRKE = ("Stuttgart", "Karlsruhe", "Freiburg", "Tübingen")
+
+
+@dataclass(frozen=True)
+class Kommune:
+    name: str | None
+    website: str | None
+    einwohner: int | None
+    einwohner_stand: str | None  # ISO date
+    landkreis: str | None
+    regierungsbezirk: str | None  # one of REGIERUNGSBEZIRKE
+
+
+@dataclass(frozen=True)
+class Kontakt:
+    name: str | None
+    adresse: str | None
+    telefon: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class Veranstaltung:
+    termine: tuple[str, ...]  # ISO dates of every event day
+    uhrzeit: str | None
+    teilnehmende: int | None
+    gefluechtete: int | None
+
+
+@dataclass(frozen=True)
+class Kostenposten:
+    bezeichnung: str
+    betrag_eur: float
+    ungefaehr: bool
+
+
+@dataclass(frozen=True)
+class Kosten:
+    posten: tuple[Kostenposten, ...]
+    gesamt_eur: float | None
+    urteil: str | None
+
+
+@dataclass(frozen=True)
+class Report:
+    kommune: Kommune
+    kontakt: Kontakt
+    veranstaltung: Veranstaltung
+    themenfelder: tuple[str, ...]
+    akteure: tuple[str, ...]
+    kosten: Kosten
+    sections: dict[str, str]
+    statements: tuple[Statement, ...]
+    warnings: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data with exactly the documented keys."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        kosten = data["kosten"]
+        return cls(
+            kommune=Kommune(**data["kommune"]),
+            kontakt=Kontakt(**data["kontakt"]),
+            veranstaltung=Veranstaltung(**{**data["veranstaltung"], "termine": tuple(data["veranstaltung"]["termine"])}),
+            themenfelder=tuple(data["themenfelder"]),
+            akteure=tuple(data["akteure"]),
+            kosten=Kosten(tuple(Kostenposten(**p) for p in kosten["posten"]), kosten["gesamt_eur"], kosten["urteil"]),
+            sections=dict(data["sections"]),
+            statements=tuple(Statement(**s) for s in data["statements"]),
+            warnings=tuple(data["warnings"]),
+        )
+
+
+def parse_report(source: str | bytes | Path, filename: str | None = None) -> Report:
+    """Parse a report from a path, raw bytes (`filename` names the format) or already decoded text."""
+    text = read_text(source, filename)
+    return parse_text(text, filename or (source.name if isinstance(source, Path) else "text"))
+
+
+def parse_text(text: str, name: str = "text") -> Report:
+    lines, title = _drop_title(text.split("\n"))
+    sections = _split_sections(lines)
+    if not sections:
+        raise ReportParseError(f"{name}: no section of the Steckbrief form found (is this a KFD report?)")
+    warnings: list[str] = []
+    fields = _kommune_fields(sections.get("kommune", ""))
+    kommune = _kommune(fields, title, warnings)
+    kontakt = _kontakt(fields, warnings)
+    kosten = _kosten(sections.get("kosten", ""), warnings)
+    veranstaltung = _veranstaltung(sections, warnings)
+    statements = []
+    for section_id, section_text in sections.items():
+        if section_id not in STATEMENT_SECTIONS:
+            continue
+        if section_id == "kosten":
+            section_text = kosten.urteil or ""
+        statements += split_statements(section_id, section_text)
+    return Report(
+        kommune=kommune,
+        kontakt=kontakt,
+        veranstaltung=veranstaltung,
+        themenfelder=tuple(bullet_items(sections.get("themenfelder", ""))),
+        akteure=tuple(item for item in bullet_items(sections.get("akteure", "")) if not _is_count_line(item)),
+        kosten=kosten,
+        sections=sections,
+        statements=tuple(statements),
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def _drop_title(lines: list[str]) -> tuple[list[str], str | None]:
+    """A leading "Steckbrief <Ort>" line is a title, not content; its Ort is a fallback name."""
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        m = re.match(r"\s*Steckbrief\b[\s:–-]*(.*)$", line, re.I)
+        if m:
+            title = re.sub(r"^(?:der|des|für)\s+|^(?:Kommunaler\s+)?Flüchtlingsdialog\s*", "", m.group(1).strip(), flags=re.I)
+            return lines[:i] + lines[i + 1 :], title.strip(" -–:") or None
+        break
+    return lines, None
+
+
+def _split_sections(lines: list[str]) -> dict[str, str]:
+    """Cut the text at the form's headings; question prompts are dropped, unknown text before the
+    first heading belongs to the Kommune block."""
+    found: dict[str, list[str]] = {}
+    current = "kommune"
+    preamble: list[str] = []
+    for i, line in enumerate(lines):
+        heading = match_heading(line)
+        if heading and _accept_heading(heading, current, found, lines[i + 1 :]):
+            current, rest = heading
+            found.setdefault(current, [])
+            if rest:
+                found[current].append(rest)
+            continue
+        content = strip_prompt(line)
+        if not content.strip() and line.strip():
+            continue  # a question prompt
+        target = found.setdefault(current, []) if current != "kommune" or "kommune" in found else preamble
+        target.append(content)
+    if not any(key in found for key in SECTION_IDS):
+        return {}
+    if preamble and any(line.strip() for line in preamble):
+        found["kommune"] = preamble + found.get("kommune", [])
+    ordered = {key: _tidy("\n".join(found[key])) for key in SECTION_IDS if key in found}
+    return {key: value for key, value in ordered.items() if value or key in found}
+
+
+def _accept_heading(heading: tuple[str, str], current: str, found: dict, following: list[str]) -> bool:
+    """Whether a line that looks like a heading starts a section here.
+
+    Cost items often repeat heading words ("Beratung und Moderation: 4.160 €" under Kosten), so a
+    heading with text on its line must move forward in form order, and one that moves backward must
+    not be followed by an amount. A repeated heading of an earlier section is content.
+    """
+    section_id, rest = heading
+    is_new = section_id not in found
+    forward = SECTION_IDS.index(section_id) > SECTION_IDS.index(current)
+    if rest:
+        return is_new and forward and not _has_amount(rest)
+    if section_id == current:
+        return True
+    if not is_new:
+        return False
+    if forward:
+        return True
+    next_line = next((line for line in following if line.strip()), "")
+    return not _has_amount(next_line)
+
+
+def _has_amount(text: str) -> bool:
+    amounts, _ = values.find_amounts(text)
+    return bool(amounts)
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+def _kommune_fields(text: str) -> dict[str, str]:
+    """Values of the Kommune block: a label line then its value lines, or "Label: value"."""
+    fields: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in text.split("\n"):
+        match = match_field(line)
+        if match and match[0] not in fields:
+            current, rest = match
+            fields[current] = [rest] if rest else []
+            continue
+        if current and line.strip():
+            fields[current].append(line.strip())
+    return {key: "\n".join(v).strip() for key, v in fields.items() if "\n".join(v).strip()}
+
+
+_URL = re.compile(r"(?:https?://|www\.)[^\s,;)>]+", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.I)
+
+
+def _kommune(fields: dict[str, str], title: str | None, warnings: list[str]) -> Kommune:
+    name_value = fields.get("name", "")
+    url = _URL.search(name_value)
+    website = url.group(0).rstrip(".") if url else None
+    name = _URL.sub("", name_value)
+    name = re.sub(r"\s*(?:->|→|=>|>|–|-|\(|:)\s*$", "", name.split("\n")[0]).strip(" ,;-–")
+    if name.endswith(")") and name.count("(") < name.count(")"):
+        name = name[:-1].rstrip()
+    name = name or title or None
+    if name is None:
+        warnings.append("no name of the Stadt or Gemeinde found")
+
+    einwohner = stand = None
+    raw = fields.get("einwohner")
+    if raw:
+        raw_without_stand = re.sub(r"\(?\s*Stand\b.*$", "", raw, flags=re.I | re.S)
+        einwohner, w = values.parse_int(raw_without_stand)
+        warnings += w
+        if einwohner is None:
+            warnings.append(f"Einwohnerzahl {raw!r} has no number")
+        m = re.search(r"Stand\b[^\d]*(.*)", raw, re.I | re.S)
+        stand_text = m.group(1) if m else raw_without_stand.replace(str(einwohner or ""), "", 0)
+        if m or "(" in raw:
+            dates, w = values.find_dates(m.group(1) if m else raw)
+            warnings += w
+            stand = dates[0].isoformat() if dates else None
+            if m and not dates:
+                warnings.append(f"Stand of the Einwohnerzahl {stand_text.strip()!r} has no full date")
+    else:
+        warnings.append("missing Einwohnerzahl")
+
+    landkreis = fields.get("landkreis")
+    if landkreis:
+        landkreis = re.sub(r"^(?:Landkreis|Lkr\.?|LK)\s+", "", landkreis.split("\n")[0]).strip() or None
+
+    bezirk = None
+    raw_bezirk = fields.get("regierungsbezirk")
+    if raw_bezirk:
+        key = normalize(raw_bezirk)
+        for candidate in REGIERUNGSBEZIRKE:
+            if normalize(candidate) in key or (candidate == "Tübingen" and "tubingen" in key):
+                bezirk = candidate
+                break
+        if bezirk is None:
+            warnings.append(f"unknown Regierungsbezirk {raw_bezirk!r} (valid: {', '.join(REGIERUNGSBEZIRKE)})")
+    else:
+        warnings.append("missing Regierungsbezirk")
+    return Kommune(name, website, einwohner, stand, landkreis, bezirk)
+
+
+def _kontakt(fields: dict[str, str], warnings: list[str]) -> Kontakt:
+    raw = fields.get("kontakt", "")
+    email = None
+    raw_email = fields.get("email") or ""
+    m = _EMAIL.search(raw_email) or _EMAIL.search(raw)
+    if m:
+        email = m.group(0).lower()
+    elif raw_email:
+        warnings.append("the e-mail of the contact person is not a valid address")
+    raw = _EMAIL.sub("", raw)
+    parts = [p.strip() for p in re.split(r"[\n,;]", raw) if p.strip()]
+    name = parts[0] if parts else None
+    adresse = ", ".join(parts[1:]) or None
+    telefon = fields.get("telefon")
+    if telefon:
+        telefon = re.sub(r"\s+", " ", telefon.split("\n")[0]).strip()
+    return Kontakt(name, adresse, telefon, email)
+
+
+def _is_count_line(text: str) -> bool:
+    """'Insg. 180 Personen' lists no group of participants, it counts them."""
+    return bool(values.find_counts(text)) and bool(
+        re.match(r"\s*(?:insg|insgesamt|gesamt|summe|ca|rund|etwa|anzahl|teilnehmerzahl|\d)", text, re.I)
+    )
+
+
+def _veranstaltung(sections: dict[str, str], warnings: list[str]) -> Veranstaltung:
+    termine: list[str] = []
+    # Event dates are told where the dialogue is described; Anlass and Ergebnisse name other dates
+    # (earlier events, next steps), so they are read only when nothing else gives a date.
+    for group in (("konzept",), ("beratung", "akteure", "bewertung"), ("anlass",)):
+        for section_id in group:
+            dates, w = values.find_dates(sections.get(section_id, ""))
+            warnings += w
+            termine += [d.isoformat() for d in dates]
+        if termine:
+            break
+    if not termine:
+        warnings.append("no event date found")
+    uhrzeit = None
+    for section_id in ("konzept", "anlass", "akteure", "bewertung"):
+        uhrzeit = values.find_time_range(sections.get(section_id, ""))
+        if uhrzeit:
+            break
+
+    counts = values.find_counts(sections.get("akteure", ""))
+    if not counts:
+        for section_id in ("konzept", "bewertung"):
+            counts = values.find_counts(sections.get(section_id, ""))
+            if counts:
+                warnings.append(f"participant count taken from section {section_id!r}, not Beteiligte Akteure")
+                break
+    if not counts:
+        warnings.append("no participant count found")
+
+    refugees: list[int] = []
+    for section_id in ("akteure", "bewertung", "konzept"):
+        refugees = values.find_refugee_counts(sections.get(section_id, ""))
+        if refugees:
+            break
+    return Veranstaltung(
+        termine=tuple(sorted(set(termine))),
+        uhrzeit=uhrzeit,
+        teilnehmende=max(counts) if counts else None,
+        gefluechtete=max(refugees) if refugees else None,
+    )
+
+
+_TOTAL = re.compile(r"\b(?:gesamt\w*|insgesamt|summe|total)\b", re.I)
+
+
+def _kosten(text: str, warnings: list[str]) -> Kosten:
+    """Amount lines become Posten; the remaining prose is the verdict (Urteil)."""
+    posten: list[Kostenposten] = []
+    totals: list[float] = []
+    verdict: list[str] = []
+    for line in text.split("\n"):
+        amounts, w = values.find_amounts(line)
+        warnings += w
+        prose = line
+        for i, amount in enumerate(amounts):
+            start = amounts[i - 1].end if i else 0
+            label = line[start : amount.start]
+            label = re.sub(r"(?:\b(?:ca|circa|rd|rund|etwa|ungefähr|geschätzt|knapp)\.?|~)\s*$", "", label.strip(), flags=re.I)
+            label = re.sub(r"^[\s•*\-–,;:+]+|[\s:=,;–-]+$", "", label)
+            posten.append(Kostenposten(label or "Kosten", amount.value, amount.approximate))
+            if _TOTAL.search(label):
+                totals.append(amount.value)
+            prose = prose.replace(line[amount.start : amount.end], " ")
+        # A line that is only "label: amount" is a cost item; a longer sentence is verdict text too.
+        words = re.findall(r"[A-Za-zÄÖÜäöüß]{3,}", prose)
+        if not amounts or len(words) > 6:
+            verdict.append(line)
+    if totals:
+        gesamt: float | None = totals[-1]
+        parts = sum(p.betrag_eur for p in posten if not _TOTAL.search(p.bezeichnung))
+        if parts and abs(parts - gesamt) > 0.5:
+            warnings.append(f"cost items add up to {parts:.2f} €, but the stated total is {gesamt:.2f} €")
+    else:
+        gesamt = round(sum(p.betrag_eur for p in posten), 2) if posten else None
+    urteil = _tidy("\n".join(verdict)) or None
+    return Kosten(tuple(posten), gesamt, urteil)

@@ -1,0 +1,114 @@
+"""Split a free-text section into statements: one per bullet point, one per sentence of prose."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .pipeline import sentence_splitter
+from .values import MONTHS
+
+
+@dataclass(frozen=True)
+class Statement:
+    section: str
+    index: int  # position within its section, from 0
+    text: str
+
+
+_BULLET = re.compile(
+    r"^\s*(?:"
+    r"[•·▪◦●○■□►▶➢➤➔→✓✔✗✘☐☑❖◆◇♦\uf0b7\uf0a7\uf0d8\uf0fc]\s*"  # bullet glyphs (incl. Word's private-use ones)
+    r"|[-–—+>]\s+|-(?=[A-ZÄÖÜ])|\*\s*"  # ASCII bullets; "*Sammlung" without a space
+    r"|(?P<num>\d{1,2})[.)]\s+(?=\S)"  # 1. / 2)
+    r"|\(?[a-zA-Z]\)\s+|\(\d{1,2}\)\s+"  # a) (b) (3)
+    r")"
+)
+_CONNECTIVE_END = re.compile(
+    r"(?:[,;&/(\-–]|\b(?:und|oder|sowie|bzw\.|mit|für|der|die|das|den|dem|des|von|vom|zu|zur|zum|in|im|"
+    r"an|am|auf|bei|beim|aus|als|wie|ein|eine|einer|einen|eines|nicht|sehr|auch|durch|über|unter|nach|"
+    r"vor|zwischen|dass|weil|wenn|aber|ohne|um|sich|wir|es|sie|ist|sind|war|waren|wurde|wurden|u\.)"
+    r")\s*$",
+    re.I,
+)
+_WRAP_LENGTH = 60  # a line this long without final punctuation was most likely wrapped by an editor
+
+
+def _bullet_marker(line: str) -> re.Match | None:
+    m = _BULLET.match(line)
+    if not m:
+        return None
+    rest = line[m.end() :]
+    if m.group("num") and re.match(r"(?:" + "|".join(MONTHS) + r")\b", rest, re.I):
+        return None  # "18. Februar 2017 ..." is a date, not item 18
+    if not re.search(r"\w", rest):
+        return None
+    return m
+
+
+def _is_continuation(previous_line: str, line: str) -> bool:
+    prev = previous_line.rstrip()
+    if not prev:
+        return False
+    stripped = line.strip()
+    if stripped[:1].islower() and not re.match(r"[a-z]\)", stripped):
+        return True
+    if re.search(r"[.!?:]\"?$", prev):
+        return False
+    return bool(_CONNECTIVE_END.search(prev)) or len(prev) >= _WRAP_LENGTH
+
+
+def _units(text: str) -> list[tuple[bool, str]]:
+    """(is_bullet, text) units: bullets with their wrapped lines joined, and prose paragraphs."""
+    units: list[tuple[bool, list[str]]] = []
+    previous = ""
+    for raw in text.split("\n"):
+        line = raw.rstrip()
+        if not line.strip():
+            previous = ""
+            continue
+        marker = _bullet_marker(line)
+        if marker:
+            units.append((True, [line[marker.end() :].strip()]))
+        elif units and previous and _is_continuation(previous, line):
+            units[-1][1].append(line.strip())
+        else:
+            units.append((False, [line.strip()]))
+        previous = line
+    joined = []
+    for is_bullet, parts in units:
+        text = " ".join(parts)
+        text = re.sub(r"\s+", " ", text).strip()
+        if re.search(r"[^\W\d_]", text):
+            joined.append((is_bullet, text))
+    return joined
+
+
+def split_statements(section: str, text: str) -> list[Statement]:
+    """Statements of one section, in order."""
+    texts: list[str] = []
+    for is_bullet, unit in _units(text):
+        if is_bullet:
+            texts.append(unit)
+            continue
+        for sentence in sentence_splitter()(unit).sents:
+            sentence_text = sentence.text.strip()
+            if re.search(r"[^\W\d_]", sentence_text):
+                texts.append(sentence_text)
+    return [Statement(section, i, t) for i, t in enumerate(texts)]
+
+
+def bullet_items(text: str) -> list[str]:
+    """Items of a list section (Themenfelder, Beteiligte Akteure): the bullets, or else the
+    comma- or semicolon-separated parts of each line."""
+    units = _units(text)
+    bullets = [unit for is_bullet, unit in units if is_bullet]
+    if bullets:
+        return [b.rstrip(" ,;.") for b in bullets]
+    items: list[str] = []
+    for _, unit in units:
+        for part in re.split(r"[;,](?![^()]*\))", unit):
+            part = part.strip(" .")
+            if re.search(r"[^\W\d_]{2,}", part):
+                items.append(part)
+    return items
