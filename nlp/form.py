@@ -157,8 +157,10 @@ def strip_prompt(line: str) -> str:
                 return ""
             if len(candidate) >= 20 and _similar(candidate, prompt) >= 0.85:
                 return ""
-            if candidate.startswith(prompt):
-                line = _drop_prefix_words(line, len(prompt.split()))
+            n_words = len(prompt.split())
+            head = " ".join(candidate.split()[:n_words])
+            if candidate.startswith(prompt) or (n_words >= 4 and _similar(head, prompt) >= 0.9):
+                line = _drop_prefix_words(line, n_words)
                 break
         else:
             return line

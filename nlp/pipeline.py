@@ -7,6 +7,7 @@ from spacy-lookups-data. Nothing is ever downloaded.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import spacy
@@ -28,25 +29,45 @@ ABBREVIATIONS = (
 ).split()
 
 
-OPENING_QUOTES = {"„", "‚", "«", "»", '"', "“"}
+QUOTES = {"„", "‚", "«", "»", '"', "“", "”", "‘", "’"}
+
+
+# Words that start a sentence after a number ("... noch 8-10. Ca. 70 Geflüchtete"), where an
+# ordinal would otherwise be assumed ("am 3. Workshop").
+_SENTENCE_STARTERS = {
+    "die", "der", "das", "es", "wir", "sie", "er", "ein", "eine", "im", "in", "am", "auch", "aber",
+    "dabei", "insgesamt", "zudem", "außerdem", "leider", "dies", "diese", "dieser", "man", "ca.",
+    "insg.", "ggf.", "evtl.", "rund", "etwa", "davon", "danach", "anschließend", "zum", "zur", "mit",
+}  # fmt: skip
 
 
 @Language.component("kfd_sentence_guard")
 def sentence_guard(doc: Doc) -> Doc:
-    """Keep the sentencizer from splitting after ordinals ("am 18. Februar") and before lower case."""
+    """Keep the sentencizer from splitting after ordinals ("am 18. Februar"), before lower case and
+    inside German quotes („Angekommen?!“ am ...)."""
     for i, token in enumerate(doc[1:], start=1):
         prev = doc[i - 1]
-        if prev.text in ".!?" and token.text in OPENING_QUOTES and i + 1 < len(doc):
-            token.is_sent_start = True  # „Markt der Möglichkeiten“ starts the next sentence
-            doc[i + 1].is_sent_start = False
+        if prev.text in ".!?" and token.text in QUOTES and i + 1 < len(doc):
+            if prev.whitespace_ and not token.whitespace_:
+                token.is_sent_start = True  # an opening quote: „Markt der Möglichkeiten“ starts a sentence
+                doc[i + 1].is_sent_start = False
+            else:
+                token.is_sent_start = False  # a closing quote stays with its sentence
             continue
         if token.is_sent_start is not None:
             continue
-        if prev.text.endswith(".") and (
-            token.text[:1].islower()
-            or (prev.text[:-1].isdigit() and len(prev.text) <= 3)
-            or (prev.text == "." and i >= 2 and doc[i - 2].text.isdigit() and len(doc[i - 2]) <= 2)
-        ):
+        # spaCy keeps "2016." and "10." as one token, which the sentencizer never splits after.
+        if re.fullmatch(r"\d{1,4}\.", prev.text) and token.text[:1].isupper():
+            if len(prev.text) == 5 or token.lower_ in _SENTENCE_STARTERS:
+                token.is_sent_start = True
+                continue
+        after_end = prev.text.endswith(".") or (prev.text in QUOTES and i >= 2 and doc[i - 2].text in ".!?")
+        if not after_end:
+            continue
+        ordinal = (prev.text[:-1].isdigit() and len(prev.text) <= 3) or (
+            prev.text == "." and i >= 2 and doc[i - 2].text.isdigit() and len(doc[i - 2]) <= 2
+        )
+        if token.text[:1].islower() or (ordinal and token.lower_ not in _SENTENCE_STARTERS):
             token.is_sent_start = False
     return doc
 

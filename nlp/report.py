@@ -194,7 +194,7 @@ def _has_amount(text: str) -> bool:
 
 
 def _tidy(text: str) -> str:
-    lines = [line.rstrip() for line in text.split("\n")]
+    lines = [line.strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 

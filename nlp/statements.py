@@ -31,7 +31,9 @@ _CONNECTIVE_END = re.compile(
     r")\s*$",
     re.I,
 )
-_WRAP_LENGTH = 60  # a line this long without final punctuation was most likely wrapped by an editor
+# A line without final punctuation that reaches (nearly) the longest line of its section was most
+# likely wrapped by an editor; shorter lines are separate items even without a bullet.
+_MIN_WRAP_WIDTH = 50
 
 
 def _bullet_marker(line: str) -> re.Match | None:
@@ -46,23 +48,35 @@ def _bullet_marker(line: str) -> re.Match | None:
     return m
 
 
-def _is_continuation(previous_line: str, line: str) -> bool:
+def _is_continuation(previous_line: str, line: str, wrap_width: int) -> bool:
     prev = previous_line.rstrip()
     if not prev:
         return False
     stripped = line.strip()
     if stripped[:1].islower() and not re.match(r"[a-z]\)", stripped):
         return True
-    if re.search(r"[.!?:]\"?$", prev):
+    if re.search(r"[.!?:][\"“”»«'’]?$", prev):
         return False
-    return bool(_CONNECTIVE_END.search(prev)) or len(prev) >= _WRAP_LENGTH
+    return bool(_CONNECTIVE_END.search(prev)) or len(prev.strip()) >= wrap_width
+
+
+def _wrap_width(lines: list[str]) -> int:
+    """The length from which a line counts as wrapped: 80 % of the longest line, when at least three
+    lines reach it (a text wrapped by an editor); otherwise no line counts as wrapped."""
+    lengths = [len(line.strip()) for line in lines]
+    width = int(0.8 * max(lengths, default=0))
+    if width >= _MIN_WRAP_WIDTH and sum(n >= width for n in lengths) >= 3:
+        return width
+    return 10**6
 
 
 def _units(text: str) -> list[tuple[bool, str]]:
     """(is_bullet, text) units: bullets with their wrapped lines joined, and prose paragraphs."""
     units: list[tuple[bool, list[str]]] = []
     previous = ""
-    for raw in text.split("\n"):
+    lines = text.split("\n")
+    wrap_width = _wrap_width(lines)
+    for raw in lines:
         line = raw.rstrip()
         if not line.strip():
             previous = ""
@@ -70,7 +84,7 @@ def _units(text: str) -> list[tuple[bool, str]]:
         marker = _bullet_marker(line)
         if marker:
             units.append((True, [line[marker.end() :].strip()]))
-        elif units and previous and _is_continuation(previous, line):
+        elif units and previous and _is_continuation(previous, line, wrap_width):
             units[-1][1].append(line.strip())
         else:
             units.append((False, [line.strip()]))
@@ -107,7 +121,7 @@ def bullet_items(text: str) -> list[str]:
         return [b.rstrip(" ,;.") for b in bullets]
     items: list[str] = []
     for _, unit in units:
-        for part in re.split(r"[;,](?![^()]*\))", unit):
+        for part in re.split(r"[;,](?![^()]*\))|(?<=[a-zäöüß)])\.\s+(?=[A-ZÄÖÜ])", unit):
             part = part.strip(" .")
             if re.search(r"[^\W\d_]{2,}", part):
                 items.append(part)

@@ -200,8 +200,8 @@ def find_dates(text: str) -> tuple[list[dt.date], list[str]]:
 
 
 _TIME_RANGE = re.compile(
-    r"(?<![\d.])(?P<h1>[01]?\d|2[0-3])(?:[:.](?P<m1>[0-5]\d))?\s*(?:Uhr|h)?"
-    r"\s*(?:-|–|—|bis)\s*(?P<h2>[01]?\d|2[0-3])(?:[:.](?P<m2>[0-5]\d))?\s*(?P<uhr>Uhr|h\b)?",
+    r"(?<![\d.])(?P<h1>2[0-3]|[01]?\d)(?!\d)(?:[:.](?P<m1>[0-5]\d))?\s*(?:Uhr|h)?"
+    r"\s*(?:-|–|—|bis)\s*(?P<h2>2[0-3]|[01]?\d)(?!\d)(?:[:.](?P<m2>[0-5]\d))?\s*(?P<uhr>Uhr|h\b)?",
     re.I,
 )
 
@@ -240,9 +240,11 @@ _COUNT_PREFIXED = re.compile(
     r"\s*(?P<lo>\d{1,4})(?:\s*(?:-|–|bis)\s*(?P<hi>\d{1,4}))?(?![\d.,]\d)",
     re.I,
 )
+_REFUGEE_WORD = r"(?:Flüchtling\w*|Geflüchtet\w*|geflüchtet\w*|Asylbewerber\w*|Asylsuchend\w*|Schutzsuchend\w*)"
 _REFUGEE_COUNT = re.compile(
-    r"(?<![\d.,])(?P<lo>\d{1,4})(?:\s*(?:-|–|bis)\s*(?P<hi>\d{1,4}))?(?![\d.,]\d)\s*(?:\w+\s+){0,2}?"
-    r"(?:Flüchtling\w*|Geflüchtet\w*|geflüchtet\w*|Asylbewerber\w*|Asylsuchend\w*|Schutzsuchend\w*)"
+    r"(?<![\d.,])(?P<lo>\d{1,4})(?:\s*(?:-|–|bis)\s*(?P<hi>\d{1,4}))?(?![\d.,]\d)\s*(?:[a-zäöü]\w*\s+)?"
+    + _REFUGEE_WORD
+    + r"|" + _REFUGEE_WORD + r"\s*:\s*(?:ca\.?\s*|rund\s*|etwa\s*)?(?P<lo2>\d{1,4})(?![\d.,]\d)"
 )
 
 
@@ -260,7 +262,10 @@ def find_counts(text: str) -> list[int]:
 
 def find_refugee_counts(text: str) -> list[int]:
     """Counts of refugees: "Teilnahme von 30 Flüchtlingen", "davon 12 Geflüchtete"."""
-    return [_upper(m.group("lo"), m.group("hi")) for m in _REFUGEE_COUNT.finditer(text)]
+    return [
+        _upper(m.group("lo"), m.group("hi")) if m.group("lo") else int(m.group("lo2"))
+        for m in _REFUGEE_COUNT.finditer(text)
+    ]
 
 
 def parse_int(text: str) -> tuple[int | None, list[str]]:
