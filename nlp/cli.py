@@ -64,10 +64,20 @@ def data_group() -> None:
 
 
 @data_group.command("check")
-@click.option("--data", "data_dir", default="training_data", show_default=True,
-              type=click.Path(path_type=Path, file_okay=False), help="Folder with codebook.yaml, labels.jsonl, reports/.")
-@click.option("--labels", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Check this labels file instead of DATA/labels.jsonl.")
+@click.option(
+    "--data",
+    "data_dir",
+    default="training_data",
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with codebook.yaml, labels.jsonl, reports/.",
+)
+@click.option(
+    "--labels",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Check this labels file instead of DATA/labels.jsonl.",
+)
 @click.option("--show-near", default=15, show_default=True, help="How many near-duplicate pairs to list.")
 @translate_errors
 def data_check_cmd(data_dir: Path, labels: Path | None, show_near: int) -> None:
@@ -101,6 +111,239 @@ def data_check_cmd(data_dir: Path, labels: Path | None, show_near: int) -> None:
             click.echo(problem, err=True)
         raise SystemExit(2)
     click.echo("\nok: the labelled data is valid")
+
+
+@main.command("train")
+@click.option(
+    "--data",
+    "data_dir",
+    default="training_data",
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with codebook.yaml, labels.jsonl, reports/.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default="models",
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where models/<version>/ is written; models/current points to it.",
+)
+@click.option(
+    "--folds",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0, 20),
+    help="Grouped cross-validation folds for the metrics in the manifest (0: skip).",
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    help="Random seed; the same data and seed give the same model.",
+)
+@translate_errors
+def train_cmd(data_dir: Path, out_dir: Path, folds: int, seed: int) -> None:
+    """Train a theme and sentiment model from labelled data and save it as a versioned model directory."""
+    from .artifacts import ModelManifest
+    from .train import train
+
+    click.echo(
+        f"training from {data_dir} ({'cross-validating with ' + str(folds) + ' folds, ' if folds else ''}"
+        "this takes a few minutes) ...",
+        err=True,
+    )
+    model_dir = train(data_dir, out_dir, folds=folds, seed=seed)
+    manifest = ModelManifest.read(model_dir)
+    click.echo(
+        f"model {manifest.version} written to {model_dir} ({manifest.n_statements} statements, "
+        f"{manifest.n_reports} reports)"
+    )
+    if manifest.metrics:
+        click.echo(_metrics_summary(manifest.metrics))
+
+
+@main.command("evaluate")
+@click.option(
+    "--data",
+    "data_path",
+    default="training_data",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Training data folder (cross-validation), or with --model a labels .jsonl file to score on.",
+)
+@click.option(
+    "--folds",
+    default=5,
+    show_default=True,
+    type=click.IntRange(2, 20),
+    help="Cross-validation folds.",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Score this trained model on --data (a labelled .jsonl) instead of cross-validating.",
+)
+@click.option(
+    "--baseline",
+    type=click.Choice(["spacy"]),
+    default=None,
+    help="Also cross-validate spaCy's textcat on the same folds and print both side by side.",
+)
+@click.option("--seed", default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@translate_errors
+def evaluate_cmd(
+    data_path: Path,
+    folds: int,
+    model_path: Path | None,
+    baseline: str | None,
+    seed: int,
+    as_json: bool,
+) -> None:
+    """Measure quality: grouped cross-validation (statements of one report never straddle train and
+    test) or, with --model, a trained model on a held-out labelled file."""
+    from .codebook import load_codebook
+    from .corpus import load_corpus, read_labels
+    from .errors import CorpusError
+    from .evaluate import cross_validate, score_model, to_examples
+    from .pipeline import available_pipeline
+
+    codebook = load_codebook()
+    if model_path is not None:
+        from .artifacts import load_model
+
+        model, _ = load_model(model_path, codebook)
+        problems: list[str] = []
+        records = read_labels(data_path, codebook, problems)
+        if problems:
+            raise CorpusError(
+                "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+            )
+        results = {"model": model.version, **score_model(model, to_examples(records), codebook)}
+    else:
+        examples = to_examples(load_corpus(data_path))
+        pipeline = available_pipeline().name
+        results = {"kfd": cross_validate(examples, codebook, pipeline, folds, seed)}
+        if baseline == "spacy":
+            from .baseline import spacy_textcat
+
+            results["spacy"] = cross_validate(
+                examples, codebook, pipeline, folds, seed, fit=spacy_textcat(codebook, seed)
+            )
+    if as_json:
+        click.echo(json.dumps(results, indent=2, ensure_ascii=False))
+        return
+    if model_path is not None:
+        click.echo(f"model {results['model']} on {data_path}:")
+        click.echo(_metrics_table(results, codebook))
+        return
+    click.echo(_metrics_table(results["kfd"], codebook, results.get("spacy")))
+
+
+def _metrics_summary(m: dict) -> str:
+    return (
+        f"cross-validated ({m.get('folds')} folds, grouped by report): themes micro-F1 {m['themes']['micro_f1']:.3f}, "
+        f"macro-F1 {m['themes']['macro_f1']:.3f}; sentiment accuracy {m['sentiment']['accuracy']:.3f}, "
+        f"macro-F1 {m['sentiment']['macro_f1']:.3f}"
+    )
+
+
+def _metrics_table(m: dict, codebook, other: dict | None = None) -> str:
+    lines = [f"{m['n_statements']} statements, {m['n_reports']} reports", ""]
+    head = f"{'theme':<26}{'prec':>6}{'rec':>6}{'F1':>6}{'n':>6}"
+    lines.append(head + (f"{'spaCy F1':>10}" if other else ""))
+    for t in codebook.theme_ids:
+        r = m["themes"]["per_label"][t]
+        line = f"{t:<26}{r['precision']:>6.2f}{r['recall']:>6.2f}{r['f1']:>6.2f}{r['support']:>6}"
+        if other:
+            line += f"{other['themes']['per_label'][t]['f1']:>10.2f}"
+        lines.append(line)
+    rows = [
+        ("themes micro-F1", m["themes"]["micro_f1"], other and other["themes"]["micro_f1"]),
+        ("themes macro-F1", m["themes"]["macro_f1"], other and other["themes"]["macro_f1"]),
+        (
+            "sentiment accuracy",
+            m["sentiment"]["accuracy"],
+            other and other["sentiment"]["accuracy"],
+        ),
+        (
+            "sentiment macro-F1",
+            m["sentiment"]["macro_f1"],
+            other and other["sentiment"]["macro_f1"],
+        ),
+    ]
+    if "train_seconds" in m:
+        rows += [
+            ("training seconds (all folds)", m["train_seconds"], other and other["train_seconds"]),
+            (
+                "prediction seconds (all folds)",
+                m["predict_seconds"],
+                other and other["predict_seconds"],
+            ),
+        ]
+    lines += ["", f"{'':<32}{'kfd':>10}" + (f"{'spaCy':>10}" if other else "")]
+    for name, ours, theirs in rows:
+        lines.append(f"{name:<32}{ours:>10.3f}" + (f"{theirs:>10.3f}" if other else ""))
+    labels = m["sentiment"]["confusion"]["labels"]
+    lines += [
+        "",
+        "sentiment confusion (rows: true, columns: predicted)",
+        " " * 12 + "".join(f"{x:>10}" for x in labels),
+    ]
+    for label, row in zip(labels, m["sentiment"]["confusion"]["matrix"], strict=True):
+        lines.append(f"{label:<12}" + "".join(f"{x:>10}" for x in row))
+    return "\n".join(lines)
+
+
+@main.command("tag")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--model",
+    "model_path",
+    default="models",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="A model directory, or a folder whose `current` is used.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write here instead of standard output.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default=None,
+    help="Output format (default: from --output's suffix, else jsonl).",
+)
+@click.option("--explain", is_flag=True, help="Add the terms that pushed each assigned label.")
+@translate_errors
+def tag_cmd(
+    inputs: tuple[Path, ...], model_path: Path, output: Path | None, fmt: str | None, explain: bool
+) -> None:
+    """Tag every statement of report files (.txt, .docx, .html) or statement tables (.jsonl, .csv with a
+    `text` column and optional `id`, `section`) with themes and a sentiment."""
+    from .artifacts import load_model
+    from .tagging import collect, tag, write_records
+
+    model, _ = load_model(model_path)
+    items = collect(inputs)
+    records = tag(model, items, explain=explain)
+    fmt = fmt or ("csv" if output and output.suffix.lower() == ".csv" else "jsonl")
+    if output is None:
+        write_records(records, sys.stdout, fmt, model.theme_ids, model.sentiment_ids)
+        return
+    tmp = output.with_name(f".{output.name}.tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as f:
+        write_records(records, f, fmt, model.theme_ids, model.sentiment_ids)
+    tmp.replace(output)
+    click.echo(f"{len(records)} statements tagged with model {model.version} -> {output}", err=True)
 
 
 def _summary(path: Path, report) -> str:

@@ -79,7 +79,9 @@ def _load(path: Path) -> Codebook:
         themes = tuple(
             Label(t["id"], t["name"], " ".join(t["definition"].split()), t["group"]) for t in data["themes"]
         )
-        sentiments = tuple(Label(s["id"], s["name"], " ".join(s["definition"].split())) for s in data["sentiments"])
+        sentiments = tuple(
+            Label(s["id"], s["name"], " ".join(s["definition"].split())) for s in data["sentiments"]
+        )
     except (KeyError, TypeError) as e:
         raise CorpusError(f"{path}: codebook entry without {e}") from None
     for theme in themes:

@@ -39,7 +39,9 @@ class CheckResult:
         return not self.problems
 
 
-def _record(raw: str, where: str, line: int, codebook: Codebook, problems: list[str]) -> LabelledStatement | None:
+def _record(
+    raw: str, where: str, line: int, codebook: Codebook, problems: list[str]
+) -> LabelledStatement | None:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as e:
@@ -66,7 +68,9 @@ def _record(raw: str, where: str, line: int, codebook: Codebook, problems: list[
             f"{where}:{line}: unknown sentiment {sentiment!r} (valid: {', '.join(codebook.sentiment_ids)})"
         )
     if section is not None and section not in STATEMENT_SECTIONS:
-        problems.append(f"{where}:{line}: unknown section {section!r} (valid: {', '.join(STATEMENT_SECTIONS)})")
+        problems.append(
+            f"{where}:{line}: unknown section {section!r} (valid: {', '.join(STATEMENT_SECTIONS)})"
+        )
     if report is not None and not isinstance(report, str):
         problems.append(f"{where}:{line}: 'report' must be a path or null")
         return None
@@ -129,9 +133,13 @@ def check_corpus(data_dir: str | Path, labels: str | Path | None = None) -> Chec
             continue
         sections = [section for section, text in statements if text == r.text]
         if sections:
-            problems.append(f"{where}:{r.line}: text is in section {sections[0]!r} of {r.report}, not {r.section!r}")
+            problems.append(
+                f"{where}:{r.line}: text is in section {sections[0]!r} of {r.report}, not {r.section!r}"
+            )
         elif statements:
-            problems.append(f"{where}:{r.line}: text not found among the statements of {r.report}: {r.text[:60]!r}")
+            problems.append(
+                f"{where}:{r.line}: text not found among the statements of {r.report}: {r.text[:60]!r}"
+            )
 
     labelled = {(r.report, r.section, r.text) for r in records}
     for report, statements in sorted(reports.items()):
@@ -197,4 +205,3 @@ def data_hash(data_dir: str | Path) -> str:
             digest.update(path.relative_to(data_dir).as_posix().encode() + b"\0")
             digest.update(path.read_bytes())
     return digest.hexdigest()
-

@@ -21,7 +21,19 @@ TEXT, LEMMAS, SECTION = 0, 1, 2
 NO_SECTION = "-"
 # Words that turn a judgement around; the next words are marked so that "nicht gut" and "gut" differ
 # even when they are not adjacent ("nicht wirklich gut").
-_NEGATORS = {"nicht", "kein", "keine", "keinen", "keinem", "keiner", "nie", "niemals", "kaum", "ohne", "weder"}
+_NEGATORS = {
+    "nicht",
+    "kein",
+    "keine",
+    "keinen",
+    "keinem",
+    "keiner",
+    "nie",
+    "niemals",
+    "kaum",
+    "ohne",
+    "weder",
+}
 
 
 @dataclass(frozen=True)
@@ -68,8 +80,13 @@ def feature_union(min_df: int = 2) -> ColumnTransformer:
             ),
             (
                 "chars",
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True,
-                                max_features=60000),
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(3, 5),
+                    min_df=min_df,
+                    sublinear_tf=True,
+                    max_features=60000,
+                ),
                 TEXT,
             ),
             ("section", OneHotEncoder(handle_unknown="ignore"), [SECTION]),

@@ -88,7 +88,15 @@ SECTIONS: tuple[Section, ...] = (
     ),
 )  # fmt: skip
 SECTION_IDS = tuple(s.id for s in SECTIONS)
-STATEMENT_SECTIONS = ("konzept", "anlass", "beratung", "bewertung", "ergebnisse", "kosten", "empfehlungen")
+STATEMENT_SECTIONS = (
+    "konzept",
+    "anlass",
+    "beratung",
+    "bewertung",
+    "ergebnisse",
+    "kosten",
+    "empfehlungen",
+)
 
 # Fields of the Kommune block (Angaben zur Kommune), with variants.
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -129,51 +137,79 @@ _HEADINGS = [(s.id, normalize(h)) for s in SECTIONS for h in s.headings]
 def match_heading(line: str) -> tuple[str, str] | None:
     """If `line` is a section heading, return (section id, rest of the line after a colon)."""
     stripped = _NUMBERING.sub("", line.strip())
-    if not stripped or len(stripped) > 80:
-        return None
     head, colon, rest = stripped.partition(":")
+    if not head or len(head) > 80:
+        return None
     candidate = normalize(head)
     if not candidate:
         return None
     for section_id, heading in _HEADINGS:
         if abs(len(candidate) - len(heading)) > max(3, len(heading) // 8):
             continue
+        if rest.strip() and len(heading) < 12:
+            continue  # "Themen: Wohnen, Arbeit" is content; only full headings carry text after a colon
         if candidate == heading or _similar(candidate, heading) >= _tolerance(heading):
             return section_id, rest.strip() if colon else ""
     return None
 
 
-_PROMPTS = sorted({normalize(p) for s in SECTIONS for p in s.prompts}, key=len, reverse=True)
+# (normalised prompt, the punctuation it ends with), longest first.
+_PROMPTS = sorted(
+    {(normalize(p), p.rstrip()[-1] if p.rstrip()[-1] in "?:)." else "") for s in SECTIONS for p in s.prompts},
+    key=lambda item: len(item[0]),
+    reverse=True,
+)
 
 
 def strip_prompt(line: str) -> str:
-    """Remove the form's question prompts from a line: all of it, or the prompts it starts with."""
-    while True:
+    """Remove the form's question prompts from a line: all of it, or the prompts it starts with
+    ("Stehen Aufwand und Ergebnis in einem guten Verhältnis? Ja, eindeutig." keeps "Ja, eindeutig.")."""
+    while line.strip():
         candidate = normalize(line)
         if not candidate:
             return line
-        for prompt in _PROMPTS:
-            if candidate == prompt or (len(candidate) >= 20 and candidate in prompt):
-                return ""
-            if len(candidate) >= 20 and _similar(candidate, prompt) >= 0.85:
-                return ""
+        for prompt, end in _PROMPTS:
             n_words = len(prompt.split())
-            head = " ".join(candidate.split()[:n_words])
-            if candidate.startswith(prompt) or (n_words >= 4 and _similar(head, prompt) >= 0.9):
+            if candidate.startswith(prompt) and len(candidate) > len(prompt):
                 line = _drop_prefix_words(line, n_words)
                 break
+            if candidate == prompt or (len(candidate) >= 20 and candidate in prompt):
+                return ""
+            # Typos: a fuzzy match must also end like the prompt ("?"), so that the verdict "Aufwand
+            # und Ergebnis stehen in einem guten Verhältnis." is not taken for the question.
+            if n_words >= 4 and _ends_like(line, n_words, end):
+                head = " ".join(candidate.split()[:n_words])
+                if _similar_at_least(head, prompt, 0.88):
+                    line = _drop_prefix_words(line, n_words)
+                    break
         else:
             return line
+    return ""
+
+
+def _ends_like(line: str, n_words: int, end: str) -> bool:
+    words = list(re.finditer(r"\w+", line))
+    if len(words) < n_words:
+        return False
+    after = line[words[n_words - 1].end() :].lstrip(" )]“”\"'")
+    return not end or after.startswith(end)
+
+
+def _similar_at_least(a: str, b: str, threshold: float) -> bool:
+    if 2 * min(len(a), len(b)) / (len(a) + len(b)) < threshold:
+        return False  # cheap upper bound first: the prompts are compared with every line
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
 
 
 def _drop_prefix_words(line: str, n_words: int) -> str:
     """Drop the first n normalised words of `line` together with their punctuation."""
     words = 0
-    for m in re.finditer(r"[\w]+", line):
+    for m in re.finditer(r"\w+", line):
         words += 1
         if words == n_words:
             rest = line[m.end() :]
-            return re.sub(r"^[^\w•\-*–]*", "", rest).strip()
+            return re.sub(r"^[^\w•\-*–„\"(]*", "", rest).strip()
     return ""
 
 

@@ -115,7 +115,8 @@ def _docx_paragraph(p) -> str:
     from docx.oxml.ns import qn
 
     text = "".join(
-        node.text or ("\n" if node.tag in (qn("w:br"), qn("w:cr")) else "\t" if node.tag == qn("w:tab") else "")
+        node.text
+        or ("\n" if node.tag in (qn("w:br"), qn("w:cr")) else "\t" if node.tag == qn("w:tab") else "")
         for node in p.iter(qn("w:t"), qn("w:br"), qn("w:cr"), qn("w:tab"))
     )
     ppr = p.find(qn("w:pPr"))
@@ -135,11 +136,13 @@ _BLOCK_TAGS = {
 
 def html_to_text(html: str) -> str:
     """Strip markup, keeping one line per block element and a bullet per list item."""
-    from bs4 import BeautifulSoup, NavigableString
+    from bs4 import BeautifulSoup, CData, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction
 
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
+    for node in soup.find_all(string=lambda s: isinstance(s, Comment | Doctype | Declaration | ProcessingInstruction | CData)):
+        node.extract()
     for node in soup.find_all(string=True):
         if isinstance(node, NavigableString) and node.find_parent("pre") is None:
             node.replace_with(re.sub(r"\s+", " ", str(node)))

@@ -25,7 +25,7 @@ ABBREVIATIONS = (
     "allg. ehem. gem. jew. lt. rd. tlw. teilw. versch. bzgl. zw. ggü. bzw. eigtl. anschl. "
     "jan. feb. mär. apr. jun. jul. aug. sep. sept. okt. nov. dez. "
     "z.b. z.t. u.a. u.ä. o.ä. d.h. v.a. i.d.r. u.u. u.v.m. s.o. s.u. bgm. pers. vers. "
-    "koord. ehrenamtl. hauptamtl. veranst. kath. ev. bes."
+    "wg. einzelpers. koord. ehrenamtl. hauptamtl. veranst. kath. ev. bes."
 ).split()
 
 
@@ -57,8 +57,9 @@ def sentence_guard(doc: Doc) -> Doc:
         if token.is_sent_start is not None:
             continue
         # spaCy keeps "2016." and "10." as one token, which the sentencizer never splits after.
-        if re.fullmatch(r"\d{1,4}\.", prev.text) and token.text[:1].isupper():
-            if len(prev.text) == 5 or token.lower_ in _SENTENCE_STARTERS:
+        if re.fullmatch(r"\d{1,4}\.|\d[\d.:]*[.:]\d+\.", prev.text) and token.text[:1].isupper():
+            # a year, date or clock time ("2016.", "18.02.2017.", "10:00.") ends the sentence
+            if len(prev.text) >= 5 or token.lower_ in _SENTENCE_STARTERS:
                 token.is_sent_start = True
                 continue
         after_end = prev.text.endswith(".") or (prev.text in QUOTES and i >= 2 and doc[i - 2].text in ".!?")

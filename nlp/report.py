@@ -10,7 +10,14 @@ from typing import Any
 
 from . import values
 from .errors import ReportParseError
-from .form import SECTION_IDS, STATEMENT_SECTIONS, match_field, match_heading, normalize, strip_prompt
+from .form import (
+    SECTION_IDS,
+    STATEMENT_SECTIONS,
+    match_field,
+    match_heading,
+    normalize,
+    strip_prompt,
+)
 from .ingest import read_text
 from .statements import Statement, bullet_items, split_statements
 
@@ -79,10 +86,16 @@ class Report:
         return cls(
             kommune=Kommune(**data["kommune"]),
             kontakt=Kontakt(**data["kontakt"]),
-            veranstaltung=Veranstaltung(**{**data["veranstaltung"], "termine": tuple(data["veranstaltung"]["termine"])}),
+            veranstaltung=Veranstaltung(
+                **{**data["veranstaltung"], "termine": tuple(data["veranstaltung"]["termine"])}
+            ),
             themenfelder=tuple(data["themenfelder"]),
             akteure=tuple(data["akteure"]),
-            kosten=Kosten(tuple(Kostenposten(**p) for p in kosten["posten"]), kosten["gesamt_eur"], kosten["urteil"]),
+            kosten=Kosten(
+                tuple(Kostenposten(**p) for p in kosten["posten"]),
+                kosten["gesamt_eur"],
+                kosten["urteil"],
+            ),
             sections=dict(data["sections"]),
             statements=tuple(Statement(**s) for s in data["statements"]),
             warnings=tuple(data["warnings"]),
@@ -133,7 +146,12 @@ def _drop_title(lines: list[str]) -> tuple[list[str], str | None]:
             continue
         m = re.match(r"\s*Steckbrief\b[\s:–-]*(.*)$", line, re.I)
         if m:
-            title = re.sub(r"^(?:der|des|für)\s+|^(?:Kommunaler\s+)?Flüchtlingsdialog\s*", "", m.group(1).strip(), flags=re.I)
+            title = re.sub(
+                r"^(?:der|des|für)\s+|^(?:Kommunaler\s+)?Flüchtlingsdialog\s*",
+                "",
+                m.group(1).strip(),
+                flags=re.I,
+            )
             return lines[:i] + lines[i + 1 :], title.strip(" -–:") or None
         break
     return lines, None
@@ -147,6 +165,8 @@ def _split_sections(lines: list[str]) -> dict[str, str]:
     preamble: list[str] = []
     for i, line in enumerate(lines):
         heading = match_heading(line)
+        if heading and heading[1]:
+            heading = (heading[0], strip_prompt(heading[1]))  # "Veranstaltungskonzept: Bitte beschreiben ..."
         if heading and _accept_heading(heading, current, found, lines[i + 1 :]):
             current, rest = heading
             found.setdefault(current, [])
@@ -194,7 +214,7 @@ def _has_amount(text: str) -> bool:
 
 
 def _tidy(text: str) -> str:
-    lines = [line.strip() for line in text.split("\n")]
+    lines = [line.rstrip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 
@@ -261,7 +281,9 @@ def _kommune(fields: dict[str, str], title: str | None, warnings: list[str]) -> 
                 bezirk = candidate
                 break
         if bezirk is None:
-            warnings.append(f"unknown Regierungsbezirk {raw_bezirk!r} (valid: {', '.join(REGIERUNGSBEZIRKE)})")
+            warnings.append(
+                f"unknown Regierungsbezirk {raw_bezirk!r} (valid: {', '.join(REGIERUNGSBEZIRKE)})"
+            )
     else:
         warnings.append("missing Regierungsbezirk")
     return Kommune(name, website, einwohner, stand, landkreis, bezirk)
@@ -287,9 +309,15 @@ def _kontakt(fields: dict[str, str], warnings: list[str]) -> Kontakt:
 
 
 def _is_count_line(text: str) -> bool:
-    """'Insg. 180 Personen' lists no group of participants, it counts them."""
+    """'Insg. 180 Personen' lists no group of participants, it counts them; '30 Ehrenamtliche' is a group."""
     return bool(values.find_counts(text)) and bool(
-        re.match(r"\s*(?:insg|insgesamt|gesamt|summe|ca|rund|etwa|anzahl|teilnehmerzahl|\d)", text, re.I)
+        re.match(r"\s*(?:insg|insgesamt|gesamt|summe|anzahl|teilnehmerzahl)", text, re.I)
+        or re.fullmatch(
+            r"\s*(?:ca\.?|rund|etwa|über|knapp)?\s*[\d.\s–-]+\s*(?:Personen|Teilnehmer\w*|TN|Teilnehmende|Besucher\w*|"
+            r"Gäste|Menschen|Leute)\b.*",
+            text,
+            re.I,
+        )
     )
 
 
@@ -317,7 +345,9 @@ def _veranstaltung(sections: dict[str, str], warnings: list[str]) -> Veranstaltu
         for section_id in ("konzept", "bewertung"):
             counts = values.find_counts(sections.get(section_id, ""))
             if counts:
-                warnings.append(f"participant count taken from section {section_id!r}, not Beteiligte Akteure")
+                warnings.append(
+                    f"participant count taken from section {section_id!r}, not Beteiligte Akteure"
+                )
                 break
     if not counts:
         warnings.append("no participant count found")
@@ -336,36 +366,80 @@ def _veranstaltung(sections: dict[str, str], warnings: list[str]) -> Veranstaltu
 
 
 _TOTAL = re.compile(r"\b(?:gesamt\w*|insgesamt|summe|total)\b", re.I)
+_NO_COST = re.compile(
+    r"\b(?:keine\s+(?:\w+\s+)?kosten|kostenfrei|kostenlos|unentgeltlich|entf[aä]llt|entfielen|gespendet|"
+    r"ehrenamtlich|intern\b|eigenleistung)",
+    re.I,
+)
+# Words a cost-benefit verdict starts with ("Ja, hat sich gelohnt", "Eher nicht", "Unbedingt.").
+_VERDICT_START = re.compile(
+    r"^\W*(?:ja|nein|jein|eher|auf jeden fall|unbedingt|durchaus|teils|teilweise|bedingt|absolut|definitiv|"
+    r"insgesamt|fazit|aufwand|der aufwand|das verhältnis|kosten und nutzen|nur bedingt|vertretbar|"
+    r"angemessen|sicher|wir)\b",
+    re.I,
+)
+_VERDICT_MIN_WORDS = 12
+
+
+def _is_cost_item(line: str, amounts: list) -> bool:
+    """Whether a line of the Kosten section lists costs ("Moderation: 4.160 €", "Räume: keine Kosten")
+    rather than judging them. Long prose and lines that open like an answer are verdicts."""
+    words = re.findall(r"[A-Za-zÄÖÜäöüß]{3,}", line)
+    if len(words) > _VERDICT_MIN_WORDS or _VERDICT_START.match(line):
+        return False
+    if amounts:
+        return True
+    label, colon, value = line.partition(":")
+    if colon and len(label.split()) <= 5 and len(value.split()) <= 8:
+        return True
+    return bool(_NO_COST.search(line))
+
+
+def _cost_label(line: str, start: int, end: int, first: bool) -> str:
+    label = line[start:end]
+    if not first:  # "..., Frühstück 350 Euro (Rest gespendet), Druck 120 €": the part after the last break
+        label = re.split(r"[,;)]", label)[-1]
+    label = re.sub(
+        r"(?:\b(?:ca|circa|rd|rund|etwa|ungefähr|geschätzt|knapp|je|jeweils)\.?|~)\s*$",
+        "",
+        label.strip(),
+        flags=re.I,
+    )
+    return re.sub(r"^[\s•*\-–,;:+(]+|[\s:=,;(–-]+$", "", label)
 
 
 def _kosten(text: str, warnings: list[str]) -> Kosten:
-    """Amount lines become Posten; the remaining prose is the verdict (Urteil)."""
-    posten: list[Kostenposten] = []
-    totals: list[float] = []
+    """Cost lines become Posten; the remaining prose is the verdict (Urteil). Amounts named inside the
+    verdict only count when no cost line gives any ("Für knapp 3.000 € ..." restates the total)."""
+    items: list[Kostenposten] = []
+    in_verdict: list[Kostenposten] = []
     verdict: list[str] = []
     for line in text.split("\n"):
+        if not line.strip():
+            verdict.append(line)
+            continue
         amounts, w = values.find_amounts(line)
         warnings += w
-        prose = line
+        is_item = _is_cost_item(line, amounts)
+        target = items if is_item else in_verdict
         for i, amount in enumerate(amounts):
             start = amounts[i - 1].end if i else 0
-            label = line[start : amount.start]
-            label = re.sub(r"(?:\b(?:ca|circa|rd|rund|etwa|ungefähr|geschätzt|knapp)\.?|~)\s*$", "", label.strip(), flags=re.I)
-            label = re.sub(r"^[\s•*\-–,;:+]+|[\s:=,;–-]+$", "", label)
-            posten.append(Kostenposten(label or "Kosten", amount.value, amount.approximate))
-            if _TOTAL.search(label):
-                totals.append(amount.value)
-            prose = prose.replace(line[amount.start : amount.end], " ")
-        # A line that is only "label: amount" is a cost item; a longer sentence is verdict text too.
-        words = re.findall(r"[A-Za-zÄÖÜäöüß]{3,}", prose)
-        if not amounts or len(words) > 6:
+            label = _cost_label(line, start, amount.start, first=i == 0)
+            target.append(Kostenposten(label or "Kosten", amount.value, amount.approximate))
+        if is_item and not amounts and _NO_COST.search(line):
+            items.append(Kostenposten(line.strip(" •*-–"), 0.0, False))
+        if not is_item:
             verdict.append(line)
+    posten = items or in_verdict
+    # A "Gesamt"/"Summe" line states the total; it is not one more item.
+    totals = [p.betrag_eur for p in posten if _TOTAL.search(p.bezeichnung)]
+    posten = [p for p in posten if not _TOTAL.search(p.bezeichnung)]
     if totals:
         gesamt: float | None = totals[-1]
-        parts = sum(p.betrag_eur for p in posten if not _TOTAL.search(p.bezeichnung))
+        parts = sum(p.betrag_eur for p in posten)
         if parts and abs(parts - gesamt) > 0.5:
             warnings.append(f"cost items add up to {parts:.2f} €, but the stated total is {gesamt:.2f} €")
     else:
-        gesamt = round(sum(p.betrag_eur for p in posten), 2) if posten else None
-    urteil = _tidy("\n".join(verdict)) or None
+        gesamt = round(sum(p.betrag_eur for p in posten), 2) if any(p.betrag_eur for p in posten) else None
+    urteil = _tidy("\n".join(line.strip() for line in verdict)) or None
     return Kosten(tuple(posten), gesamt, urteil)

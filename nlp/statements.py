@@ -36,13 +36,20 @@ _CONNECTIVE_END = re.compile(
 _MIN_WRAP_WIDTH = 50
 
 
+# Nouns that follow an ordinal in prose ("1. Abend Info, 2. Abend Workshops"): no list item.
+_ORDINAL_NOUNS = (
+    "Abend|Tag|Termin|Treffen|Sitzung|Teil|Phase|Runde|Veranstaltung|Block|Samstag|Sonntag|Nachmittag|"
+    "Vormittag|Halbjahr|Quartal|Dialogabend|Dialogtag|Woche|Stock|OG|Obergeschoss"
+)
+
+
 def _bullet_marker(line: str) -> re.Match | None:
     m = _BULLET.match(line)
     if not m:
         return None
     rest = line[m.end() :]
-    if m.group("num") and re.match(r"(?:" + "|".join(MONTHS) + r")\b", rest, re.I):
-        return None  # "18. Februar 2017 ..." is a date, not item 18
+    if m.group("num") and re.match(r"(?:" + "|".join(MONTHS) + "|" + _ORDINAL_NOUNS + r")\b", rest, re.I):
+        return None  # "18. Februar 2017 ..." is a date and "1. Abend: ..." an ordinal, not item 1
     if not re.search(r"\w", rest):
         return None
     return m
@@ -76,18 +83,25 @@ def _units(text: str) -> list[tuple[bool, str]]:
     previous = ""
     lines = text.split("\n")
     wrap_width = _wrap_width(lines)
+    bullet_indent = -1  # indentation of the open bullet; deeper lines continue it
     for raw in lines:
-        line = raw.rstrip()
+        line = raw.rstrip().expandtabs(4)
         if not line.strip():
             previous = ""
+            bullet_indent = -1
             continue
         marker = _bullet_marker(line)
+        indent = len(line) - len(line.lstrip())
         if marker:
             units.append((True, [line[marker.end() :].strip()]))
-        elif units and previous and _is_continuation(previous, line, wrap_width):
+            bullet_indent = indent
+        elif units and previous and (
+            _is_continuation(previous, line, wrap_width) or 0 <= bullet_indent < indent
+        ):
             units[-1][1].append(line.strip())
         else:
             units.append((False, [line.strip()]))
+            bullet_indent = -1
         previous = line
     joined = []
     for is_bullet, parts in units:
@@ -98,6 +112,22 @@ def _units(text: str) -> list[tuple[bool, str]]:
     return joined
 
 
+def _sentences(text: str) -> list[str]:
+    """Sentences of a prose unit. A piece that starts in lower case or with closing punctuation, or
+    follows an opening quote or bracket, belongs to the sentence before it ("„Was läuft gut?“ und ...")."""
+    spans: list[list[int]] = []
+    for sentence in sentence_splitter()(text).sents:
+        start, end = sentence.start_char, sentence.end_char
+        piece = text[start:end].strip()
+        previous = text[spans[-1][0] : spans[-1][1]].rstrip() if spans else ""
+        if spans and (piece[:1].islower() or piece[:1] in '“”"’),;:' or re.search(r"[„‚(\[,;]$", previous)):
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    sentences = [text[a:b].strip() for a, b in spans]
+    return [s for s in sentences if re.search(r"[^\W\d_]", s)]
+
+
 def split_statements(section: str, text: str) -> list[Statement]:
     """Statements of one section, in order."""
     texts: list[str] = []
@@ -105,10 +135,7 @@ def split_statements(section: str, text: str) -> list[Statement]:
         if is_bullet:
             texts.append(unit)
             continue
-        for sentence in sentence_splitter()(unit).sents:
-            sentence_text = sentence.text.strip()
-            if re.search(r"[^\W\d_]", sentence_text):
-                texts.append(sentence_text)
+        texts += _sentences(unit)
     return [Statement(section, i, t) for i, t in enumerate(texts)]
 
 

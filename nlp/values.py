@@ -114,21 +114,55 @@ def _day_range(first: int, last: int, month: int, year: int, raw: str) -> tuple[
 _YEAR = r"(?P<year>\d{2,4})(?!\d)"
 _DATE_PATTERNS = [
     # 12.10.-14.10.2016, 30.09. bis 02.10.2016
-    ("span", re.compile(rf"(?<![\d.])(?P<d1>\d{{1,2}})\.(?P<m1>\d{{1,2}})\.?{_DASH}(?P<d2>\d{{1,2}})\.(?P<m2>\d{{1,2}})\.\s?{_YEAR}")),
+    (
+        "span",
+        re.compile(
+            rf"(?<![\d.])(?P<d1>\d{{1,2}})\.(?P<m1>\d{{1,2}})\.?{_DASH}(?P<d2>\d{{1,2}})\.(?P<m2>\d{{1,2}})\.\s?{_YEAR}"
+        ),
+    ),
     # 12.-14.10.2016, 12. bis 14.10.16
-    ("range", re.compile(rf"(?<![\d.])(?P<d1>\d{{1,2}})\.?{_DASH}(?P<d2>\d{{1,2}})\.\s?(?P<month>\d{{1,2}})\.\s?{_YEAR}")),
+    (
+        "range",
+        re.compile(
+            rf"(?<![\d.])(?P<d1>\d{{1,2}})\.?{_DASH}(?P<d2>\d{{1,2}})\.\s?(?P<month>\d{{1,2}})\.\s?{_YEAR}"
+        ),
+    ),
     # 12.-14. Oktober 2016
-    ("range", re.compile(rf"(?<![\d.])(?P<d1>\d{{1,2}})\.?{_DASH}(?P<d2>\d{{1,2}})\.\s*{_MONTH}\s*{_YEAR}", re.I)),
+    (
+        "range",
+        re.compile(rf"(?<![\d.])(?P<d1>\d{{1,2}})\.?{_DASH}(?P<d2>\d{{1,2}})\.\s*{_MONTH}\s*{_YEAR}", re.I),
+    ),
     # 3., 10. und 17. März 2017  /  17. und 29. November 2016
-    ("list", re.compile(rf"(?<![\d.])(?P<days>(?:\d{{1,2}}\.\s*(?:,|und|u\.|sowie|&|/)\s*)+\d{{1,2}})\.\s*{_MONTH}\s*{_YEAR}", re.I)),
+    (
+        "list",
+        re.compile(
+            rf"(?<![\d.])(?P<days>(?:\d{{1,2}}\.\s*(?:,|und|u\.|sowie|&|/)\s*)+\d{{1,2}})\.\s*{_MONTH}\s*{_YEAR}",
+            re.I,
+        ),
+    ),
     # 17.11. und 29.11.2016
-    ("dmlist", re.compile(rf"(?<![\d.])(?P<dms>(?:\d{{1,2}}\.\d{{1,2}}\.\s*(?:,|und|u\.|sowie|&|/)\s*)+)(?P<day>\d{{1,2}})\.(?P<month>\d{{1,2}})\.\s?{_YEAR}")),
+    (
+        "dmlist",
+        re.compile(
+            rf"(?<![\d.])(?P<dms>(?:\d{{1,2}}\.\d{{1,2}}\.\s*(?:,|und|u\.|sowie|&|/)\s*)+)(?P<day>\d{{1,2}})\.(?P<month>\d{{1,2}})\.\s?{_YEAR}"
+        ),
+    ),
+    # 1.1.2017 - 3.1.2017
+    ("fullspan", re.compile(rf"(?<![\d.])(?P<d1>\d{{1,2}})\.(?P<m1>\d{{1,2}})\.(?P<y1>\d{{4}}){_DASH}(?P<d2>\d{{1,2}})\.(?P<m2>\d{{1,2}})\.\s?{_YEAR}")),
+    # 23. und 24.09.2016
+    ("dlist", re.compile(rf"(?<![\d.])(?P<days>(?:\d{{1,2}}\.\s*(?:,|und|u\.|sowie|&|/)\s*)+)(?P<day>\d{{1,2}})\.(?P<month>\d{{1,2}})\.\s?{_YEAR}")),
     # 18.02.2017, 18.2.17, 29.11.216 (typo, warned)
     ("single", re.compile(rf"(?<![\d.])(?P<day>\d{{1,2}})\.\s?(?P<month>\d{{1,2}})\.\s?{_YEAR}")),
     # 18. Februar 2017
     ("single", re.compile(rf"(?<![\d.])(?P<day>\d{{1,2}})\.\s*{_MONTH}\s*{_YEAR}", re.I)),
     # "im Oktober 2016 (12., 19. und 26. Oktober)": the year is the one the text names nearby
-    ("noyear", re.compile(rf"(?<![\d.])(?P<days>(?:\d{{1,2}}\.\s*(?:,|und|u\.|sowie|&|/|-|–|bis)\s*)*\d{{1,2}})\.\s*{_MONTH}(?!\s*\d)", re.I)),
+    (
+        "noyear",
+        re.compile(
+            rf"(?<![\d.])(?P<days>(?:\d{{1,2}}\.\s*(?:,|und|u\.|sowie|&|/|-|–|bis)\s*)*\d{{1,2}})\.\s*{_MONTH}(?!\s*\d)",
+            re.I,
+        ),
+    ),
 ]
 _ANY_YEAR = re.compile(r"(?<!\d)(?:199\d|20[0-3]\d)(?!\d)")
 
@@ -185,7 +219,12 @@ def find_dates(text: str) -> tuple[list[dt.date], list[str]]:
                 date, w = _make_date(int(g["day"]), int(g["month"]), year, raw)
                 warnings += w
                 days += [date] if date else []
-            elif kind == "span":
+            elif kind == "dlist":
+                for day in [*re.findall(r"\d{1,2}", g["days"]), g["day"]]:
+                    date, w = _make_date(int(day), int(g["month"]), year, raw)
+                    warnings += w
+                    days += [date] if date else []
+            elif kind in ("span", "fullspan"):
                 start, w1 = _make_date(int(g["d1"]), int(g["m1"]), year, raw)
                 end, w2 = _make_date(int(g["d2"]), int(g["m2"]), year, raw)
                 warnings += w1 + w2
@@ -230,39 +269,47 @@ _PEOPLE = (
     r"Anwesende\w*|Mitwirkende\w*|Gemeinderät\w*|Einwohner\w*)"
 )
 _COUNT = re.compile(
-    r"(?<![\d.,])(?P<lo>\d{1,4})(?:\s*(?:-|–|bis)\s*(?P<hi>\d{1,4}))?(?![\d.,]\d)"
+    r"(?<![\d.,])(?P<lo>\d{1,3}(?:\.\d{3})+|\d{1,4})(?:\s*(?:-|–|bis)\s*(?P<hi>\d{1,3}(?:\.\d{3})+|\d{1,4}))?(?![\d.,]\d)"
     r"(?=\s*(?:\+\s*)?(?:(?:\w+\s+){0,2}" + _PEOPLE + r"|(?:tatsächlich\s+|insgesamt\s+)?"
     r"(?:angemeldet|anwesend|da\b|dabei|gekommen|erschienen|Anmeldungen|Zusagen)))",
 )
 _COUNT_PREFIXED = re.compile(
     r"(?:insg\.?|insgesamt|gesamt|Anzahl|Teilnehmerzahl|TN-Zahl|Summe|ca\.|rund|etwa|über|knapp)\s*:?"
     r"\s*(?:ca\.?|rund|etwa|über|knapp)?"
-    r"\s*(?P<lo>\d{1,4})(?:\s*(?:-|–|bis)\s*(?P<hi>\d{1,4}))?(?![\d.,]\d)",
+    r"\s*(?P<lo>\d{1,3}(?:\.\d{3})+|\d{1,4})(?:\s*(?:-|–|bis)\s*(?P<hi>\d{1,3}(?:\.\d{3})+|\d{1,4}))?(?![\d.,]\d)",
     re.I,
 )
-_REFUGEE_WORD = r"(?:Flüchtling\w*|Geflüchtet\w*|geflüchtet\w*|Asylbewerber\w*|Asylsuchend\w*|Schutzsuchend\w*)"
+_REFUGEE_WORD = (
+    r"(?:Flüchtling\w*|Geflüchtet\w*|geflüchtet\w*|Asylbewerber\w*|Asylsuchend\w*|Schutzsuchend\w*)"
+)
 _REFUGEE_COUNT = re.compile(
-    r"(?<![\d.,])(?P<lo>\d{1,4})(?:\s*(?:-|–|bis)\s*(?P<hi>\d{1,4}))?(?![\d.,]\d)\s*(?:[a-zäöü]\w*\s+)?"
+    r"(?<![\d.,])(?P<lo>\d{1,4})(?:[ \t]*(?:-|–|bis)[ \t]*(?P<hi>\d{1,4}))?(?![\d.,]\d)[ \t]*(?:[a-zäöü]\w*[ \t]+)?"
     + _REFUGEE_WORD
-    + r"|" + _REFUGEE_WORD + r"\s*:\s*(?:ca\.?\s*|rund\s*|etwa\s*)?(?P<lo2>\d{1,4})(?![\d.,]\d)"
+    + r"|"
+    + _REFUGEE_WORD
+    + r"\s*:\s*(?:ca\.?\s*|rund\s*|etwa\s*)?(?P<lo2>\d{1,4})(?![\d.,]\d)"
 )
 
 
 def _upper(lo: str, hi: str | None) -> int:
     """ "6-800" means 600 to 800: the lower end is abbreviated to its leading digits."""
-    return int(hi) if hi is not None else int(lo)
+    return int((hi if hi is not None else lo).replace(".", ""))
 
 
 def find_counts(text: str) -> list[int]:
     """Head counts stated in a text: "Insg. 180 Personen", "ca. 6-800 Personen", "45 TN"."""
-    counts = [_upper(m.group("lo"), m.group("hi")) for m in _COUNT.finditer(text)]
-    counts += [_upper(m.group("lo"), m.group("hi")) for m in _COUNT_PREFIXED.finditer(text)]
-    return [c for c in counts if c > 0 and not 1990 <= c <= 2035]
+    by_position = {m.start("lo"): _upper(m.group("lo"), m.group("hi")) for m in _COUNT.finditer(text)}
+    for m in _COUNT_PREFIXED.finditer(text):
+        by_position.setdefault(m.start("lo"), _upper(m.group("lo"), m.group("hi")))
+    return [c for _, c in sorted(by_position.items()) if c > 0 and not 1990 <= c <= 2035]
+
+
+_NO_REFUGEES = re.compile(r"\bkeine\s+(?:\w+\s+)?" + _REFUGEE_WORD, re.I)
 
 
 def find_refugee_counts(text: str) -> list[int]:
-    """Counts of refugees: "Teilnahme von 30 Flüchtlingen", "davon 12 Geflüchtete"."""
-    return [
+    """Counts of refugees: "Teilnahme von 30 Flüchtlingen", "davon 12 Geflüchtete", "keine Geflüchteten" (0)."""
+    return [0] * len(_NO_REFUGEES.findall(text)) + [
         _upper(m.group("lo"), m.group("hi")) if m.group("lo") else int(m.group("lo2"))
         for m in _REFUGEE_COUNT.finditer(text)
     ]

@@ -1,0 +1,171 @@
+"""Tag statements from report files or statement tables, and write the results as JSON Lines or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from .classifier import Prediction, TaggerModel
+from .errors import KfdError, ReportParseError
+from .features import StatementInput
+from .form import STATEMENT_SECTIONS
+from .ingest import SUPPORTED_SUFFIXES
+from .report import parse_report
+
+STATEMENT_TABLE_SUFFIXES = (".jsonl", ".csv")
+MAX_STATEMENT_CHARS = 5000
+
+
+class StatementFileError(KfdError):
+    """A statement table (.jsonl/.csv) that cannot be read."""
+
+
+@dataclass(frozen=True)
+class SourcedStatement:
+    statement: StatementInput
+    report: str | None  # file name of the report it came from
+
+
+def _check_section(section: Any, where: str) -> str | None:
+    if section in (None, ""):
+        return None
+    if section not in STATEMENT_SECTIONS:
+        raise StatementFileError(
+            f"{where}: unknown section {section!r}; valid: {', '.join(STATEMENT_SECTIONS)}"
+        )
+    return section
+
+
+def _statement(row: dict, where: str) -> StatementInput:
+    text = row.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise StatementFileError(f"{where}: 'text' is missing or empty")
+    if len(text) > MAX_STATEMENT_CHARS:
+        raise StatementFileError(f"{where}: statement longer than {MAX_STATEMENT_CHARS} characters")
+    raw_id = row.get("id")
+    return StatementInput(
+        text.strip(),
+        _check_section(row.get("section"), where),
+        None if raw_id in (None, "") else str(raw_id),
+    )
+
+
+def read_statement_table(path: Path) -> list[StatementInput]:
+    """Statements from a .jsonl (one object per line) or .csv (header row; ',' or ';') with `text` and
+    optional `id`, `section`."""
+    try:
+        raw = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise StatementFileError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise StatementFileError(f"{path}: not UTF-8 text") from None
+    statements = []
+    if path.suffix.lower() == ".jsonl":
+        for number, line in enumerate(raw.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise StatementFileError(f"{path}:{number}: not valid JSON ({e.msg})") from None
+            if not isinstance(row, dict):
+                raise StatementFileError(f"{path}:{number}: expected a JSON object with 'text'")
+            statements.append(_statement(row, f"{path}:{number}"))
+        return statements
+    try:
+        dialect = csv.Sniffer().sniff(raw[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(raw), dialect=dialect)
+    if not reader.fieldnames or "text" not in reader.fieldnames:
+        raise StatementFileError(f"{path}: CSV needs a header row with a 'text' column")
+    for number, row in enumerate(reader, start=2):
+        statements.append(_statement(row, f"{path}:{number}"))
+    return statements
+
+
+def collect(paths: Iterable[Path]) -> list[SourcedStatement]:
+    """Statements of every input: a report file is parsed, a statement table read."""
+    out: list[SourcedStatement] = []
+    for path in paths:
+        suffix = path.suffix.lower()
+        if suffix in STATEMENT_TABLE_SUFFIXES:
+            out += [SourcedStatement(s, None) for s in read_statement_table(path)]
+        elif suffix in SUPPORTED_SUFFIXES:
+            report = parse_report(path)
+            out += [
+                SourcedStatement(
+                    StatementInput(s.text, s.section, f"{path.stem}:{s.section}:{s.index}"),
+                    path.name,
+                )
+                for s in report.statements
+            ]
+        else:
+            raise ReportParseError(
+                f"{path}: unsupported input {suffix or '(none)'!r}; use reports (.txt, .docx, .html) "
+                "or statement tables (.jsonl, .csv)"
+            )
+    return out
+
+
+def record(item: SourcedStatement, prediction: Prediction, number: int) -> dict[str, Any]:
+    """One output record per statement: the same shape for the CLI and the HTTP API."""
+    return {
+        "id": item.statement.id if item.statement.id is not None else str(number),
+        "report": item.report,
+        "section": item.statement.section,
+        "text": item.statement.text,
+        "themes": list(prediction.themes),
+        "sentiment": prediction.sentiment,
+        "scores": {"themes": prediction.theme_scores, "sentiment": prediction.sentiment_scores},
+        "model_version": prediction.model_version,
+    }
+
+
+def tag(model: TaggerModel, items: Sequence[SourcedStatement], explain: bool = False) -> list[dict[str, Any]]:
+    predictions = model.tag([item.statement for item in items])
+    records = []
+    for number, (item, prediction) in enumerate(zip(items, predictions, strict=True), start=1):
+        rec = record(item, prediction, number)
+        if explain:
+            rec["explanation"] = {
+                label: [{"term": term, "weight": weight} for term, weight in terms]
+                for label, terms in model.explain(item.statement, prediction).items()
+            }
+        records.append(rec)
+    return records
+
+
+def write_records(
+    records: Sequence[dict[str, Any]],
+    out: TextIO,
+    fmt: str,
+    theme_ids: Sequence[str],
+    sentiment_ids: Sequence[str],
+) -> None:
+    if fmt == "jsonl":
+        for rec in records:
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        return
+    columns = ["id", "report", "section", "text", "themes", "sentiment", "model_version"]
+    columns += [f"p_{t}" for t in theme_ids] + [f"p_{s}" for s in sentiment_ids]
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for rec in records:
+        row = [
+            rec["id"],
+            rec["report"] or "",
+            rec["section"] or "",
+            rec["text"],
+            "|".join(rec["themes"]),
+            rec["sentiment"],
+            rec["model_version"],
+        ]
+        row += [rec["scores"]["themes"][t] for t in theme_ids]
+        row += [rec["scores"]["sentiment"][s] for s in sentiment_ids]
+        writer.writerow(row)

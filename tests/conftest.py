@@ -1,0 +1,229 @@
+"""Shared fixtures: the hand-written reports in tests/data, the real seed report, and builders that
+turn a text report into the .docx, .html and cp1252 variants a municipality might send instead."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+DATA_DIR = Path(__file__).parent / "data"
+SEED_PATH = Path(__file__).parents[1].parent / "shared/seeds/000_ef00028a58811921.txt"
+
+# The form's headings and Kommune-block labels as the builders know them. Kept separate from
+# nlp.form on purpose: the builders must not share the parser's idea of what a heading is.
+FORM_HEADINGS = (
+    "Angaben zur Kommune",
+    "Veranstaltungskonzept",
+    "Ausgangssituation / Anlass",
+    "Beratung und Moderation",
+    "Themenfelder",
+    "Beteiligte Akteure",
+    "Bewertung des Ablaufs und der Ergebnisse",
+    "Konkrete Ergebnisse, Maßnahmen und nächste Schritte",
+    "Kosten und Effizienz",
+    "Empfehlungen und sonstige Rückmeldungen",
+)
+KOMMUNE_LABELS = (
+    "Name der Stadt oder Gemeinde",
+    "Einwohnerzahl",
+    "Landkreis",
+    "Regierungsbezirk",
+    "Name und Adresse der Kontaktperson für den Kommunalen Flüchtlingsdialog",
+    "Telefon der Kontaktperson",
+    "E-Mail der Kontaktperson",
+)
+_BULLET = re.compile(r"^\s*(?:(?P<glyph>[•*])\s*|[-–]\s+|(?P<num>\d{1,2}\.|[a-z]\))\s+)(?=\S)")
+
+
+def _key(line: str) -> str:
+    return re.sub(r"\s+", " ", line.strip().rstrip(":").strip()).casefold()
+
+
+_HEADING_KEYS = {_key(h) for h in FORM_HEADINGS}
+_LABEL_KEYS = {_key(label): label for label in KOMMUNE_LABELS}
+
+
+def _split_label(line: str) -> tuple[str, str] | None:
+    """("Einwohnerzahl", "12.000") for "Einwohnerzahl: 12.000" or a label alone on its line."""
+    head, _, value = line.strip().partition(":")
+    label = _LABEL_KEYS.get(_key(head))
+    return (label, value.strip()) if label else None
+
+
+def _blocks(text: str) -> list[tuple[str, object]]:
+    """The text report as typed blocks, in order: ("heading", str), ("field", [label, value]),
+    ("bullet", (numbered, str)), ("prose", [lines]), ("blank", None).
+
+    Wrapped bullet lines (indented, not a bullet themselves) are joined to their bullet, as a word
+    processor would hold them in one paragraph.
+    """
+    blocks: list[tuple[str, object]] = []
+    in_kommune = True
+    for raw in text.split("\n"):
+        line = raw.rstrip()
+        key = _key(line)
+        if not line.strip():
+            blocks.append(("blank", None))
+            continue
+        if key in _HEADING_KEYS:
+            in_kommune = key == _key(FORM_HEADINGS[0])
+            blocks.append(("heading", line.strip().rstrip(":")))
+            continue
+        if in_kommune:
+            field = _split_label(line)
+            if field:
+                blocks.append(("field", [field[0], field[1]]))
+                continue
+            if blocks and blocks[-1][0] in ("field", "blank") and _last_field(blocks) is not None:
+                field_block = _last_field(blocks)
+                field_block[1] = (field_block[1] + "\n" + line.strip()).strip()
+                continue
+        m = _BULLET.match(line)
+        if m:
+            blocks.append(("bullet", (bool(m.group("num")), line[m.end() :].strip())))
+            continue
+        previous = blocks[-1] if blocks else None
+        if (
+            previous
+            and previous[0] == "bullet"
+            and raw[:1].isspace()
+            and len(raw) - len(raw.lstrip()) >= 2
+        ):
+            numbered, item = previous[1]
+            blocks[-1] = ("bullet", (numbered, f"{item} {line.strip()}"))
+        elif previous and previous[0] == "prose":
+            previous[1].append(line.strip())
+        else:
+            blocks.append(("prose", [line.strip()]))
+    return blocks
+
+
+def _last_field(blocks: list[tuple[str, object]]) -> list[str] | None:
+    for kind, value in reversed(blocks):
+        if kind == "field":
+            return value
+        if kind != "blank":
+            return None
+    return None
+
+
+def text_to_docx(text: str) -> bytes:
+    """A Word version of a text report: headings as paragraphs, bullets as "List Bullet" /
+    "List Number" paragraphs, and the Kommune block as a two-column table (label | value)."""
+    import docx
+
+    document = docx.Document()
+    table = None
+    for kind, value in _blocks(text):
+        if kind == "field":
+            if table is None:
+                table = document.add_table(rows=0, cols=2)
+            cells = table.add_row().cells
+            cells[0].text, cells[1].text = value
+            continue
+        if kind == "blank":
+            if table is None:
+                document.add_paragraph("")
+            continue
+        table = None
+        if kind == "heading":
+            document.add_heading(value, level=2)
+        elif kind == "bullet":
+            numbered, item = value
+            document.add_paragraph(item, style="List Number" if numbered else "List Bullet")
+        else:
+            for line in value:
+                document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def text_to_html(text: str) -> str:
+    """A web-page version of a text report: <h2> headings, <ul>/<ol> lists, <p> paragraphs with
+    <br> line breaks, bold labels in the Kommune block."""
+    out = [
+        "<!DOCTYPE html>",
+        "<html><head><meta charset='utf-8'><title>Steckbrief</title></head><body>",
+    ]
+    open_list: str | None = None
+
+    def close_list() -> None:
+        nonlocal open_list
+        if open_list:
+            out.append(f"</{open_list}>")
+            open_list = None
+
+    for kind, value in _blocks(text):
+        if kind == "blank":
+            continue
+        if kind != "bullet":
+            close_list()
+        if kind == "heading":
+            out.append(f"<h2>{html.escape(value)}</h2>")
+        elif kind == "field":
+            label, field_value = value
+            lines = "<br>".join(html.escape(v) for v in field_value.split("\n"))
+            out.append(f"<p><b>{html.escape(label)}</b><br>{lines}</p>")
+        elif kind == "bullet":
+            numbered, item = value
+            tag = "ol" if numbered else "ul"
+            if open_list != tag:
+                close_list()
+                out.append(f"<{tag}>")
+                open_list = tag
+            out.append(f"  <li>{html.escape(item)}</li>")
+        else:
+            out.append("<p>" + "<br>\n".join(html.escape(line) for line in value) + "</p>")
+    close_list()
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def seed_path() -> Path:
+    if not SEED_PATH.is_file():
+        pytest.skip(f"seed report {SEED_PATH} is not available")
+    return SEED_PATH
+
+
+@pytest.fixture(scope="session")
+def report_text() -> Callable[[str], str]:
+    """The UTF-8 text of a fixture in tests/data, by file name."""
+
+    def read(name: str) -> str:
+        return (DATA_DIR / name).read_text(encoding="utf-8")
+
+    return read
+
+
+@pytest.fixture(scope="session")
+def make_docx() -> Callable[[str], bytes]:
+    return text_to_docx
+
+
+@pytest.fixture(scope="session")
+def make_html() -> Callable[[str], str]:
+    return text_to_html
+
+
+@pytest.fixture
+def cp1252_path(tmp_path: Path) -> Callable[[str], Path]:
+    """Write a tests/data fixture re-encoded in cp1252 (an old Windows export); return its path."""
+
+    def write(name: str) -> Path:
+        path = tmp_path / name
+        path.write_bytes((DATA_DIR / name).read_text(encoding="utf-8").encode("cp1252"))
+        return path
+
+    return write
