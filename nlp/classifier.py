@@ -8,18 +8,22 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
+from sklearn.svm import LinearSVC
 
 from .features import StatementInput, feature_union, prepare
 
 THRESHOLD_GRID = np.round(np.arange(0.15, 0.71, 0.025), 3)
+# Regularisation chosen by grouped cross-validation on the corpus (`kfd evaluate`).
+THEME_C = 0.3
+SENTIMENT_C = 0.3
 
 
-def calibrated_logreg(C: float, class_weight: str | None, seed: int) -> CalibratedClassifierCV:
-    """Logistic regression with Platt-scaled probabilities (3-fold, deterministic)."""
+def calibrated_svm(C: float, seed: int) -> CalibratedClassifierCV:
+    """A linear SVM with Platt-scaled probabilities (3-fold, deterministic). Linear SVMs are the
+    strongest of the fast linear models on this corpus, and train in milliseconds."""
     return CalibratedClassifierCV(
-        LogisticRegression(C=C, class_weight=class_weight, max_iter=5000, random_state=seed),
+        LinearSVC(C=C, class_weight="balanced", random_state=seed),
         method="sigmoid",
         cv=StratifiedKFold(3),
     )
@@ -158,7 +162,7 @@ class TaggerModel:
 
 
 def _coef(calibrated, k: int = 0) -> np.ndarray | None:
-    """Average coefficient vector of the logistic regressions inside a calibrated classifier."""
+    """Average coefficient vector of the linear models inside a calibrated classifier."""
     if not hasattr(calibrated, "calibrated_classifiers_"):
         return None
     coefs = []
@@ -169,12 +173,27 @@ def _coef(calibrated, k: int = 0) -> np.ndarray | None:
 
 
 def _top_terms(x, coef, names, top: int) -> list[tuple[str, float]]:
+    """Readable features with their positive contribution: "lemma: moderation", "chars: 'derat'"."""
     if coef is None:
         return []
     row = x.tocsr()
-    contributions = [(names[i], float(v * coef[i])) for i, v in zip(row.indices, row.data, strict=True)]
-    contributions = [(n.split("__", 1)[-1], round(c, 4)) for n, c in contributions if c > 0]
-    return sorted(contributions, key=lambda item: -item[1])[:top]
+    out = []
+    for i, value in zip(row.indices, row.data, strict=True):
+        contribution = float(value * coef[i])
+        if contribution > 0:
+            out.append((_readable(names[i]), round(contribution, 4)))
+    return sorted(out, key=lambda item: -item[1])[:top]
+
+
+def _readable(name: str) -> str:
+    kind, _, feature = name.partition("__")
+    if kind == "chars":
+        return f"chars: {feature!r}"
+    if kind == "section":
+        return f"section: {feature.split('_', 1)[-1]}"
+    if kind == "cues":
+        return f"cue: {feature}"
+    return f"lemma: {feature}"
 
 
 @dataclass(frozen=True)
@@ -198,8 +217,8 @@ def fit_model(
     X = features.fit_transform(rows)
     Y = np.array([[int(t in e.themes) for t in theme_ids] for e in examples], dtype=int)
     groups = np.array([e.group for e in examples])
-    themes = ThresholdedMultiLabel(calibrated_logreg(C=8.0, class_weight="balanced", seed=seed), cv=3)
+    themes = ThresholdedMultiLabel(calibrated_svm(C=THEME_C, seed=seed), cv=3)
     themes.fit(X, Y, groups=groups)
-    sentiment = calibrated_logreg(C=4.0, class_weight="balanced", seed=seed)
+    sentiment = calibrated_svm(C=SENTIMENT_C, seed=seed)
     sentiment.fit(X, np.array([e.sentiment for e in examples]))
     return TaggerModel(features, themes, sentiment, tuple(theme_ids), tuple(sentiment_ids), pipeline_name)

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import OneHotEncoder
@@ -93,3 +95,60 @@ def feature_union(min_df: int = 2) -> ColumnTransformer:
         ],
         sparse_threshold=1.0,
     )
+
+
+# Judgement cues (lemmas, lower case). They carry sentiment across topics, so they generalise to
+# wording the training data never used; a statement with cues of both kinds is often "gemischt".
+POSITIVE_CUES = frozenset(
+    "gut gelungen gelingen erfolgreich erfolg positiv zufrieden zufriedenheit hervorragend super toll "
+    "gewinnbringend bereichernd bereicherung wertvoll hilfreich sinnvoll lohnen gelohnt lohnend bewährt "
+    "bewähren konstruktiv angenehm freuen erfreulich gefreut begeistert begeisterung lebendig gelobt loben "
+    "gewinn mehrwert produktiv überzeugend überzeugt gelungene optimal ideal spannend interessant "
+    "fruchtbar wertschätzend dankbar schön klasse prima gern gerne besser gestärkt stärken motiviert "
+    "motivierend offen respektvoll fair souverän kompetent professionell reibungslos problemlos".split()
+)
+NEGATIVE_CUES = frozenset(
+    "leider schade kaum fehlen fehlte gefehlt mangel mangelnd mangelhaft schwierig schwierigkeit problem "
+    "problematisch enttäuschend enttäuscht enttäuschung kritik kritisch kritisiert schlecht gering "
+    "niedrig ärgerlich gescheitert scheitern unzufrieden überfordert überforderung zäh mühsam störend "
+    "gestört aggressiv feindselig unruhig unklar unverständlich verloren versandet vage oberflächlich "
+    "unbefriedigend ernüchternd ernüchterung frustriert frust frustrierend schwach dünn teuer aufwendig "
+    "bürokratisch hürde hindernis belastung belastet negativ nachteil verbesserungswürdig ausbaufähig "
+    "bedauerlich bedauern vermisst vermissen versäumt langatmig".split()
+)
+CONTRAST_CUES = frozenset(
+    "aber jedoch allerdings trotzdem dennoch zwar wobei einerseits andererseits doch "
+    "obwohl obgleich gleichwohl teils teilweise".split()
+)
+
+
+class CueFeatures(TransformerMixin, BaseEstimator):
+    """Counts of positive, negative and contrast cue lemmas and their combinations (stateless)."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        rows = []
+        for lemmas in np.asarray(X, dtype=object).ravel():
+            tokens = str(lemmas).split()
+            pos = sum(t in POSITIVE_CUES for t in tokens)
+            neg = sum(t in NEGATIVE_CUES or t.startswith("neg_") and t[4:] in POSITIVE_CUES for t in tokens)
+            neg += sum(t.startswith("neg_") for t in tokens) > 0
+            contrast = sum(t in CONTRAST_CUES for t in tokens)
+            rows.append(
+                [
+                    min(pos, 3),
+                    min(neg, 3),
+                    min(contrast, 2),
+                    float(pos > 0 and neg > 0),
+                    float(contrast > 0 and pos > 0),
+                    float(contrast > 0 and neg > 0),
+                ]
+            )
+        return csr_matrix(np.asarray(rows, dtype=float) / 3.0)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(
+            ["pos", "neg", "contrast", "pos_and_neg", "contrast_pos", "contrast_neg"], dtype=object
+        )

@@ -53,7 +53,8 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "bewertung",
-        ("Bewertung des Ablaufs und der Ergebnisse", "Bewertung"),
+        ("Bewertung des Ablaufs und der Ergebnisse", "Bewertung", "Bewertung des Ablaufs",
+         "Bewertung der Ergebnisse", "Bewertung und Ergebnisse"),
         ("Wie zufrieden sind Sie mit dem Ablauf der Dialogveranstaltung(en)?",
          "(Format, Struktur, Moderation, Transparenz, fairer und respektvoller Umgang, "
          "Informationsmaterial etc.)",
@@ -63,7 +64,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "ergebnisse",
         ("Konkrete Ergebnisse, Maßnahmen und nächste Schritte", "Konkrete Ergebnisse",
-         "Ergebnisse, Maßnahmen und nächste Schritte"),
+         "Ergebnisse, Maßnahmen und nächste Schritte", "Ergebnisse und Maßnahmen", "Ergebnisse",
+         "Maßnahmen und nächste Schritte", "Nächste Schritte"),
         ("Nennen Sie drei wichtige Ergebnisse bzw. konkrete Maßnahmen, die im Flüchtlingsdialog "
          "erarbeitet wurden.",
          "Wie schätzen Sie die Wirkung des Flüchtlingsdialogs ein:",
@@ -81,7 +83,8 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "empfehlungen",
-        ("Empfehlungen und sonstige Rückmeldungen", "Empfehlungen", "Sonstige Rückmeldungen"),
+        ("Empfehlungen und sonstige Rückmeldungen", "Empfehlungen", "Sonstige Rückmeldungen",
+         "Empfehlungen und Rückmeldungen", "Verbesserungsvorschläge"),
         ("Was würden Sie beim nächsten Mal anders machen?",
          "Welche Verbesserungsvorschläge haben Sie, insbesondere auch im Hinblick auf die "
          "Rahmenbedingungen?"),

@@ -136,12 +136,22 @@ _BLOCK_TAGS = {
 
 def html_to_text(html: str) -> str:
     """Strip markup, keeping one line per block element and a bullet per list item."""
-    from bs4 import BeautifulSoup, CData, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction
+    from bs4 import (
+        BeautifulSoup,
+        CData,
+        Comment,
+        Declaration,
+        Doctype,
+        NavigableString,
+        ProcessingInstruction,
+    )
 
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
-    for node in soup.find_all(string=lambda s: isinstance(s, Comment | Doctype | Declaration | ProcessingInstruction | CData)):
+    for node in soup.find_all(
+        string=lambda s: isinstance(s, Comment | Doctype | Declaration | ProcessingInstruction | CData)
+    ):
         node.extract()
     for node in soup.find_all(string=True):
         if isinstance(node, NavigableString) and node.find_parent("pre") is None:

@@ -289,6 +289,19 @@ def _kommune(fields: dict[str, str], title: str | None, warnings: list[str]) -> 
     return Kommune(name, website, einwohner, stand, landkreis, bezirk)
 
 
+_TITLE = r"^(?:Frau|Herr|Hr\.|Fr\.|BM|OB|Bürgermeister(?:in)?|Oberbürgermeister(?:in)?|Dr\.|Prof\.)\s+"
+_PERSON = re.compile(r"(?:Frau|Herr|Hr\.|Fr\.)\s+[A-ZÄÖÜ]")
+_INSTITUTION = re.compile(
+    r"Landratsamt|Gemeinde|Stadt|Amt\b|amt\b|Dezernat|Fachbereich|Fachdienst|Sachgebiet|Büro|Referat|"
+    r"Integrationszentrum|Verwaltung|Kreis|Rathaus|Abteilung|Stabsstelle",
+)
+
+
+def _looks_like_name(part: str) -> bool:
+    words = part.split()
+    return 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and not _INSTITUTION.search(part)
+
+
 def _kontakt(fields: dict[str, str], warnings: list[str]) -> Kontakt:
     raw = fields.get("kontakt", "")
     email = None
@@ -300,8 +313,13 @@ def _kontakt(fields: dict[str, str], warnings: list[str]) -> Kontakt:
         warnings.append("the e-mail of the contact person is not a valid address")
     raw = _EMAIL.sub("", raw)
     parts = [p.strip() for p in re.split(r"[\n,;]", raw) if p.strip()]
-    name = parts[0] if parts else None
-    adresse = ", ".join(parts[1:]) or None
+    # "Landratsamt Calw, Dezernat 3, Frau Cornelia Muster, ...": the person, not the office, is the name.
+    person = next((i for i, p in enumerate(parts) if _PERSON.match(p)), None)
+    if parts and person is None and _INSTITUTION.search(parts[0]):
+        person = next((i for i, p in enumerate(parts[1:4], 1) if _looks_like_name(p)), None)
+    index = person if person is not None else 0
+    name = re.sub(_TITLE, "", parts[index]).strip() if parts else None
+    adresse = ", ".join(p for i, p in enumerate(parts) if i != index) or None
     telefon = fields.get("telefon")
     if telefon:
         telefon = re.sub(r"\s+", " ", telefon.split("\n")[0]).strip()

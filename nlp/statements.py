@@ -95,8 +95,10 @@ def _units(text: str) -> list[tuple[bool, str]]:
         if marker:
             units.append((True, [line[marker.end() :].strip()]))
             bullet_indent = indent
-        elif units and previous and (
-            _is_continuation(previous, line, wrap_width) or 0 <= bullet_indent < indent
+        elif (
+            units
+            and previous
+            and (_is_continuation(previous, line, wrap_width) or 0 <= bullet_indent < indent)
         ):
             units[-1][1].append(line.strip())
         else:

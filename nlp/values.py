@@ -148,9 +148,19 @@ _DATE_PATTERNS = [
         ),
     ),
     # 1.1.2017 - 3.1.2017
-    ("fullspan", re.compile(rf"(?<![\d.])(?P<d1>\d{{1,2}})\.(?P<m1>\d{{1,2}})\.(?P<y1>\d{{4}}){_DASH}(?P<d2>\d{{1,2}})\.(?P<m2>\d{{1,2}})\.\s?{_YEAR}")),
+    (
+        "fullspan",
+        re.compile(
+            rf"(?<![\d.])(?P<d1>\d{{1,2}})\.(?P<m1>\d{{1,2}})\.(?P<y1>\d{{4}}){_DASH}(?P<d2>\d{{1,2}})\.(?P<m2>\d{{1,2}})\.\s?{_YEAR}"
+        ),
+    ),
     # 23. und 24.09.2016
-    ("dlist", re.compile(rf"(?<![\d.])(?P<days>(?:\d{{1,2}}\.\s*(?:,|und|u\.|sowie|&|/)\s*)+)(?P<day>\d{{1,2}})\.(?P<month>\d{{1,2}})\.\s?{_YEAR}")),
+    (
+        "dlist",
+        re.compile(
+            rf"(?<![\d.])(?P<days>(?:\d{{1,2}}\.\s*(?:,|und|u\.|sowie|&|/)\s*)+)(?P<day>\d{{1,2}})\.(?P<month>\d{{1,2}})\.\s?{_YEAR}"
+        ),
+    ),
     # 18.02.2017, 18.2.17, 29.11.216 (typo, warned)
     ("single", re.compile(rf"(?<![\d.])(?P<day>\d{{1,2}})\.\s?(?P<month>\d{{1,2}})\.\s?{_YEAR}")),
     # 18. Februar 2017

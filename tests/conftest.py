@@ -88,12 +88,7 @@ def _blocks(text: str) -> list[tuple[str, object]]:
             blocks.append(("bullet", (bool(m.group("num")), line[m.end() :].strip())))
             continue
         previous = blocks[-1] if blocks else None
-        if (
-            previous
-            and previous[0] == "bullet"
-            and raw[:1].isspace()
-            and len(raw) - len(raw.lstrip()) >= 2
-        ):
+        if previous and previous[0] == "bullet" and raw[:1].isspace() and len(raw) - len(raw.lstrip()) >= 2:
             numbered, item = previous[1]
             blocks[-1] = ("bullet", (numbered, f"{item} {line.strip()}"))
         elif previous and previous[0] == "prose":
@@ -227,3 +222,53 @@ def cp1252_path(tmp_path: Path) -> Callable[[str], Path]:
         return path
 
     return write
+
+
+# --- labelled data and a small trained model ------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+TRAINING_DATA = REPO / "training_data"
+# A fixed slice of the real corpus: enough for every sentiment and most themes, fast to train.
+SMALL_CORPUS_REPORTS = 24
+
+
+def _write_small_corpus(target: Path, n_reports: int = SMALL_CORPUS_REPORTS) -> Path:
+    """Copy the codebook, the labels of the first n reports (sorted by name) and those reports."""
+    import json
+    import shutil
+
+    labels = [
+        json.loads(line) for line in (TRAINING_DATA / "labels.jsonl").read_text("utf-8").splitlines() if line
+    ]
+    reports = sorted({row["report"] for row in labels if row["report"]})
+    keep = set(reports[:: max(1, len(reports) // n_reports)][:n_reports])
+    (target / "reports").mkdir(parents=True)
+    shutil.copy(TRAINING_DATA / "codebook.yaml", target / "codebook.yaml")
+    for report in keep:
+        shutil.copy(TRAINING_DATA / report, target / report)
+    rows = [row for row in labels if row["report"] in keep]
+    (target / "labels.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8"
+    )
+    return target
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory) -> Path:
+    return _write_small_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture
+def corpus_copy(tmp_path, small_corpus) -> Path:
+    """A private copy of the small corpus that a test may break."""
+    import shutil
+
+    return Path(shutil.copytree(small_corpus, tmp_path / "corpus"))
+
+
+@pytest.fixture(scope="session")
+def trained_model_dir(tmp_path_factory, small_corpus) -> Path:
+    """A small model trained once per test session (no cross-validation)."""
+    from nlp.train import train
+
+    return train(small_corpus, tmp_path_factory.mktemp("models"), folds=0, seed=0)

@@ -57,8 +57,7 @@ FORM_PROMPTS = (
     "Bitte nennen Sie die Teilnehmergruppen und die Anzahl der Personen, die an dem "
     "Flüchtlingsdialog teilgenommen haben.",
     "Wie zufrieden sind Sie mit dem Ablauf der Dialogveranstaltung(en)?",
-    "(Format, Struktur, Moderation, Transparenz, fairer und respektvoller Umgang, "
-    "Informationsmaterial etc.)",
+    "(Format, Struktur, Moderation, Transparenz, fairer und respektvoller Umgang, Informationsmaterial etc.)",
     "Wie zufrieden sind Sie mit den Ergebnissen der Dialogveranstaltung(en)?",
     "(Diskussionsqualität, Erkenntnisse, Ergebnisse, anderer Mehrwert etc.)",
     "Nennen Sie drei wichtige Ergebnisse bzw. konkrete Maßnahmen, die im Flüchtlingsdialog "
@@ -72,8 +71,7 @@ FORM_PROMPTS = (
     "(Beratungs- und Moderationskosten, Sachmittel etc.)",
     "Stehen Aufwand und Ergebnis in einem guten Verhältnis?",
     "Was würden Sie beim nächsten Mal anders machen?",
-    "Welche Verbesserungsvorschläge haben Sie, insbesondere auch im Hinblick auf die "
-    "Rahmenbedingungen?",
+    "Welche Verbesserungsvorschläge haben Sie, insbesondere auch im Hinblick auf die Rahmenbedingungen?",
 )
 
 
@@ -112,9 +110,7 @@ def texts(report: Report, section: str) -> list[str]:
 
 def minimal_report(*body: str) -> str:
     """A short report: a Kommune block followed by the given lines."""
-    return "\n".join(
-        ["Angaben zur Kommune", "Name der Stadt oder Gemeinde", "Testhausen", "", *body, ""]
-    )
+    return "\n".join(["Angaben zur Kommune", "Name der Stadt oder Gemeinde", "Testhausen", "", *body, ""])
 
 
 # --- the seed report: the issue's done-when values ----------------------------------------------
@@ -199,9 +195,8 @@ def test_parse_report_seed_finds_all_ten_sections():
 
 
 def test_parse_report_seed_bullet_without_space_is_a_statement():
-    assert (
-        "Sammlung und Analyse der Ergebnisse und Einbringen in Projektgruppe des Landkreises"
-        in texts(parsed_seed(), "ergebnisse")
+    assert "Sammlung und Analyse der Ergebnisse und Einbringen in Projektgruppe des Landkreises" in texts(
+        parsed_seed(), "ergebnisse"
     )
 
 
@@ -350,9 +345,7 @@ def test_parse_report_odd_amounts_stated_total_matching_items_gives_no_warning()
 
 def test_parse_report_stated_total_not_matching_items_warns():
     report = parse_report(
-        minimal_report(
-            "Kosten und Effizienz", "Moderation: 1.000 €", "Verpflegung: 200 €", "Gesamt: 1.500 €"
-        )
+        minimal_report("Kosten und Effizienz", "Moderation: 1.000 €", "Verpflegung: 200 €", "Gesamt: 1.500 €")
     )
     assert report.kosten.gesamt_eur == 1500.0
     assert any("1200.00" in w and "1500.00" in w for w in report.warnings)
@@ -418,9 +411,7 @@ def test_parse_report_steckbrief_title_statements():
 
 def test_parse_report_prompts_repeated_answers_after_prompt_kept():
     report = parsed("prompts_repeated.txt")
-    assert texts(report, "anlass") == [
-        "Die Anschlussunterbringung stellte die Stadt vor neue Aufgaben."
-    ]
+    assert texts(report, "anlass") == ["Die Anschlussunterbringung stellte die Stadt vor neue Aufgaben."]
     assert texts(report, "beratung") == ["Ein Moderationsteam der Volkshochschule."]
     assert texts(report, "bewertung") == [
         "Sehr zufrieden mit dem Ablauf.",
@@ -470,8 +461,7 @@ def test_parse_report_long_answer_after_prompt_kept():
     report = parse_report(
         minimal_report(
             "Kosten und Effizienz",
-            "Stehen Aufwand und Ergebnis in einem guten Verhältnis? "
-            "Nein, zu teuer für das Ergebnis.",
+            "Stehen Aufwand und Ergebnis in einem guten Verhältnis? Nein, zu teuer für das Ergebnis.",
         )
     )
     assert report.kosten.urteil == "Nein, zu teuer für das Ergebnis."
@@ -479,9 +469,7 @@ def test_parse_report_long_answer_after_prompt_kept():
 
 def test_parse_report_unknown_bezirk_konzept_keeps_typo_text():
     # the typo'd date is still part of the statement; it only yields no Termin
-    assert texts(parsed("unknown_bezirk.txt"), "konzept") == [
-        "Ein Dialogabend am 29.11.216 im Rathaus."
-    ]
+    assert texts(parsed("unknown_bezirk.txt"), "konzept") == ["Ein Dialogabend am 29.11.216 im Rathaus."]
 
 
 # --- Kommune block details -----------------------------------------------------------------------
@@ -526,17 +514,13 @@ def test_parse_report_unknown_regierungsbezirk_is_null_with_warning(value):
     ],
 )
 def test_parse_report_einwohner_and_stand(value, einwohner, stand):
-    report = parse_report(
-        minimal_report("Einwohnerzahl", value, "", "Veranstaltungskonzept", "Ein Abend.")
-    )
+    report = parse_report(minimal_report("Einwohnerzahl", value, "", "Veranstaltungskonzept", "Ein Abend."))
     assert (report.kommune.einwohner, report.kommune.einwohner_stand) == (einwohner, stand)
 
 
 def test_parse_report_stand_without_day_warns():
     report = parse_report(
-        minimal_report(
-            "Einwohnerzahl", "12.000 (Stand Dezember 2015)", "", "Themenfelder", "• Wohnen"
-        )
+        minimal_report("Einwohnerzahl", "12.000 (Stand Dezember 2015)", "", "Themenfelder", "• Wohnen")
     )
     assert report.kommune.einwohner == 12000
     assert report.kommune.einwohner_stand is None
@@ -555,9 +539,7 @@ def test_parse_report_stand_without_day_warns():
     ],
 )
 def test_parse_report_email_lower_cased_and_validated(value, expected):
-    report = parse_report(
-        minimal_report("E-Mail der Kontaktperson", value, "", "Themenfelder", "• Wohnen")
-    )
+    report = parse_report(minimal_report("E-Mail der Kontaktperson", value, "", "Themenfelder", "• Wohnen"))
     assert report.kontakt.email == expected
     assert any("e-mail" in w for w in report.warnings) == (expected is None)
 
@@ -579,9 +561,7 @@ def test_parse_report_themenfelder_from_comma_list():
 
 def test_parse_report_akteure_total_line_is_no_group():
     report = parse_report(
-        minimal_report(
-            "Beteiligte Akteure", "• Ehrenamtliche", "• Insgesamt 95 Personen", "• Vereine"
-        )
+        minimal_report("Beteiligte Akteure", "• Ehrenamtliche", "• Insgesamt 95 Personen", "• Vereine")
     )
     assert report.akteure == ("Ehrenamtliche", "Vereine")
     assert report.veranstaltung.teilnehmende == 95
@@ -603,9 +583,7 @@ def test_parse_report_akteure_groups_with_counts_kept():
 
 def test_parse_report_teilnehmende_is_largest_count_under_akteure():
     report = parse_report(
-        minimal_report(
-            "Beteiligte Akteure", "• 30 Ehrenamtliche", "• 20 Geflüchtete", "• 10 Vertreter"
-        )
+        minimal_report("Beteiligte Akteure", "• 30 Ehrenamtliche", "• 20 Geflüchtete", "• 10 Vertreter")
     )
     assert report.veranstaltung.teilnehmende == 30
     assert report.veranstaltung.gefluechtete == 20
@@ -625,9 +603,7 @@ def test_parse_report_teilnehmende_falls_back_to_konzept_with_warning():
 
 
 def test_parse_report_gefluechtete_not_taken_from_previous_line():
-    report = parse_report(
-        minimal_report("Beteiligte Akteure", "Ehrenamtliche: 30", "Geflüchtete: 20")
-    )
+    report = parse_report(minimal_report("Beteiligte Akteure", "Ehrenamtliche: 30", "Geflüchtete: 20"))
     assert report.veranstaltung.gefluechtete == 20
 
 
@@ -687,9 +663,7 @@ def test_parse_report_heading_variants_found(heading, section):
 
 
 def test_parse_report_heading_with_answer_on_same_line():
-    report = parse_report(
-        minimal_report("Veranstaltungskonzept: Dialogtag im Rathaus", "Es kamen viele.")
-    )
+    report = parse_report(minimal_report("Veranstaltungskonzept: Dialogtag im Rathaus", "Es kamen viele."))
     assert texts(report, "konzept") == ["Dialogtag im Rathaus", "Es kamen viele."]
 
 
@@ -798,16 +772,12 @@ def test_parse_report_themenfelder_and_akteure_are_no_statements():
 
 @pytest.mark.parametrize("marker", ["•", "-", "*", "–", "1.", "2)", "a)", "(b)", "▪", "\uf0b7"])
 def test_parse_report_bullet_markers_make_statements(marker):
-    report = parse_report(
-        minimal_report("Empfehlungen", f"{marker} Früher einladen", f"{marker} Mehr Zeit")
-    )
+    report = parse_report(minimal_report("Empfehlungen", f"{marker} Früher einladen", f"{marker} Mehr Zeit"))
     assert texts(report, "empfehlungen") == ["Früher einladen", "Mehr Zeit"]
 
 
 def test_parse_report_ordinal_date_line_is_not_a_bullet():
-    report = parse_report(
-        minimal_report("Veranstaltungskonzept", "18. Februar 2017 war der Termin.")
-    )
+    report = parse_report(minimal_report("Veranstaltungskonzept", "18. Februar 2017 war der Termin."))
     assert texts(report, "konzept") == ["18. Februar 2017 war der Termin."]
 
 
@@ -832,9 +802,7 @@ def test_parse_report_ordinal_date_line_is_not_a_bullet():
     ],
 )
 def test_parse_report_abbreviations_do_not_split_sentences(first):
-    report = parse_report(
-        minimal_report("Bewertung des Ablaufs und der Ergebnisse", f"{first} Das war gut.")
-    )
+    report = parse_report(minimal_report("Bewertung des Ablaufs und der Ergebnisse", f"{first} Das war gut."))
     assert texts(report, "bewertung") == [first, "Das war gut."]
 
 
@@ -867,9 +835,7 @@ def test_parse_report_sentence_ending_in_date_or_time_split(first):
 @pytest.mark.xfail(reason="'GmbH.' at the end of a sentence does not end it", strict=True)
 def test_parse_report_sentence_ending_in_gmbh_split():
     report = parse_report(
-        minimal_report(
-            "Beratung und Moderation", "Moderation durch die Beispiel GmbH. Planung im Haus."
-        )
+        minimal_report("Beratung und Moderation", "Moderation durch die Beispiel GmbH. Planung im Haus.")
     )
     assert texts(report, "beratung") == ["Moderation durch die Beispiel GmbH.", "Planung im Haus."]
 
@@ -911,9 +877,7 @@ def test_parse_report_wrapped_bullet_with_capitalised_continuation_joined():
 
 
 def test_parse_report_separate_short_lines_stay_separate():
-    report = parse_report(
-        minimal_report("Empfehlungen", "Früher einladen", "Mehr Zeit für Gespräche")
-    )
+    report = parse_report(minimal_report("Empfehlungen", "Früher einladen", "Mehr Zeit für Gespräche"))
     assert texts(report, "empfehlungen") == ["Früher einladen", "Mehr Zeit für Gespräche"]
 
 
@@ -951,9 +915,7 @@ def _parsed_as(name: str, builder, filename: str) -> Report:
 
 @pytest.mark.parametrize("name", DOCX_HTML_SOURCES)
 def test_parse_report_docx_gives_same_statements_as_txt(name, make_docx):
-    assert _statements(_parsed_as(name, make_docx, "report.docx")) == _statements(
-        _parsed_source(name)
-    )
+    assert _statements(_parsed_as(name, make_docx, "report.docx")) == _statements(_parsed_source(name))
 
 
 @pytest.mark.parametrize("name", DOCX_HTML_SOURCES)
@@ -966,9 +928,7 @@ def test_parse_report_docx_gives_same_fields_as_txt(name, make_docx):
 def test_parse_report_docx_kommune_table_read(make_docx):
     report = _parsed_as("steckbrief_title.txt", make_docx, "x.docx")
     assert report.kommune.einwohner == 41500
-    assert (
-        report.kontakt.adresse == "Stabsstelle Bürgerbeteiligung, Rathausplatz 3, 79000 Musterstadt"
-    )
+    assert report.kontakt.adresse == "Stabsstelle Bürgerbeteiligung, Rathausplatz 3, 79000 Musterstadt"
 
 
 def test_parse_report_docx_sniffed_without_filename(make_docx):
@@ -978,19 +938,12 @@ def test_parse_report_docx_sniffed_without_filename(make_docx):
 
 @pytest.mark.parametrize("name", DOCX_HTML_SOURCES)
 def test_parse_report_html_gives_same_statements_as_txt(name, make_html):
-    assert _statements(_parsed_as(name, make_html, "report.html")) == _statements(
-        _parsed_source(name)
-    )
-
-
+    assert _statements(_parsed_as(name, make_html, "report.html")) == _statements(_parsed_source(name))
 
 
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(p.values[0], id=p.id)
-        for p in DOCX_HTML_SOURCES
-    ],
+    [pytest.param(p.values[0], id=p.id) for p in DOCX_HTML_SOURCES],
 )
 def test_parse_report_html_gives_same_fields_as_txt(name, make_html):
     from_html, from_txt = _parsed_as(name, make_html, "report.html"), _parsed_source(name)
@@ -1044,13 +997,9 @@ def test_parse_report_utf8_bom_and_crlf_read():
 @pytest.mark.parametrize("kind", ["path", "bytes", "text"])
 def test_parse_report_path_bytes_and_text_agree(kind):
     path = DATA_DIR / "steckbrief_title.txt"
-    source = {"path": path, "bytes": path.read_bytes(), "text": path.read_text(encoding="utf-8")}[
-        kind
-    ]
+    source = {"path": path, "bytes": path.read_bytes(), "text": path.read_text(encoding="utf-8")}[kind]
     report = (
-        parse_report(source, filename="steckbrief_title.txt")
-        if kind == "bytes"
-        else parse_report(source)
+        parse_report(source, filename="steckbrief_title.txt") if kind == "bytes" else parse_report(source)
     )
     assert report == parsed("steckbrief_title.txt")
 
@@ -1072,9 +1021,7 @@ def test_report_to_dict_has_exactly_the_documented_keys():
     assert set(data["kontakt"]) == {"name", "adresse", "telefon", "email"}
     assert set(data["veranstaltung"]) == {"termine", "uhrzeit", "teilnehmende", "gefluechtete"}
     assert set(data["kosten"]) == {"posten", "gesamt_eur", "urteil"}
-    assert all(
-        set(p) == {"bezeichnung", "betrag_eur", "ungefaehr"} for p in data["kosten"]["posten"]
-    )
+    assert all(set(p) == {"bezeichnung", "betrag_eur", "ungefaehr"} for p in data["kosten"]["posten"])
     assert all(set(s) == {"section", "index", "text"} for s in data["statements"])
 
 
@@ -1267,9 +1214,7 @@ _FORM_LINES = (
        "29.11.216", "ca. 6-800 Personen", "10:00 – 16:00 Uhr",
        "z. B. ggf. u. Hr. ca. Nr.", "", "   "]
 )  # fmt: skip
-_PRINTABLE = st.characters(
-    blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029\x85"
-)
+_PRINTABLE = st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029\x85")
 _RANDOM_LINE = st.text(_PRINTABLE, max_size=60)
 _LINE = st.one_of(st.sampled_from(_FORM_LINES), _RANDOM_LINE, _RANDOM_LINE.map(lambda t: "• " + t))
 
@@ -1288,9 +1233,7 @@ def test_parse_report_text_with_real_headings_gives_report(before, heading, afte
 
 @settings(max_examples=50, deadline=None)
 @given(st.lists(_LINE, max_size=25), st.sampled_from(["x.html", "x.docx"]))
-def test_parse_report_other_formats_with_real_headings_give_report(
-    make_docx, make_html, lines, filename
-):
+def test_parse_report_other_formats_with_real_headings_give_report(make_docx, make_html, lines, filename):
     text = "\n".join(["Angaben zur Kommune", *lines, "Themenfelder", "• Wohnen"])
     data = make_docx(text) if filename == "x.docx" else make_html(text).encode("utf-8")
     _check_report(parse_report(data, filename=filename))

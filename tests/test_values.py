@@ -279,9 +279,7 @@ def test_find_counts_reads_head_counts(text, expected_max):
     assert max(counts) == expected_max
 
 
-@pytest.mark.parametrize(
-    "text", ["2016 Personen", "0 Personen", "im Jahr 2016", "Raum 12", "Gruppen"]
-)
+@pytest.mark.parametrize("text", ["2016 Personen", "0 Personen", "im Jahr 2016", "Raum 12", "Gruppen"])
 def test_find_counts_ignores_years_zero_and_bare_numbers(text):
     assert values.find_counts(text) == []
 

@@ -1,0 +1,137 @@
+"""Train → save → load round trip, determinism, and the checks that refuse a wrong or tampered model."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from nlp.artifacts import MANIFEST, ModelManifest, load_model
+from nlp.classifier import ThresholdedMultiLabel, calibrated_svm
+from nlp.corpus import load_corpus
+from nlp.errors import ModelError, ModelMismatch
+from nlp.evaluate import grouped_folds, to_examples
+from nlp.features import StatementInput, prepare
+from nlp.train import train
+
+STATEMENTS = [
+    StatementInput("Die Moderation war hervorragend und hat alle zu Wort kommen lassen.", "bewertung"),
+    StatementInput("Leider kamen kaum Geflüchtete, die Einladung hat sie nicht erreicht.", "bewertung"),
+    StatementInput("Mehr Zeit für die Workshops einplanen", "empfehlungen"),
+    StatementInput("Gutes Format, aber viel zu wenig Zeit für den Austausch.", "bewertung"),
+]
+
+
+def test_train_writes_verified_model_dir(trained_model_dir, small_corpus):
+    manifest = ModelManifest.read(trained_model_dir)
+    assert (trained_model_dir / manifest.artifact).is_file()
+    assert (trained_model_dir.parent / "current").resolve() == trained_model_dir.resolve()
+    assert manifest.pipeline == "blank:de+lookup" or manifest.pipeline == "de_core_news_sm"
+    assert manifest.themes[0] == "gesamteindruck" and manifest.sentiments == [
+        "positiv",
+        "negativ",
+        "gemischt",
+        "neutral",
+    ]
+    assert set(manifest.thresholds) == set(manifest.themes)
+    assert manifest.n_statements == len(load_corpus(small_corpus))
+    assert len(manifest.artifact_sha256) == 64 and len(manifest.training_data_hash) == 64
+
+
+def test_load_model_round_trip_identical_predictions(trained_model_dir):
+    model, manifest = load_model(trained_model_dir)
+    again, _ = load_model(trained_model_dir.parent)  # the folder: its `current` is used
+    first, second = model.tag(STATEMENTS), again.tag(STATEMENTS)
+    assert first == second
+    assert all(p.model_version == manifest.version for p in first)
+    for p in first:
+        assert abs(sum(p.sentiment_scores.values()) - 1.0) < 0.01
+        assert p.sentiment == max(p.sentiment_scores, key=p.sentiment_scores.get)
+        assert all(0.0 <= s <= 1.0 for s in p.theme_scores.values())
+
+
+def test_train_is_deterministic(small_corpus, tmp_path, trained_model_dir):
+    other = train(small_corpus, tmp_path / "models", folds=0, seed=0)
+    a, _ = load_model(trained_model_dir)
+    b, _ = load_model(other)
+    pa, pb = a.tag(STATEMENTS), b.tag(STATEMENTS)
+    assert [(p.themes, p.sentiment, p.theme_scores, p.sentiment_scores) for p in pa] == [
+        (p.themes, p.sentiment, p.theme_scores, p.sentiment_scores) for p in pb
+    ]
+
+
+@pytest.fixture
+def model_copy(tmp_path, trained_model_dir):
+    return shutil.copytree(trained_model_dir, tmp_path / "model")
+
+
+def test_load_model_refuses_tampered_artifact(model_copy):
+    artifact = model_copy / "model.joblib"
+    artifact.write_bytes(artifact.read_bytes() + b"\0")
+    with pytest.raises(ModelMismatch, match="sha256.*refusing to load"):
+        load_model(model_copy)
+
+
+def _edit_manifest(model_dir, **changes):
+    path = model_dir / MANIFEST
+    data = json.loads(path.read_text())
+    data.update(changes)
+    path.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"codebook_hash": "0" * 64}, "another codebook"),
+        ({"pipeline": "de_core_news_sm"}, "spaCy pipeline 'de_core_news_sm'"),
+        ({"sklearn": "0.24.2"}, "scikit-learn 0.24.2"),
+        ({"themes": ["gesamteindruck"]}, "labels differ"),
+    ],
+)
+def test_load_model_refuses_mismatching_manifest(model_copy, changes, message):
+    _edit_manifest(model_copy, **changes)
+    with pytest.raises(ModelMismatch, match=message) as excinfo:
+        load_model(model_copy)
+    assert "Retrain with `kfd train`" in str(excinfo.value)
+
+
+def test_load_model_missing_says_how_to_train(tmp_path):
+    with pytest.raises(ModelError, match="kfd train"):
+        load_model(tmp_path / "nowhere")
+
+
+def test_grouped_folds_never_split_a_report(small_corpus):
+    examples = to_examples(load_corpus(small_corpus))
+    groups = np.array([e.group for e in examples])
+    for train_idx, test_idx in grouped_folds(examples, 5):
+        assert not set(groups[train_idx]) & set(groups[test_idx])
+
+
+def test_thresholded_multilabel_tunes_thresholds_per_label():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    Y = np.column_stack([(X[:, 0] > 0.8).astype(int), (X[:, 1] > -0.5).astype(int)])
+    model = ThresholdedMultiLabel(calibrated_svm(C=1.0, seed=0), cv=3)
+    model.fit(X, Y, groups=np.arange(120) // 4)
+    assert model.thresholds_.shape == (2,)
+    assert ((model.predict(X) == Y).mean(axis=0) > 0.85).all()
+
+
+def test_explain_names_features_of_the_statement(trained_model_dir):
+    model, _ = load_model(trained_model_dir)
+    statement = StatementInput(
+        "Die Moderation war sehr gut und hat alle Teilnehmenden einbezogen.", "bewertung"
+    )
+    prediction = model.tag([statement])[0]
+    explanation = model.explain(statement, prediction)
+    assert prediction.sentiment in explanation
+    terms = [term for terms in explanation.values() for term, _ in terms]
+    assert terms, explanation
+    lemmas = set(prepare([statement])[0][1].replace("neg_", "").split())
+    for term in terms:
+        kind, _, feature = term.partition(": ")
+        assert kind in {"lemma", "chars", "section", "cue"}, term
+        if kind == "lemma":
+            assert set(feature.replace("neg_", "").split()) <= lemmas, term
+        if kind == "chars":
+            assert feature.strip("'") in f" {statement.text.lower()} ", term
