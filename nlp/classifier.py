@@ -6,17 +6,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from scipy.sparse import hstack
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from .features import StatementInput, feature_union, prepare
+from .features import StatementInput, feature_union, prepare, sentiment_cues
 
 THRESHOLD_GRID = np.round(np.arange(0.15, 0.71, 0.025), 3)
 # Regularisation chosen by grouped cross-validation on the corpus (`kfd evaluate`).
 THEME_C = 0.3
-SENTIMENT_C = 0.3
+SENTIMENT_C = 1.0
 
 
 def calibrated_svm(C: float, seed: int) -> CalibratedClassifierCV:
@@ -30,55 +32,66 @@ def calibrated_svm(C: float, seed: int) -> CalibratedClassifierCV:
 
 
 class ThresholdedMultiLabel(ClassifierMixin, BaseEstimator):
-    """One calibrated binary classifier per label; each label's decision threshold maximises its F1
-    on out-of-fold probabilities (folds grouped by report, so one report never straddles a split)."""
+    """One linear SVM per label with Platt-scaled probabilities and its own decision threshold.
 
-    def __init__(self, estimator=None, cv: int = 3, threshold_grid=THRESHOLD_GRID):
-        self.estimator = estimator
+    Out-of-fold decision values (folds grouped by report, so one report never straddles a split)
+    serve twice: the sigmoid calibration is fit on them, and each label's threshold is the one that
+    maximises its F1 on the calibrated out-of-fold probabilities. Four SVM fits per label in all.
+    """
+
+    def __init__(self, C: float = THEME_C, cv: int = 3, threshold_grid=THRESHOLD_GRID, random_state: int = 0):
+        self.C = C
         self.cv = cv
         self.threshold_grid = threshold_grid
+        self.random_state = random_state
+
+    def _svm(self) -> LinearSVC:
+        return LinearSVC(C=self.C, class_weight="balanced", random_state=self.random_state)
 
     def fit(self, X, Y, groups=None):
         Y = np.asarray(Y, dtype=int)
         groups = np.arange(len(Y)) if groups is None else np.asarray(groups)
-        n_labels = Y.shape[1]
-        self.estimators_ = [self._fit_one(X, Y[:, j]) for j in range(n_labels)]
-        self.thresholds_ = np.full(n_labels, 0.5)
         n_splits = min(self.cv, len(np.unique(groups)))
-        if n_splits < 2:
-            return self
-        oof = np.zeros(Y.shape, dtype=float)
-        for train, test in GroupKFold(n_splits).split(X, Y, groups):
-            for j in range(n_labels):
-                oof[test, j] = _positive_proba(self._fit_one(X[train], Y[train, j]), X[test])
-        for j in range(n_labels):
-            self.thresholds_[j] = _best_threshold(Y[:, j], oof[:, j], self.threshold_grid)
+        splits = list(GroupKFold(n_splits).split(X, Y, groups)) if n_splits >= 2 else []
+        self.estimators_, self.calibrators_, thresholds = [], [], []
+        for y in Y.T:
+            if min(np.bincount(y, minlength=2)) < 3:  # too few examples to learn from
+                self.estimators_.append(None)
+                self.calibrators_.append(float(y.mean()))
+                thresholds.append(0.5)
+                continue
+            decision = np.zeros(len(y))
+            for train, test in splits:
+                decision[test] = self._fold_decision(X[train], y[train], X[test])
+            svm = self._svm().fit(X, y)
+            if not splits:
+                decision = svm.decision_function(X)
+            platt = LogisticRegression(C=1e4).fit(decision.reshape(-1, 1), y)
+            self.estimators_.append(svm)
+            self.calibrators_.append(platt)
+            thresholds.append(
+                _best_threshold(y, platt.predict_proba(decision.reshape(-1, 1))[:, 1], self.threshold_grid)
+            )
+        self.thresholds_ = np.array(thresholds)
         return self
 
-    def _fit_one(self, X, y):
-        if y.min() == y.max() or min(np.bincount(y, minlength=2)) < 3:
-            return _Constant(float(y.mean()))
-        return clone(self.estimator).fit(X, y)
+    def _fold_decision(self, X_train, y_train, X_test) -> np.ndarray:
+        if y_train.min() == y_train.max():
+            return np.full(X_test.shape[0], 1.0 if y_train[0] else -1.0)
+        return self._svm().fit(X_train, y_train).decision_function(X_test)
 
     def predict_proba(self, X) -> np.ndarray:
-        return np.column_stack([_positive_proba(e, X) for e in self.estimators_])
+        """Calibrated probability of each label (columns in label order)."""
+        columns = []
+        for svm, calibrator in zip(self.estimators_, self.calibrators_, strict=True):
+            if svm is None:
+                columns.append(np.full(X.shape[0], calibrator))
+            else:
+                columns.append(calibrator.predict_proba(svm.decision_function(X).reshape(-1, 1))[:, 1])
+        return np.column_stack(columns)
 
     def predict(self, X) -> np.ndarray:
         return (self.predict_proba(X) >= self.thresholds_).astype(int)
-
-
-class _Constant:
-    """Stands in for a label with too few examples in a training split."""
-
-    def __init__(self, p: float):
-        self.p = p
-
-    def predict_proba(self, X):
-        return np.column_stack([np.full(X.shape[0], 1 - self.p), np.full(X.shape[0], self.p)])
-
-
-def _positive_proba(estimator, X) -> np.ndarray:
-    return estimator.predict_proba(X)[:, 1]
 
 
 def _best_threshold(y: np.ndarray, p: np.ndarray, grid) -> float:
@@ -108,7 +121,8 @@ class Prediction:
 class TaggerModel:
     """Fitted features and classifiers with their label ids; what `models/<version>/model.joblib` holds."""
 
-    features: object
+    features: object  # text features for both tasks
+    sentiment_cues: object  # judgement cues, for sentiment only (they do not help themes)
     themes: ThresholdedMultiLabel
     sentiment: CalibratedClassifierCV
     theme_ids: tuple[str, ...]
@@ -117,14 +131,17 @@ class TaggerModel:
     version: str = "unsaved"
 
     def transform(self, statements: Sequence[StatementInput]):
-        return self.features.transform(prepare(statements, self.pipeline_name))
+        """(theme features, sentiment features) of the statements."""
+        rows = prepare(statements, self.pipeline_name)
+        X = self.features.transform(rows)
+        return X, hstack([X, self.sentiment_cues.transform(rows)]).tocsr()
 
     def tag(self, statements: Sequence[StatementInput]) -> list[Prediction]:
         if not statements:
             return []
-        X = self.transform(statements)
+        X, X_sentiment = self.transform(statements)
         theme_p = self.themes.predict_proba(X)
-        sentiment_p = self.sentiment.predict_proba(X)
+        sentiment_p = self.sentiment.predict_proba(X_sentiment)
         classes = list(self.sentiment.classes_)
         order = [classes.index(s) if s in classes else None for s in self.sentiment_ids]
         predictions = []
@@ -150,14 +167,16 @@ class TaggerModel:
 
     def explain(self, statement: StatementInput, prediction: Prediction, top: int = 5) -> dict[str, list]:
         """The terms that pushed each assigned label: feature value × coefficient, largest first."""
-        x = self.transform([statement])
-        names = self.features.get_feature_names_out()
+        x, x_sentiment = self.transform([statement])
+        names = list(self.features.get_feature_names_out())
         out: dict[str, list] = {}
         for j, theme in enumerate(self.theme_ids):
             if theme in prediction.themes:
-                out[theme] = _top_terms(x, _coef(self.themes.estimators_[j]), names, top)
+                svm = self.themes.estimators_[j]
+                out[theme] = _top_terms(x, svm.coef_[0] if svm is not None else None, names, top)
         k = list(self.sentiment.classes_).index(prediction.sentiment)
-        out[prediction.sentiment] = _top_terms(x, _coef(self.sentiment, k), names, top)
+        sentiment_names = names + list(self.sentiment_cues.get_feature_names_out())
+        out[prediction.sentiment] = _top_terms(x_sentiment, _coef(self.sentiment, k), sentiment_names, top)
         return out
 
 
@@ -215,10 +234,14 @@ def fit_model(
     rows = prepare([e.statement for e in examples], pipeline_name)
     features = feature_union()
     X = features.fit_transform(rows)
+    cues = sentiment_cues()
+    X_sentiment = hstack([X, cues.fit_transform(rows)]).tocsr()
     Y = np.array([[int(t in e.themes) for t in theme_ids] for e in examples], dtype=int)
     groups = np.array([e.group for e in examples])
-    themes = ThresholdedMultiLabel(calibrated_svm(C=THEME_C, seed=seed), cv=3)
+    themes = ThresholdedMultiLabel(C=THEME_C, cv=3, random_state=seed)
     themes.fit(X, Y, groups=groups)
     sentiment = calibrated_svm(C=SENTIMENT_C, seed=seed)
-    sentiment.fit(X, np.array([e.sentiment for e in examples]))
-    return TaggerModel(features, themes, sentiment, tuple(theme_ids), tuple(sentiment_ids), pipeline_name)
+    sentiment.fit(X_sentiment, np.array([e.sentiment for e in examples]))
+    return TaggerModel(
+        features, cues, themes, sentiment, tuple(theme_ids), tuple(sentiment_ids), pipeline_name
+    )

@@ -152,3 +152,9 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         return np.array(
             ["pos", "neg", "contrast", "pos_and_neg", "contrast_pos", "contrast_neg"], dtype=object
         )
+
+
+def sentiment_cues(weight: float = 2.0) -> ColumnTransformer:
+    """The cue counts as their own block; weighted up because six dense features compete with
+    tens of thousands of sparse n-grams (weight chosen by grouped cross-validation)."""
+    return ColumnTransformer([("cues", CueFeatures(), LEMMAS)], transformer_weights={"cues": weight})

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from nlp.artifacts import MANIFEST, ModelManifest, load_model
-from nlp.classifier import ThresholdedMultiLabel, calibrated_svm
+from nlp.classifier import ThresholdedMultiLabel
 from nlp.corpus import load_corpus
 from nlp.errors import ModelError, ModelMismatch
 from nlp.evaluate import grouped_folds, to_examples
@@ -111,7 +111,7 @@ def test_thresholded_multilabel_tunes_thresholds_per_label():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 4))
     Y = np.column_stack([(X[:, 0] > 0.8).astype(int), (X[:, 1] > -0.5).astype(int)])
-    model = ThresholdedMultiLabel(calibrated_svm(C=1.0, seed=0), cv=3)
+    model = ThresholdedMultiLabel(C=1.0, cv=3)
     model.fit(X, Y, groups=np.arange(120) // 4)
     assert model.thresholds_.shape == (2,)
     assert ((model.predict(X) == Y).mean(axis=0) > 0.85).all()

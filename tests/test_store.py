@@ -1,0 +1,198 @@
+"""nlp.store: reports with tagged statements in SQLite; idempotent, also under concurrent posts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from nlp.errors import ReportParseError
+from nlp.report import parse_report
+from nlp.store import ReportNotFound, Store, StoreError, content_hash
+
+pytest_plugins = ["service_fixtures"]
+
+
+@pytest.fixture
+def store(tmp_path):
+    opened = Store(f"sqlite:///{tmp_path / 'sub' / 'kfd.sqlite3'}")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def filled(store, keyword_model, service_report):
+    """Three reports: Lindenau (Tübingen, 2017), Birkenfeld (Karlsruhe, 2016), Erlenbach (Stuttgart, 2016)."""
+    model = keyword_model()
+    for name in ("lindenau.txt", "birkenfeld.txt", "erlenbach.txt"):
+        store.add_report(service_report(name), model, filename=name)
+    return store
+
+
+def test_add_report_stores_every_statement_tagged(store, keyword_model, service_report):
+    text = service_report("lindenau.txt")
+    stored, created = store.add_report(text, keyword_model(), filename="lindenau.txt", external_id="in-1")
+    parsed = parse_report(text, "lindenau.txt")
+    assert created
+    assert stored.id == 1 and stored.external_id == "in-1" and stored.filename == "lindenau.txt"
+    assert stored.content_sha256 == content_hash(text)
+    assert stored.report == parsed
+    assert [(s.section, s.index, s.text) for s in stored.statements] == [
+        (s.section, s.index, s.text) for s in parsed.statements
+    ]
+    assert {s.prediction.model_version for s in stored.statements} == {"kw-1"}
+    moderation = next(s for s in stored.statements if "Moderation war" in s.text)
+    assert moderation.prediction.themes == ("moderation",)
+    assert stored.created_at.tzinfo is not None
+
+
+def test_stored_report_records_have_the_cli_shape(store, keyword_model, service_report):
+    stored, _ = store.add_report(service_report("lindenau.txt"), keyword_model(), filename="lindenau.txt")
+    first = stored.records()[0]
+    assert list(first) == [
+        "id",
+        "report",
+        "section",
+        "text",
+        "themes",
+        "sentiment",
+        "scores",
+        "model_version",
+    ]
+    assert first["id"] == "1:konzept:0" and first["report"] == "lindenau.txt"
+
+
+def test_add_report_same_content_returns_the_stored_one(store, keyword_model, service_report):
+    text = service_report("lindenau.txt")
+    first, created = store.add_report(text, keyword_model())
+    again, created_again = store.add_report(
+        text.replace("\n", "\r\n").encode("cp1252"), keyword_model("kw-2"), filename="lindenau.txt"
+    )
+    assert created and not created_again
+    assert again.id == first.id
+    assert {s.prediction.model_version for s in again.statements} == {"kw-1"}  # not tagged again
+    assert store.list_reports().total == 1
+
+
+def test_add_report_same_external_id_returns_the_stored_one(store, keyword_model, service_report):
+    first, _ = store.add_report(service_report("lindenau.txt"), keyword_model(), external_id="in-7")
+    again, created = store.add_report(service_report("birkenfeld.txt"), keyword_model(), external_id="in-7")
+    assert not created and again.id == first.id
+    assert again.report.kommune.name == "Lindenau am Neckar"
+    assert store.list_reports().total == 1
+
+
+@pytest.mark.parametrize("external_id", [None, "in-race"])
+def test_add_report_concurrent_identical_posts_store_one(store, keyword_model, service_report, external_id):
+    n = 6
+    # Every thread passes the duplicate check before any of them inserts.
+    model = keyword_model(barrier=threading.Barrier(n))
+    text = service_report("erlenbach.txt")
+    with ThreadPoolExecutor(n) as pool:
+        results = list(pool.map(lambda _: store.add_report(text, model, external_id=external_id), range(n)))
+    assert sum(created for _, created in results) == 1
+    assert {stored.id for stored, _ in results} == {results[0][0].id}
+    assert store.list_reports().total == 1
+    assert len(store.statement_rows()) == len(results[0][0].statements)
+
+
+def test_add_report_rejects_a_text_that_is_no_report(store, keyword_model):
+    with pytest.raises(ReportParseError, match="no section of the Steckbrief form"):
+        store.add_report("Liebe Grüße aus dem Urlaub!", keyword_model())
+    assert store.list_reports().total == 0
+
+
+def test_get_report_unknown_id(store):
+    with pytest.raises(ReportNotFound, match="no report with id 42"):
+        store.get_report(42)
+
+
+@pytest.mark.parametrize(
+    ("filters", "names"),
+    [
+        ({}, ["Lindenau am Neckar", "Birkenfeld im Kraichgau", "Erlenbach an der Fils"]),
+        ({"landkreis": "karlsruhe"}, ["Birkenfeld im Kraichgau"]),
+        ({"regierungsbezirk": "Stuttgart"}, ["Erlenbach an der Fils"]),
+        ({"date_from": dt.date(2016, 11, 1)}, ["Lindenau am Neckar", "Erlenbach an der Fils"]),
+        ({"date_to": dt.date(2016, 12, 31)}, ["Birkenfeld im Kraichgau", "Erlenbach an der Fils"]),
+        ({"date_from": dt.date(2016, 11, 1), "date_to": dt.date(2016, 12, 31)}, ["Erlenbach an der Fils"]),
+    ],
+)
+def test_list_reports_filters(filled, filters, names):
+    page = filled.list_reports(**filters)
+    assert [item.kommune_name for item in page.items] == names
+    assert page.total == len(names)
+
+
+def test_list_reports_pages(filled):
+    page = filled.list_reports(limit=2, offset=1)
+    assert [item.id for item in page.items] == [2, 3]
+    assert page.total == 3 and page.limit == 2 and page.offset == 1
+    assert page.items[0].first_event_date == dt.date(2016, 10, 15)
+    assert page.items[0].n_statements == len(filled.get_report(2).statements)
+
+
+def test_delete_report_removes_its_statements(filled):
+    n_before = len(filled.statement_rows())
+    n_report = len(filled.get_report(2).statements)
+    filled.delete_report(2)
+    with pytest.raises(ReportNotFound):
+        filled.get_report(2)
+    with pytest.raises(ReportNotFound):
+        filled.delete_report(2)
+    assert len(filled.statement_rows()) == n_before - n_report
+
+
+def test_retag_all_brings_every_tag_to_one_version(filled, keyword_model):
+    result = filled.retag(keyword_model("kw-2"))
+    assert result.n_reports == 3 and result.n_statements == len(filled.statement_rows())
+    assert filled.model_versions() == {"kw-2": result.n_statements}
+
+
+def test_retag_one_report_and_only_outdated(filled, keyword_model):
+    done = []
+    result = filled.retag(keyword_model("kw-2"), 1, progress=done.append)
+    assert done == [1]
+    assert result.n_statements == len(filled.get_report(1).statements)
+    again = filled.retag(keyword_model("kw-2"), only_outdated=True)
+    assert again.n_reports == 2
+    assert set(filled.model_versions()) == {"kw-2"}
+    with pytest.raises(ReportNotFound):
+        filled.retag(keyword_model("kw-3"), 99)
+
+
+def test_statement_rows_carry_the_report_fields(filled):
+    rows = filled.statement_rows()
+    birkenfeld = [r for r in rows if r.landkreis == "Karlsruhe"]
+    assert len(birkenfeld) == len(filled.get_report(2).statements)
+    assert {(r.regierungsbezirk, r.year) for r in birkenfeld} == {("Karlsruhe", 2016)}
+    assert any(r.themes == ("moderation",) for r in rows)
+
+
+def test_sqlite_store_uses_wal_and_foreign_keys(tmp_path, keyword_model, service_report):
+    path = tmp_path / "kfd.sqlite3"
+    store = Store(f"sqlite:///{path}")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    store.add_report(service_report("lindenau.txt"), keyword_model())
+    store.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_in_memory_store_works(keyword_model, service_report):
+    store = Store("sqlite://")
+    stored, _ = store.add_report(service_report("lindenau.txt"), keyword_model())
+    assert store.get_report(stored.id).id == stored.id
+    store.ping()
+
+
+def test_bad_database_url_is_a_store_error(tmp_path):
+    with pytest.raises(StoreError, match="not a valid SQLAlchemy URL"):
+        Store("not a url")
+    (tmp_path / "dir.sqlite3").mkdir()
+    with pytest.raises(StoreError, match="cannot open the database"):
+        Store(f"sqlite:///{tmp_path / 'dir.sqlite3'}")
