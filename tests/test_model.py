@@ -135,3 +135,18 @@ def test_explain_names_features_of_the_statement(trained_model_dir):
             assert set(feature.replace("neg_", "").split()) <= lemmas, term
         if kind == "chars":
             assert feature.strip("'") in f" {statement.text.lower()} ", term
+
+
+def test_spacy_baseline_trains_and_predicts_every_label(small_corpus):
+    from nlp.baseline import spacy_textcat
+    from nlp.codebook import load_codebook
+
+    codebook = load_codebook()
+    examples = to_examples(load_corpus(small_corpus))[:120]
+    predict = spacy_textcat(codebook, seed=0, epochs=2)(examples)
+    predictions = predict([e.statement for e in examples[:10]])
+    assert len(predictions) == 10
+    for p in predictions:
+        assert set(p.theme_scores) == set(codebook.theme_ids)
+        assert p.sentiment in codebook.sentiment_ids
+        assert set(p.themes) == {t for t, s in p.theme_scores.items() if s >= 0.5}
