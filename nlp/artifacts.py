@@ -158,7 +158,13 @@ def load_model(
             "the file was changed after training — refusing to load it. Retrain with `kfd train`."
         )
     check_compatible(manifest, codebook or load_codebook())
-    model = joblib.load(artifact)
+    try:
+        model = joblib.load(artifact)
+    except Exception as e:  # unpickling runs the model's own code: any error means it no longer fits
+        raise ModelError(
+            f"{artifact}: cannot be loaded by this version of kfd-tagger ({type(e).__name__}: {e}); "
+            "retrain with `kfd train`"
+        ) from None
     if not isinstance(model, TaggerModel):
         raise ModelError(f"{artifact}: not a kfd-tagger model")
     model.version = manifest.version

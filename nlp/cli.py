@@ -346,6 +346,49 @@ def tag_cmd(
     click.echo(f"{len(records)} statements tagged with model {model.version} -> {output}", err=True)
 
 
+@main.command("serve")
+@click.option("--host", default=None, help="Address to bind (default: KFD_HOST or 127.0.0.1).")
+@click.option("--port", default=None, type=click.IntRange(1, 65535), help="Port (default: KFD_PORT or 8000).")
+@translate_errors
+def serve_cmd(host: str | None, port: int | None) -> None:
+    """Start the HTTP service (uvicorn) with the current model and the database of KFD_DATABASE_URL.
+
+    Without KFD_API_KEYS/KFD_ADMIN_KEYS it serves only on loopback."""
+    from service.main import serve
+    from service.settings import get_settings
+
+    updates = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    serve(get_settings().model_copy(update=updates))
+
+
+@main.command("retag")
+@click.option(
+    "--model",
+    "model_path",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Model to tag with (default: KFD_MODEL_DIR, i.e. models/current).",
+)
+@click.option("--report", "report_id", default=None, type=int, help="Only this stored report.")
+@click.option(
+    "--all", "retag_all", is_flag=True, help="Also statements already tagged by this model version."
+)
+@translate_errors
+def retag_cmd(model_path: Path | None, report_id: int | None, retag_all: bool) -> None:
+    """Tag stored reports again after retraining, so every stored tag records one model version."""
+    from service.settings import get_settings
+
+    from .artifacts import load_model
+    from .store import Store
+
+    settings = get_settings()
+    model, _ = load_model(model_path or settings.model_dir)
+    result = Store(settings.database_url).retag(model, report_id, only_outdated=not retag_all)
+    click.echo(
+        f"retagged {result.n_statements} statements in {result.n_reports} reports with model {model.version}"
+    )
+
+
 def _summary(path: Path, report) -> str:
     k, v = report.kommune, report.veranstaltung
     by_section: dict[str, int] = {}

@@ -289,7 +289,7 @@ def _kommune(fields: dict[str, str], title: str | None, warnings: list[str]) -> 
     return Kommune(name, website, einwohner, stand, landkreis, bezirk)
 
 
-_TITLE = r"^(?:Frau|Herr|Hr\.|Fr\.|BM|OB|Bürgermeister(?:in)?|Oberbürgermeister(?:in)?|Dr\.|Prof\.)\s+"
+_TITLE = r"^(?:Frau|Herr|Hr\.|Fr\.|BM|OB|Bürgermeister(?:in)?|Oberbürgermeister(?:in)?)\s+"  # "Dr." stays: part of the name
 _PERSON = re.compile(r"(?:Frau|Herr|Hr\.|Fr\.)\s+[A-ZÄÖÜ]")
 _INSTITUTION = re.compile(
     r"Landratsamt|Gemeinde|Stadt|Amt\b|amt\b|Dezernat|Fachbereich|Fachdienst|Sachgebiet|Büro|Referat|"

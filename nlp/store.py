@@ -261,7 +261,8 @@ class Store:
         external_id: str | None = None,
     ) -> tuple[StoredReport, bool]:
         """Parse, tag and store a report. Returns (report, created); created is False when the same
-        content or external id was stored before — then nothing is parsed, tagged or written."""
+        external id or the same content was stored before — then nothing is parsed, tagged or written
+        (a known content under a new external id keeps the stored record as it is)."""
         text = read_text(source, filename)
         if isinstance(source, Path):
             filename = filename or source.name

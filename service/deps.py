@@ -1,0 +1,179 @@
+"""Dependencies of the routes: settings, store, served model, API keys and request bodies."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from nlp.codebook import Codebook
+from nlp.ingest import SUPPORTED_SUFFIXES
+from nlp.store import Store
+
+from .model_slot import ModelSlot, ServedModel
+from .schemas import EXTERNAL_ID_MAX, FILENAME_MAX, ReportCreate
+from .settings import Settings, get_settings, is_loopback
+
+bearer = HTTPBearer(auto_error=False, description="An API key from KFD_API_KEYS or KFD_ADMIN_KEYS")
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def get_codebook(request: Request) -> Codebook:
+    return request.app.state.codebook
+
+
+def get_slot(request: Request) -> ModelSlot:
+    return request.app.state.models
+
+
+def get_model(slot: Annotated[ModelSlot, Depends(get_slot)]) -> ServedModel:
+    """The model for this request: read once, so one response never mixes two models."""
+    served = slot.current
+    if served is None:
+        raise HTTPException(503, f"no model loaded: {slot.error or 'not started'}")
+    return served
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+CodebookDep = Annotated[Codebook, Depends(get_codebook)]
+SlotDep = Annotated[ModelSlot, Depends(get_slot)]
+ModelDep = Annotated[ServedModel, Depends(get_model)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+# -- API keys --------------------------------------------------------------------------------------
+
+
+class Access(Enum):
+    READ = "read"
+    ADMIN = "admin"
+
+
+def _key_in(token: str, keys: Sequence[str]) -> bool:
+    # Every key is compared, in constant time, so timing tells nothing about which keys exist.
+    found = False
+    for key in keys:
+        found |= secrets.compare_digest(token.encode(), key.encode())
+    return found
+
+
+def _access(request: Request, credentials: HTTPAuthorizationCredentials | None, settings: Settings) -> Access:
+    if not settings.auth_enabled:
+        # No keys: the service is for this machine only (serve() refuses any other address).
+        client = request.client.host if request.client else None
+        if not is_loopback(client):
+            raise HTTPException(403, "no API keys are configured: this service answers only on loopback")
+        return Access.ADMIN
+    unauthorized = HTTPException(
+        401,
+        "missing or unknown API key; send 'Authorization: Bearer <key>'",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+    if credentials is None or not credentials.credentials:
+        raise unauthorized
+    token = credentials.credentials
+    if _key_in(token, settings.admin_keys):
+        return Access.ADMIN
+    if _key_in(token, settings.api_keys):
+        return Access.READ
+    raise unauthorized
+
+
+def require_key(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> Access:
+    """Any valid key (reports hold personal data, so reads need one too)."""
+    return _access(request, credentials, settings)
+
+
+def require_admin(access: Annotated[Access, Depends(require_key)]) -> Access:
+    if access is not Access.ADMIN:
+        raise HTTPException(403, "this needs an admin key (KFD_ADMIN_KEYS)")
+    return access
+
+
+# -- request bodies --------------------------------------------------------------------------------
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+def require_json(request: Request) -> None:
+    media_type = _media_type(request)
+    if not _is_json(media_type):
+        raise HTTPException(
+            415,
+            f"Content-Type must be application/json, not {media_type or '(none)'!r}",
+        )
+
+
+@dataclass(frozen=True)
+class ReportUpload:
+    source: str | bytes
+    filename: str | None
+    external_id: str | None
+
+
+async def report_upload(request: Request) -> ReportUpload:
+    """A report as JSON `{"text", "filename"?, "external_id"?}` or as a multipart upload (field `file`,
+    optional field `external_id`). Read here, asynchronously; parsing and tagging run in the threadpool."""
+    media_type = _media_type(request)
+    if _is_json(media_type):
+        body = await request.body()
+        try:
+            data = ReportCreate.model_validate_json(body or b"null")
+        except ValidationError as e:
+            errors = e.errors(include_url=False)
+            raise RequestValidationError([{**err, "loc": ("body", *err["loc"])} for err in errors]) from None
+        return ReportUpload(data.text, data.filename, data.external_id)
+    if media_type == "multipart/form-data":
+        async with request.form(max_files=1, max_fields=10) as form:
+            upload = form.get("file")
+            external_id = form.get("external_id")
+            if not isinstance(upload, UploadFile):
+                raise HTTPException(422, "multipart upload needs the report in a field named 'file'")
+            if external_id is not None and not isinstance(external_id, str):
+                raise HTTPException(422, "'external_id' must be a text field")
+            external_id = (external_id or "").strip() or None
+            filename = Path(upload.filename).name if upload.filename else None
+            # The same limits as for JSON (ReportCreate), which the database columns rely on.
+            if external_id and len(external_id) > EXTERNAL_ID_MAX:
+                raise HTTPException(422, f"'external_id' is longer than {EXTERNAL_ID_MAX} characters")
+            if filename and len(filename) > FILENAME_MAX:
+                raise HTTPException(422, f"the file name is longer than {FILENAME_MAX} characters")
+            suffix = Path(filename).suffix.lower() if filename else ""
+            if filename and suffix not in SUPPORTED_SUFFIXES:
+                raise HTTPException(
+                    415,
+                    f"{filename}: unsupported file type {suffix or '(none)'!r}; upload .txt, .docx or .html",
+                )
+            data = await upload.read()
+        return ReportUpload(data, filename, external_id)
+    raise HTTPException(
+        415,
+        f"send the report as application/json or multipart/form-data, not {media_type or '(none)'!r}",
+    )
+
+
+UploadDep = Annotated[ReportUpload, Depends(report_upload)]

@@ -1,0 +1,37 @@
+"""POST /v1/classify: tag statements without storing them."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException
+
+from nlp.features import StatementInput
+from nlp.tagging import SourcedStatement, tag
+
+from ..deps import ModelDep, SettingsDep, require_json, require_key
+from ..schemas import ClassifyRequest, ClassifyResponse
+
+router = APIRouter(tags=["classify"], dependencies=[Depends(require_key)])
+
+
+@router.post(
+    "/v1/classify",
+    dependencies=[Depends(require_json)],
+    responses={413: {"description": "Too many statements"}, 415: {"description": "Not JSON"}},
+)
+def classify(body: ClassifyRequest, settings: SettingsDep, served: ModelDep) -> ClassifyResponse:
+    """Tag statements with themes and a sentiment; nothing is stored. One record per statement, the
+    same as `kfd tag` writes."""
+    if len(body.statements) > settings.max_statements:
+        raise HTTPException(
+            413,
+            f"{len(body.statements)} statements in one request; at most {settings.max_statements} are allowed",
+        )
+    for number, statement in enumerate(body.statements, start=1):
+        if len(statement.text) > settings.max_statement_chars:
+            raise HTTPException(
+                422,
+                f"statement {statement.id or number} has {len(statement.text)} characters; "
+                f"at most {settings.max_statement_chars} are allowed",
+            )
+    items = [SourcedStatement(StatementInput(s.text.strip(), s.section, s.id), None) for s in body.statements]
+    return ClassifyResponse(model_version=served.model.version, statements=tag(served.model, items))

@@ -1,0 +1,118 @@
+"""Stored reports: POST/GET /v1/reports, GET/DELETE /v1/reports/{id}, POST /v1/reports/{id}/retag."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from ..deps import ModelDep, StoreDep, UploadDep, require_admin, require_key
+from ..schemas import ReportCreate, ReportList, ReportOut, RetagOut
+
+router = APIRouter(tags=["reports"], dependencies=[Depends(require_key)])
+
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": ReportCreate.model_json_schema()},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "A .txt, .docx or .html report",
+                    },
+                    "external_id": {"type": "string", "description": "The sender's id of the report"},
+                },
+            }
+        },
+    },
+}
+
+
+@router.post(
+    "/v1/reports",
+    status_code=201,
+    openapi_extra={"requestBody": _UPLOAD_BODY},
+    responses={
+        200: {
+            "description": "Stored before (same content or external_id): the existing record",
+            "model": ReportOut,
+        },
+        413: {"description": "Body too large"},
+        415: {"description": "Neither JSON nor multipart, or an unsupported file type"},
+        422: {"description": "Not a report: the parser's message"},
+    },
+)
+def create_report(response: Response, upload: UploadDep, served: ModelDep, store: StoreDep) -> ReportOut:
+    """Parse, tag and store a report (201). Idempotent: the same content or `external_id` again gives
+    200 with the stored record, never a duplicate."""
+    stored, created = store.add_report(
+        upload.source, served.model, filename=upload.filename, external_id=upload.external_id
+    )
+    if not created:
+        response.status_code = 200
+    return ReportOut.from_stored(stored)
+
+
+@router.get("/v1/reports")
+def list_reports(
+    store: StoreDep,
+    landkreis: Annotated[
+        str | None, Query(description="Landkreis (district), ignoring case", examples=["Tübingen"])
+    ] = None,
+    regierungsbezirk: Annotated[str | None, Query(examples=["Stuttgart"])] = None,
+    date_from: Annotated[
+        dt.date | None, Query(alias="from", description="First event on or after this date")
+    ] = None,
+    date_to: Annotated[
+        dt.date | None, Query(alias="to", description="First event on or before this date")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ReportList:
+    """Stored reports, oldest first, without their statements."""
+    page = store.list_reports(
+        landkreis=landkreis,
+        regierungsbezirk=regierungsbezirk,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+        offset=offset,
+    )
+    return ReportList.from_page(page)
+
+
+@router.get("/v1/reports/{report_id}", responses={404: {"description": "No such report"}})
+def get_report(report_id: int, store: StoreDep) -> ReportOut:
+    return ReportOut.from_stored(store.get_report(report_id))
+
+
+@router.delete(
+    "/v1/reports/{report_id}",
+    status_code=204,
+    dependencies=[Depends(require_admin)],
+    responses={404: {"description": "No such report"}},
+)
+def delete_report(report_id: int, store: StoreDep) -> Response:
+    store.delete_report(report_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/v1/reports/{report_id}/retag",
+    dependencies=[Depends(require_admin)],
+    responses={404: {"description": "No such report"}},
+)
+def retag_report(report_id: int, served: ModelDep, store: StoreDep) -> RetagOut:
+    """Tag the report's statements again with the served model (after `kfd train` and a reload)."""
+    result = store.retag(served.model, report_id)
+    return RetagOut(
+        model_version=result.model_version,
+        n_statements=result.n_statements,
+        report=ReportOut.from_stored(store.get_report(report_id)),
+    )

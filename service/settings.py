@@ -1,0 +1,73 @@
+"""Settings of the HTTP service: one pydantic-settings class, read from `KFD_*` environment variables."""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from nlp.errors import KfdError
+from nlp.store import DEFAULT_DATABASE_URL
+
+# Keys are lists given as "key1,key2"; NoDecode keeps pydantic-settings from expecting JSON.
+KeyList = Annotated[list[str], NoDecode, Field(default_factory=list, repr=False)]
+
+
+class InsecureBind(KfdError):
+    """The service would answer beyond this machine without any API key."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KFD_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL  # any SQLAlchemy URL, e.g. postgresql+psycopg://…
+    model_dir: Path = Path("models")  # a model directory, or a folder whose `current` is served
+    codebook: Path | None = None  # None: the repository's training_data/codebook.yaml
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_keys: KeyList  # may read (classify, reports, aggregate, model)
+    admin_keys: KeyList  # may also delete, retag and reload the model
+    max_body_bytes: int = 2 * 1024 * 1024
+    max_statements: int = 1000  # per /v1/classify request
+    max_statement_chars: int = 5000
+
+    @field_validator("api_keys", "admin_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [key.strip() for key in value.split(",") if key.strip()]
+        return value
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.api_keys or self.admin_keys)
+
+
+@functools.lru_cache
+def get_settings() -> Settings:
+    """The settings of this process, read once. Routes get them with `Depends(get_settings)`."""
+    return Settings()
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(settings: Settings) -> None:
+    """Without API keys the service may only listen on loopback: reports hold personal data."""
+    if not settings.auth_enabled and not is_loopback(settings.host):
+        raise InsecureBind(
+            f"refusing to serve on {settings.host}: no API keys are configured. Set KFD_API_KEYS "
+            "(and KFD_ADMIN_KEYS) or bind to 127.0.0.1"
+        )
