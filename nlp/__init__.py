@@ -1,17 +1,43 @@
-"""kfd-tagger: parse, tag and aggregate reports of the Kommunale Flüchtlingsdialoge."""
+"""kfd-tagger: parse, tag and aggregate reports of the Kommunale Flüchtlingsdialoge.
+
+The model side (`load_model`, `train`, `TaggerModel` …) is imported on first use, so that parsing a
+report does not pay for importing scikit-learn.
+"""
+
+import importlib
 
 from .errors import CorpusError, KfdError, ModelError, ModelMismatch, ReportParseError, UnknownLabel
 from .report import Report, parse_report
 from .statements import Statement
+
+_LAZY = {
+    "load_model": ".artifacts",
+    "Prediction": ".classifier",
+    "TaggerModel": ".classifier",
+    "StatementInput": ".features",
+    "train": ".train",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CorpusError",
     "KfdError",
     "ModelError",
     "ModelMismatch",
+    "Prediction",
     "Report",
     "ReportParseError",
     "Statement",
+    "StatementInput",
+    "TaggerModel",
     "UnknownLabel",
+    "load_model",
     "parse_report",
+    "train",
 ]

@@ -31,6 +31,16 @@ def translate_errors(func):
     return wrapper
 
 
+data_option = click.option(
+    "--data",
+    "data_dir",
+    default="training_data",
+    show_default=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with codebook.yaml, labels.jsonl, reports/.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kfd-tagger")
 def main() -> None:
@@ -64,14 +74,7 @@ def data_group() -> None:
 
 
 @data_group.command("check")
-@click.option(
-    "--data",
-    "data_dir",
-    default="training_data",
-    show_default=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder with codebook.yaml, labels.jsonl, reports/.",
-)
+@data_option
 @click.option(
     "--labels",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -114,14 +117,7 @@ def data_check_cmd(data_dir: Path, labels: Path | None, show_near: int) -> None:
 
 
 @main.command("train")
-@click.option(
-    "--data",
-    "data_dir",
-    default="training_data",
-    show_default=True,
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Folder with codebook.yaml, labels.jsonl, reports/.",
-)
+@data_option
 @click.option(
     "--out",
     "out_dir",
