@@ -7,6 +7,7 @@ from spacy-lookups-data. Nothing is ever downloaded.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from dataclasses import dataclass
 
@@ -116,5 +117,11 @@ def load_pipeline(name: str | None = None) -> Language:
     lang = spacy.blank("de")
     _add_abbreviations(lang)
     lang.add_pipe("lemmatizer", config={"mode": "lookup"})
-    lang.initialize()  # loads the lookup table from the installed spacy-lookups-data package
+    spacy_logger = logging.getLogger("spacy")
+    level = spacy_logger.level
+    spacy_logger.setLevel(logging.WARNING)  # initialize() logs two INFO lines on every start
+    try:
+        lang.initialize()  # loads the lookup table from the installed spacy-lookups-data package
+    finally:
+        spacy_logger.setLevel(level)
     return lang

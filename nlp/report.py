@@ -12,6 +12,7 @@ from . import values
 from .errors import ReportParseError
 from .form import (
     SECTION_IDS,
+    SECTIONS,
     STATEMENT_SECTIONS,
     match_field,
     match_heading,
@@ -113,7 +114,9 @@ def parse_text(text: str, name: str = "text") -> Report:
     sections = _split_sections(lines)
     if not sections:
         raise ReportParseError(f"{name}: no section of the Steckbrief form found (is this a KFD report?)")
-    warnings: list[str] = []
+    warnings: list[str] = [
+        f"section not found: {section.headings[0]}" for section in SECTIONS if section.id not in sections
+    ]
     fields = _kommune_fields(sections.get("kommune", ""))
     kommune = _kommune(fields, title, warnings)
     kontakt = _kontakt(fields, warnings)

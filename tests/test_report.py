@@ -311,11 +311,15 @@ def test_parse_report_fixture_warnings(name, warning_parts):
     assert any(all(part in w for part in warning_parts) for w in warnings), warnings
 
 
-@pytest.mark.parametrize(
-    "name", ["report.txt", "bad_heading_typos.txt", "steckbrief_title.txt", "odd_amounts.txt"]
-)
+@pytest.mark.parametrize("name", ["report.txt", "bad_heading_typos.txt", "steckbrief_title.txt"])
 def test_parse_report_clean_fixture_has_no_warnings(name):
     assert parsed(name).warnings == ()
+
+
+def test_parse_report_missing_sections_warned():
+    warnings = parsed("odd_amounts.txt").warnings
+    assert "section not found: Beratung und Moderation" in warnings
+    assert not any("Kosten und Effizienz" in w for w in warnings)
 
 
 def test_parse_report_odd_amounts_cost_items():
