@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -318,28 +319,315 @@ def _metrics_table(m: dict, codebook, other: dict | None = None) -> str:
     default=None,
     help="Output format (default: from --output's suffix, else jsonl).",
 )
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for German Excel: UTF-8 with BOM, ';' as delimiter, decimal commas (implies --format csv).",
+)
+@click.option(
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Tag this many files at once, in separate processes.",
+)
 @click.option("--explain", is_flag=True, help="Add the terms that pushed each assigned label.")
+@click.option("--redact", is_flag=True, help="Leave out the contact person (`kontakt`) of every record.")
 @translate_errors
 def tag_cmd(
-    inputs: tuple[Path, ...], model_path: Path, output: Path | None, fmt: str | None, explain: bool
+    inputs: tuple[Path, ...],
+    model_path: Path,
+    output: Path | None,
+    fmt: str | None,
+    excel: bool,
+    jobs: int,
+    explain: bool,
+    redact: bool = False,
 ) -> None:
-    """Tag every statement of report files (.txt, .docx, .html) or statement tables (.jsonl, .csv with a
-    `text` column and optional `id`, `section`) with themes and a sentiment."""
+    """Tag every statement of report files (.txt, .docx, .html), folders of reports, or statement tables
+    (.jsonl, .csv with a `text` column and optional `id`, `section`) with themes and a sentiment.
+
+    Each record carries the report's kommune, landkreis, regierungsbezirk and first event date. A report
+    that cannot be read is skipped and listed at the end; the exit code is then 1."""
     from .artifacts import load_model
-    from .tagging import collect, tag, write_records
+    from .batch import sources, tag_sources, write_results
+    from .codebook import load_codebook
 
     model, _ = load_model(model_path)
-    items = collect(inputs)
-    records = tag(model, items, explain=explain)
-    fmt = fmt or ("csv" if output and output.suffix.lower() == ".csv" else "jsonl")
+    codebook = load_codebook()
+    inputs_, skipped = sources(inputs)
+    if not inputs_:
+        raise UserError(f"no reports (.txt, .docx, .html) found in {', '.join(map(str, inputs))}")
+    with _progress(len(inputs_), "tagging") as on_result:
+        batch = tag_sources(model, inputs_, jobs=jobs, explain=explain, on_result=on_result)
+    if redact:
+        batch.records = [{k: v for k, v in rec.items() if k != "kontakt"} for rec in batch.records]
+    fmt = "csv" if excel else fmt or ("csv" if output and output.suffix.lower() == ".csv" else "jsonl")
     if output is None:
-        write_records(records, sys.stdout, fmt, model.theme_ids, model.sentiment_ids)
+        write_results(batch.records, sys.stdout, fmt, codebook, excel=excel)
+    else:
+        tmp = output.with_name(f".{output.name}.tmp")
+        with tmp.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="") as f:
+            write_results(batch.records, f, fmt, codebook, excel=excel)
+        tmp.replace(output)
+    n_ok = batch.n_files - len(batch.failures)
+    where = f" -> {output}" if output else ""
+    click.echo(
+        f"{len(batch.records)} statements from {n_ok} of {batch.n_files} files tagged with model "
+        f"{model.version}{where}",
+        err=True,
+    )
+    if skipped:
+        click.echo(f"skipped {len(skipped)} files that are not reports: {_names(skipped)}", err=True)
+    if batch.failures:
+        click.echo(f"{len(batch.failures)} files failed:", err=True)
+        for failure in batch.failures:
+            click.echo(f"  {failure.path}: {failure.reason}", err=True)
+        raise SystemExit(1)
+
+
+def _names(paths, limit: int = 5) -> str:
+    shown = ", ".join(str(p) for p in paths[:limit])
+    return shown + (f" (and {len(paths) - limit} more)" if len(paths) > limit else "")
+
+
+@contextlib.contextmanager
+def _progress(total: int, what: str):
+    """A per-file callback: a progress bar on a terminal, one plain line per file in a pipe."""
+    done = 0
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        # No refresh thread (auto_refresh=False): the worker processes of --jobs are forked meanwhile.
+        with Progress(
+            f"[bold]{what}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),  # standard output may carry the records
+            transient=True,
+            auto_refresh=False,
+        ) as bar:
+            task = bar.add_task(what, total=total)
+            bar.refresh()
+
+            def advance(result) -> None:
+                bar.advance(task)
+                bar.refresh()
+
+            yield advance
         return
-    tmp = output.with_name(f".{output.name}.tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
-        write_records(records, f, fmt, model.theme_ids, model.sentiment_ids)
-    tmp.replace(output)
-    click.echo(f"{len(records)} statements tagged with model {model.version} -> {output}", err=True)
+
+    def line(result) -> None:
+        nonlocal done
+        done += 1
+        status = f"failed: {result.failure.reason}" if result.failure else f"{len(result.records)} statements"
+        click.echo(f"[{done}/{total}] {result.path}: {status}", err=True)
+
+    yield line
+
+
+def _filter_options(func):
+    """--theme, --sentiment, --section, --landkreis, --regierungsbezirk, --year: keep matching statements."""
+    for dimension in reversed(("theme", "sentiment", "section", "landkreis", "regierungsbezirk", "year")):
+        func = click.option(
+            f"--{dimension}",
+            f"filter_{dimension}",
+            multiple=True,
+            help=f"Keep statements with this {dimension} (repeat or comma-separate for several).",
+        )(func)
+    return func
+
+
+def _filters(kwargs: dict) -> dict[str, list[str]]:
+    filters = {}
+    for key in [k for k in kwargs if k.startswith("filter_")]:
+        values = [v.strip() for item in kwargs.pop(key) for v in item.split(",") if v.strip()]
+        if values:
+            filters[key.removeprefix("filter_")] = values
+    return filters
+
+
+@main.command("aggregate")
+@click.argument("results", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--by",
+    multiple=True,
+    help="Dimensions, comma-separated or repeated: theme, sentiment, section, landkreis, regierungsbezirk, "
+    "year (default: theme,sentiment).",
+)
+@_filter_options
+@click.option(
+    "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the table as CSV here."
+)
+@click.option("--excel", is_flag=True, help="CSV for German Excel: BOM, ';' and decimal commas.")
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also draw themes × sentiment of the (filtered) statements as a PNG chart.",
+)
+@translate_errors
+def aggregate_cmd(
+    results: Path, by: tuple[str, ...], output: Path | None, excel: bool, plot: Path | None, **kw
+):
+    """Counts and shares of the statements in a `kfd tag` output (.jsonl or .csv), grouped by dimensions.
+
+    A statement with several themes counts once per theme; `share = count / total`, where total counts the
+    statements in the same section/landkreis/regierungsbezirk/year group. The HTTP route /v1/aggregate
+    computes the same table."""
+    from .aggregate import StatementRow, aggregate, write_csv
+    from .batch import read_results
+    from .codebook import load_codebook
+
+    codebook = load_codebook()
+    filters = _filters(kw)
+    rows = [StatementRow.from_record(r) for r in read_results(results, codebook)]
+    table = aggregate(rows, list(by) or None, filters, codebook)
+    if output:
+        with output.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="") as f:
+            write_csv(table, f, *((";", ",") if excel else (",", ".")))
+        click.echo(f"{len(table.rows)} groups of {table.n_statements} statements -> {output}", err=True)
+    else:
+        write_csv(table, sys.stdout, "\t")
+    if plot:
+        from .charts import theme_sentiment_png
+
+        chart = aggregate(rows, ("theme", "sentiment"), filters, codebook)
+        plot.write_bytes(theme_sentiment_png(chart, codebook))
+        click.echo(f"chart -> {plot}", err=True)
+
+
+@main.command("report")
+@click.argument("results", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--html",
+    "html_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Page to write.",
+)
+@_filter_options
+@click.option(
+    "--examples", default=3, show_default=True, type=click.IntRange(0, 50), help="Examples per label."
+)
+@click.option("--title", default="Kommunale Flüchtlingsdialoge: Auswertung", show_default=True)
+@translate_errors
+def report_cmd(results: Path, html_path: Path, examples: int, title: str, **kw):
+    """One self-contained HTML page of a `kfd tag` output: tables, the chart (embedded), and the most
+    confident example statements per theme and sentiment — ready to mail."""
+    from .batch import read_results
+    from .codebook import load_codebook
+    from .html_report import render
+
+    codebook = load_codebook()
+    page = render(read_results(results, codebook), codebook, _filters(kw), title, examples)
+    html_path.write_text(page, encoding="utf-8")
+    click.echo(f"report -> {html_path}", err=True)
+
+
+@main.command("suggest")
+@click.argument("results", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--n", "n", default=50, show_default=True, type=click.IntRange(1), help="How many statements.")
+@click.option(
+    "--model",
+    "model_path",
+    default="models",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="The model whose thresholds decide (the one that tagged RESULTS).",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the suggested records here (.csv or .jsonl) to correct and `kfd import-labels`.",
+)
+@click.option("--excel", is_flag=True, help="CSV for German Excel: BOM, ';' and decimal commas.")
+@translate_errors
+def suggest_cmd(results: Path, n: int, model_path: Path, output: Path | None, excel: bool):
+    """List the statements the model is least sure about — a theme probability near its threshold, or two
+    sentiments nearly tied — to label next."""
+    from .artifacts import ModelManifest, resolve_model_dir
+    from .batch import read_results, write_results
+    from .codebook import load_codebook
+    from .suggest import least_certain
+
+    codebook = load_codebook()
+    manifest = ModelManifest.read(resolve_model_dir(model_path))
+    records = read_results(results, codebook)
+    others = {r.get("model_version") for r in records} - {manifest.version, None}
+    if others:
+        click.echo(
+            f"note: RESULTS were tagged by {', '.join(sorted(others))}, not {manifest.version}", err=True
+        )
+    chosen = least_certain(records, manifest.thresholds, n)
+    if output:
+        fmt = "csv" if excel or output.suffix.lower() == ".csv" else "jsonl"
+        with output.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="") as f:
+            write_results([dict(rec) for _, rec in chosen], f, fmt, codebook, excel=excel)
+        click.echo(f"{len(chosen)} statements -> {output}", err=True)
+        return
+    click.echo(f"{'margin':>7}  {'closest call':<48}  statement")
+    for u, rec in chosen:
+        where = f"[{rec.get('report') or rec.get('id')}]"
+        click.echo(f"{u.margin:>7.3f}  {u.detail:<48}  {rec['text'][:70]!r} {where}")
+
+
+@main.command("import-labels")
+@click.argument("corrected", type=click.Path(path_type=Path, dir_okay=False))
+@data_option
+@click.option(
+    "--reports",
+    "report_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder with the report files the rows come from (repeatable); they are copied into DATA/reports/.",
+)
+@click.option(
+    "--model",
+    "model_path",
+    default="models",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="The model whose tags the corrections are compared with.",
+)
+@click.option("--dry-run", is_flag=True, help="Validate and show the changes, but write nothing.")
+@translate_errors
+def import_labels_cmd(
+    corrected: Path, data_dir: Path, report_dirs: tuple[Path, ...], model_path: Path, dry_run: bool
+) -> None:
+    """Append corrected tags to the training data: CORRECTED is a `kfd tag` output (.csv or .jsonl) whose
+    `themes` (ids or German names, joined with '|') and `sentiment` columns were edited.
+
+    Every row is checked against the codebook and its report; with any invalid row nothing is written
+    (exit code 2, one line per problem). Then `kfd data check` and `kfd train` pick the rows up."""
+    from .artifacts import load_model
+    from .codebook import load_codebook
+    from .features import StatementInput
+    from .label_import import apply_import, describe_changes, plan_import
+
+    codebook = load_codebook(data_dir / "codebook.yaml")
+    plan = plan_import(corrected, data_dir, codebook, report_dirs)
+    if not plan.ok:
+        for problem in plan.problems:
+            click.echo(problem, err=True)
+        click.echo(f"{len(plan.problems)} problems; nothing written", err=True)
+        raise SystemExit(2)
+    model, _ = load_model(model_path, codebook)
+    predictions = model.tag([StatementInput(r.text, r.section) for r in plan.rows])
+    changes = describe_changes(plan.rows, predictions)
+    click.echo(f"changes relative to model {model.version}:")
+    for line in changes:
+        click.echo(f"  {line}")
+    click.echo(
+        f"{len(plan.rows)} rows to add ({len(changes)} differ from the model's tags), {plan.unchanged} already "
+        f"labelled, {len(plan.copies)} reports to copy"
+    )
+    if dry_run:
+        click.echo("dry run: nothing written")
+        return
+    apply_import(plan, data_dir)
+    click.echo(f"appended to {data_dir / 'labels.jsonl'}; next: kfd data check --data {data_dir}, kfd train")
 
 
 @main.command("serve")
@@ -382,6 +670,53 @@ def retag_cmd(model_path: Path | None, report_id: int | None, retag_all: bool) -
     result = Store(settings.database_url).retag(model, report_id, only_outdated=not retag_all)
     click.echo(
         f"retagged {result.n_statements} statements in {result.n_reports} reports with model {model.version}"
+    )
+
+
+database_option = click.option(
+    "--database",
+    "database_url",
+    default=None,
+    help="SQLAlchemy URL of the database (default: KFD_DATABASE_URL, i.e. sqlite:///data/kfd.sqlite3).",
+)
+
+
+def _store(database_url: str | None):
+    from .store import Store
+
+    if database_url is None:
+        from service.settings import get_settings
+
+        database_url = get_settings().database_url
+    return Store(database_url)
+
+
+@main.command("export-db")
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@database_option
+@translate_errors
+def export_db_cmd(out: Path, database_url: str | None) -> None:
+    """Back up every stored report with its tagged statements to OUT (JSON Lines, one report a line).
+    The backup holds the reports' contact persons: keep it as safe as the database."""
+    from .backup import export_db
+
+    result = export_db(_store(database_url), out)
+    click.echo(f"exported {result.n_reports} reports with {result.n_statements} statements -> {out}")
+
+
+@main.command("import-db")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@database_option
+@translate_errors
+def import_db_cmd(source: Path, database_url: str | None) -> None:
+    """Restore reports and their tags from a backup written by `kfd export-db`. Reports already stored
+    (same content or external id) are skipped, so importing twice changes nothing."""
+    from .backup import import_db
+
+    result = import_db(_store(database_url), source)
+    click.echo(
+        f"imported {result.n_reports} reports with {result.n_statements} statements "
+        f"({result.n_skipped} already stored)"
     )
 
 

@@ -168,7 +168,7 @@ class ParsedReport(BaseModel):
     """The typed record of `kfd parse --json`."""
 
     kommune: Kommune
-    kontakt: Kontakt
+    kontakt: Kontakt | None = Field(None, description="The contact person; left out with `redact=true`")
     veranstaltung: Veranstaltung
     themenfelder: list[str]
     akteure: list[str]

@@ -10,7 +10,8 @@ from conftest import DATA_DIR, TRAINING_DATA
 
 from nlp.cli import main
 
-RECORD_KEYS = {"id", "report", "section", "text", "themes", "sentiment", "scores", "model_version"}
+RECORD_KEYS = {"id", "report", "section", "text", "themes", "sentiment", "scores", "model_version",
+               "kommune", "landkreis", "regierungsbezirk", "event_date"}
 
 
 def _run(*args):

@@ -5,12 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.responses import JSONResponse
 
 from ..deps import ModelDep, StoreDep, UploadDep, require_admin, require_key
 from ..schemas import ReportCreate, ReportList, ReportOut, RetagOut
 
 router = APIRouter(tags=["reports"], dependencies=[Depends(require_key)])
+Redact = Annotated[
+    bool,
+    Query(
+        description="Leave out the contact person (`kontakt`: name, address, phone, e-mail) and the raw "
+        "Kommune section, which also holds it"
+    ),
+]
+# Ids are 64-bit database integers: a larger one would overflow in the driver (a 500), not be a 404.
+ReportId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The report's id")]
 
 _UPLOAD_BODY = {
     "required": True,
@@ -74,8 +84,10 @@ def list_reports(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    redact: Redact = False,
 ) -> ReportList:
-    """Stored reports, oldest first, without their statements."""
+    """Stored reports, oldest first, without their statements. The items never carry the contact
+    person, so `redact` changes nothing here; it is accepted for clients that always send it."""
     page = store.list_reports(
         landkreis=landkreis,
         regierungsbezirk=regierungsbezirk,
@@ -88,8 +100,13 @@ def list_reports(
 
 
 @router.get("/v1/reports/{report_id}", responses={404: {"description": "No such report"}})
-def get_report(report_id: int, store: StoreDep) -> ReportOut:
-    return ReportOut.from_stored(store.get_report(report_id))
+def get_report(report_id: ReportId, store: StoreDep, redact: Redact = False) -> ReportOut:
+    out = ReportOut.from_stored(store.get_report(report_id))
+    if redact:
+        # The raw Kommune section holds the contact lines too; its fields stay in `report.kommune`.
+        hidden = {"report": {"kontakt": True, "sections": {"kommune": True}}}
+        return JSONResponse(out.model_dump(mode="json", exclude=hidden))
+    return out
 
 
 @router.delete(
@@ -98,7 +115,7 @@ def get_report(report_id: int, store: StoreDep) -> ReportOut:
     dependencies=[Depends(require_admin)],
     responses={404: {"description": "No such report"}},
 )
-def delete_report(report_id: int, store: StoreDep) -> Response:
+def delete_report(report_id: ReportId, store: StoreDep) -> Response:
     store.delete_report(report_id)
     return Response(status_code=204)
 
@@ -108,7 +125,7 @@ def delete_report(report_id: int, store: StoreDep) -> Response:
     dependencies=[Depends(require_admin)],
     responses={404: {"description": "No such report"}},
 )
-def retag_report(report_id: int, served: ModelDep, store: StoreDep) -> RetagOut:
+def retag_report(report_id: ReportId, served: ModelDep, store: StoreDep) -> RetagOut:
     """Tag the report's statements again with the served model (after `kfd train` and a reload)."""
     result = store.retag(served.model, report_id)
     return RetagOut(

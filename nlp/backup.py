@@ -1,0 +1,157 @@
+"""Back up the store as JSON Lines and restore it: one line per report, with its parsed record and every
+tagged statement, so `export_db` then `import_db` round-trips every report and tag.
+
+The backup holds the contact persons of the reports (Kontakt), like the database itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from .errors import KfdError
+from .report import Report
+from .store import Store, reports, statements
+
+FORMAT = "kfd-backup/1"
+
+
+class BackupError(KfdError):
+    """A backup file that cannot be read or does not fit the store."""
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    n_reports: int
+    n_statements: int
+    n_skipped: int = 0  # already stored (same content or external id)
+
+
+def _line(store: Store, report_id: int) -> dict[str, Any]:
+    stored = store.get_report(report_id)
+    return {
+        "format": FORMAT,
+        "id": stored.id,
+        "content_sha256": stored.content_sha256,
+        "external_id": stored.external_id,
+        "filename": stored.filename,
+        "created_at": stored.created_at.isoformat(),
+        "report": stored.report.to_dict(),
+        "statements": [
+            {
+                "section": s.section,
+                "index": s.index,
+                "text": s.text,
+                "themes": list(s.prediction.themes),
+                "sentiment": s.prediction.sentiment,
+                "scores": {"themes": s.prediction.theme_scores, "sentiment": s.prediction.sentiment_scores},
+                "model_version": s.prediction.model_version,
+            }
+            for s in stored.statements
+        ],
+    }
+
+
+def export_db(store: Store, out: Path) -> BackupResult:
+    """Write every stored report to `out` (JSON Lines), in id order; the file appears only when complete."""
+    n_reports = n_statements = 0
+    tmp = out.with_name(f".{out.name}.tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for report_id in store.report_ids():
+            line = _line(store, report_id)
+            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+            n_reports += 1
+            n_statements += len(line["statements"])
+    tmp.replace(out)
+    return BackupResult(n_reports, n_statements)
+
+
+def _report_row(data: dict[str, Any], where: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    try:
+        if data.get("format") != FORMAT:
+            raise BackupError(f"{where}: not a {FORMAT} line (format {data.get('format')!r})")
+        report = Report.from_dict(data["report"])
+        dates = report.veranstaltung.termine
+        first_date = dt.date.fromisoformat(dates[0]) if dates else None
+        row = {
+            "id": int(data["id"]),
+            "content_sha256": str(data["content_sha256"]),
+            "external_id": data["external_id"],
+            "filename": data["filename"],
+            "created_at": dt.datetime.fromisoformat(data["created_at"]),
+            "kommune_name": report.kommune.name,
+            "landkreis": report.kommune.landkreis,
+            "regierungsbezirk": report.kommune.regierungsbezirk,
+            "first_event_date": first_date,
+            "year": first_date.year if first_date else None,
+            "report": report.to_dict(),
+        }
+        tagged = [
+            {
+                "section": s["section"],
+                "position": int(s["index"]),
+                "text": s["text"],
+                "themes": list(s["themes"]),
+                "sentiment": s["sentiment"],
+                "scores": {
+                    "themes": dict(s["scores"]["themes"]),
+                    "sentiment": dict(s["scores"]["sentiment"]),
+                },
+                "model_version": s["model_version"],
+            }
+            for s in data["statements"]
+        ]
+    except BackupError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise BackupError(f"{where}: not a valid backup record ({e.__class__.__name__}: {e})") from None
+    return row, tagged
+
+
+def import_db(store: Store, source: Path) -> BackupResult:
+    """Store every report of a backup with its tags as they were (nothing is parsed or tagged again).
+    A report already stored (same content or external id) is skipped; ids are kept where free. Each
+    report is written in one transaction with all its statements."""
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise BackupError(f"{source}: no such file") from None
+    except UnicodeDecodeError:
+        raise BackupError(f"{source}: not UTF-8 text") from None
+    parsed = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise BackupError(f"{source}:{number}: not valid JSON ({e.msg})") from None
+        if not isinstance(data, dict):
+            raise BackupError(f"{source}:{number}: expected a JSON object")
+        parsed.append(_report_row(data, f"{source}:{number}"))  # all checked before anything is written
+    n_reports = n_statements = n_skipped = 0
+    for row, tagged in parsed:
+        if store.find(row["content_sha256"], row["external_id"]) is not None:
+            n_skipped += 1
+            continue
+        with store.engine.connect() as conn:
+            id_taken = conn.execute(sa.select(reports.c.id).where(reports.c.id == row["id"])).first()
+        if id_taken:
+            row = {k: v for k, v in row.items() if k != "id"}
+        try:
+            with store._write() as conn:
+                report_id = conn.execute(sa.insert(reports).values(**row)).inserted_primary_key[0]
+                if tagged:
+                    conn.execute(sa.insert(statements), [{"report_id": report_id, **s} for s in tagged])
+        except IntegrityError:  # stored meanwhile by someone else
+            n_skipped += 1
+            continue
+        n_reports += 1
+        n_statements += len(tagged)
+    return BackupResult(n_reports, n_statements, n_skipped)

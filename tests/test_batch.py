@@ -1,0 +1,108 @@
+"""`kfd tag` over folders: report fields on every record, carrying on past bad files, --jobs, Excel CSV."""
+
+import csv
+import io
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from conftest import DATA_DIR
+
+from nlp.batch import REPORT_KEYS, read_results
+from nlp.cli import main
+from nlp.codebook import load_codebook
+
+GOOD = ("steckbrief_title.txt", "kurz_ohne_prompts.txt", "report.html")
+
+
+def _run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def _jsonl(text):
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def reports_dir(tmp_path):
+    """A folder of good reports, a text that is not a report, a corrupt .docx and a stray .pdf."""
+    folder = tmp_path / "reports"
+    (folder / "2017").mkdir(parents=True)
+    shutil.copy(DATA_DIR / GOOD[0], folder / GOOD[0])
+    shutil.copy(DATA_DIR / GOOD[1], folder / "2017" / GOOD[1])
+    shutil.copy(DATA_DIR / GOOD[2], folder / GOOD[2])
+    (folder / "einkaufsliste.txt").write_text("Milch\nBrot\n", "utf-8")
+    (folder / "kaputt.docx").write_bytes(b"not a zip file")
+    (folder / "notizen.pdf").write_bytes(b"%PDF-1.4")
+    return folder
+
+
+def test_tag_folder_lists_every_failure_and_exits_1(trained_model_dir, reports_dir, tmp_path):
+    out = tmp_path / "results.jsonl"
+    result = _run("tag", reports_dir, "--model", trained_model_dir, "--output", out)
+    assert result.exit_code == 1, result.output
+    assert "2 files failed:" in result.stderr
+    failed = [line for line in result.stderr.splitlines() if line.startswith("  ")]
+    assert [line.split(":")[0].strip() for line in failed] == [
+        str(reports_dir / "einkaufsliste.txt"),
+        str(reports_dir / "kaputt.docx"),
+    ]
+    assert all(len(line.split(": ", 1)[1]) > 5 for line in failed)  # each with its reason
+    assert "skipped 1 files that are not reports" in result.stderr and "notizen.pdf" in result.stderr
+    records = _jsonl(out.read_text("utf-8"))
+    assert {r["report"] for r in records} == set(GOOD)
+    assert "[3/5]" in result.stderr  # plain progress lines in a pipe
+
+
+def test_tag_records_carry_the_reports_fields(trained_model_dir):
+    result = _run("tag", DATA_DIR / "steckbrief_title.txt", "--model", trained_model_dir)
+    assert result.exit_code == 0, result.output
+    records = _jsonl(result.stdout)
+    assert records and all(set(REPORT_KEYS) <= set(r) for r in records)
+    first = records[0]
+    assert first["landkreis"] == "Musterkreis" and first["regierungsbezirk"] == "Freiburg"
+    assert first["event_date"] == "2016-10-12"
+
+
+def test_tag_jobs_same_output_in_input_order(trained_model_dir, reports_dir, tmp_path):
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    _run("tag", reports_dir, "--model", trained_model_dir, "--output", one)
+    result = _run("tag", reports_dir, "--model", trained_model_dir, "--output", two, "--jobs", "3")
+    assert result.exit_code == 1, result.output
+    assert one.read_bytes() == two.read_bytes()
+    reports = list(dict.fromkeys(r["report"] for r in _jsonl(one.read_text("utf-8"))))
+    assert reports == ["kurz_ohne_prompts.txt", "report.html", "steckbrief_title.txt"]  # sorted paths
+
+
+def test_tag_excel_csv_round_trip(trained_model_dir, tmp_path):
+    out = tmp_path / "results.csv"
+    report = DATA_DIR / "steckbrief_title.txt"
+    result = _run("tag", report, "--model", trained_model_dir, "--output", out, "--excel")
+    assert result.exit_code == 0, result.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    header = text.splitlines()[0].split(";")
+    assert {"kommune", "landkreis", "event_date", "theme_names", "confidence", "p_neutral"} <= set(header)
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    assert "," in rows[0]["p_neutral"]  # decimal comma for German Excel
+    assert any("ü" in r["text"] or "ä" in r["text"] for r in rows)
+    expected = _jsonl(_run("tag", report, "--model", trained_model_dir).stdout)
+    back = read_results(out, load_codebook())
+    assert [(r["text"], r["themes"], r["sentiment"]) for r in back] == [
+        (r["text"], r["themes"], r["sentiment"]) for r in expected
+    ]
+    names = {t.id: t.name for t in load_codebook().themes}
+    assert [r["theme_names"] for r in rows] == ["|".join(names[t] for t in r["themes"]) for r in expected]
+
+
+def test_tag_empty_folder_is_a_usage_error(trained_model_dir, tmp_path):
+    (tmp_path / "leer").mkdir()
+    result = _run("tag", tmp_path / "leer", "--model", trained_model_dir)
+    assert result.exit_code == 2 and "no reports" in result.output
+
+
+def test_tag_missing_input_is_a_usage_error(trained_model_dir, tmp_path):
+    result = _run("tag", tmp_path / "fehlt.txt", "--model", trained_model_dir)
+    assert result.exit_code == 2 and "no such file" in result.output

@@ -1,0 +1,175 @@
+"""Crash safety: uvicorn in a subprocess is killed with SIGKILL in the middle of a burst of reports,
+started again, and the client retries everything. Afterwards every report is stored exactly once,
+with all its statements, and none half-written."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from nlp.report import parse_report
+
+pytest_plugins = ["service_fixtures"]
+
+N_REPORTS = 30
+KILL_AFTER = 8  # stored reports before the SIGKILL: the rest of the burst is in flight or not sent
+WORKERS = 4
+PEOPLE = ("Greta Probst", "Jonas Beispielmann", "greta.probst@example.org", "j.beispielmann@example.org")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "service"],
+            env={**os.environ, **env},
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _wait_ready(process: subprocess.Popen, base: str, log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the service exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"the service was not ready after {timeout} s:\n{log.read_text()}")
+
+
+def _burst(service_report) -> list[tuple[str, str]]:
+    """N distinct reports (external id, text): the three invented reports under numbered names."""
+    names = ("lindenau.txt", "birkenfeld.txt", "erlenbach.txt")
+    out = []
+    for i in range(N_REPORTS):
+        text = service_report(names[i % 3])
+        first_line = text.split("\n")[3]  # the Kommune's name, under its label
+        out.append((f"burst-{i:02d}", text.replace(first_line, f"{first_line} {i:02d}", 1)))
+    return out
+
+
+def test_sigkill_mid_burst_loses_and_duplicates_nothing(tmp_path, models_dir, keys, service_report):
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "service.log"
+    database = tmp_path / "data" / "kfd.sqlite3"
+    env = {
+        "KFD_HOST": "127.0.0.1",
+        "KFD_PORT": str(port),
+        "KFD_DATABASE_URL": f"sqlite:///{database}",
+        "KFD_MODEL_DIR": str(models_dir),
+        "KFD_API_KEYS": keys["read"],
+        "KFD_ADMIN_KEYS": keys["admin"],
+    }
+    burst = _burst(service_report)
+    expected = {eid: len(parse_report(text).statements) for eid, text in burst}
+    stored: dict[str, int] = {}  # external id -> report id, as the client saw it acknowledged
+    failures = 0
+    lock = threading.Lock()
+    killed = threading.Event()
+
+    process = _start(env, tmp_path, log)
+    try:
+        _wait_ready(process, base, log)
+
+        def post(item: tuple[str, str], client: httpx.Client) -> bool:
+            nonlocal failures
+            eid, text = item
+            try:
+                reply = client.post("/v1/reports", json={"text": text, "external_id": eid})
+            except httpx.TransportError:
+                with lock:
+                    failures += 1
+                return False
+            assert reply.status_code in (200, 201), reply.text
+            with lock:
+                previous = stored.setdefault(eid, reply.json()["id"])
+                assert previous == reply.json()["id"]
+                if len(stored) >= KILL_AFTER and not killed.is_set():
+                    killed.set()
+                    process.send_signal(signal.SIGKILL)  # the fault: no shutdown, no cleanup
+            return True
+
+        headers = {"Authorization": f"Bearer {keys['read']}"}
+        with (
+            httpx.Client(base_url=base, headers=headers, timeout=30) as client,
+            ThreadPoolExecutor(WORKERS) as pool,
+        ):
+            first_round = list(pool.map(lambda item: post(item, client), burst))
+        process.wait(timeout=15)
+        assert killed.is_set() and process.returncode == -signal.SIGKILL
+        assert not all(first_round), "the kill came after the whole burst: nothing was in flight"
+        in_flight_lost = first_round.count(False)
+
+        # Restart on the same database; the client retries everything, acknowledged or not.
+        process = _start(env, tmp_path, log)
+        _wait_ready(process, base, log)
+        with (
+            httpx.Client(base_url=base, headers=headers, timeout=30) as client,
+            ThreadPoolExecutor(WORKERS) as pool,
+        ):
+            second_round = list(pool.map(lambda item: post(item, client), burst))
+            assert all(second_round)
+            listed = client.get("/v1/reports", params={"limit": 500}).json()
+            full = {
+                item["external_id"]: client.get(f"/v1/reports/{item['id']}").json()
+                for item in listed["items"]
+            }
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=15)
+
+    lost = set(expected) - set(full)
+    print(
+        f"\ncrash safety: {N_REPORTS} reports, 1 SIGKILL after {KILL_AFTER} acknowledged, "
+        f"{in_flight_lost} posts failed (cut off in flight or refused), {failures} transport errors in all, {len(lost)} reports lost"
+    )
+    assert not lost
+    assert listed["total"] == N_REPORTS == len(listed["items"])  # exactly once
+    assert {eid: stored[eid] for eid in expected} == {eid: full[eid]["id"] for eid in expected}
+    for eid, report in full.items():
+        # Complete: every statement of the report, each tagged.
+        assert len(report["statements"]) == len(report["report"]["statements"]) == expected[eid], eid
+        assert all(s["model_version"] for s in report["statements"])
+
+    # The database itself: no statement without its report, no report without its statements.
+    with sqlite3.connect(database) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        orphans = db.execute(
+            "SELECT count(*) FROM statements WHERE report_id NOT IN (SELECT id FROM reports)"
+        ).fetchone()[0]
+        empty = db.execute(
+            "SELECT count(*) FROM reports WHERE id NOT IN (SELECT report_id FROM statements)"
+        ).fetchone()[0]
+        n_statements = db.execute("SELECT count(*) FROM statements").fetchone()[0]
+    assert (orphans, empty) == (0, 0)
+    assert n_statements == sum(expected.values())
+
+    # Nothing personal in the service's log, across the crash and the restart.
+    text = log.read_text(errors="replace")
+    assert "stored report" in text
+    for personal in PEOPLE:
+        assert personal not in text

@@ -1,0 +1,155 @@
+"""Every route of the app needs a key when keys are configured, and admin routes the admin key. The
+routes are walked from the app itself, so a new route cannot slip through unchecked."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.deps import require_admin, require_key
+
+pytest_plugins = ["service_fixtures"]
+
+# Open without a key on purpose: liveness/readiness probes and the API documentation.
+PUBLIC = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+ADMIN = {
+    ("DELETE", "/v1/reports/{report_id}"),
+    ("POST", "/v1/reports/{report_id}/retag"),
+    ("POST", "/v1/model/reload"),
+}
+# Bodies a client may send: none, a valid-looking one. The key is checked before the body.
+BODIES = [None, b'{"statements": [{"text": "gut"}], "text": "x"}']
+BROKEN_JSON = b"{not json"
+
+
+def _walk(routes, prefix: str = "", inherited: frozenset = frozenset()):
+    """(route, full path, dependency callables added by enclosing routers) for every route, also inside
+    included routers (FastAPI keeps those nested rather than copying their routes into the app)."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            context = route.include_context
+            extra = frozenset(d.dependency for d in context.dependencies)
+            yield from _walk(included.routes, prefix + context.prefix, inherited | extra)
+        else:
+            yield route, prefix + route.path, inherited
+
+
+def _routes(app) -> list[tuple[str, str]]:
+    out = []
+    for route, path, _ in _walk(app.routes):
+        for method in sorted(getattr(route, "methods", None) or ()):
+            if method != "HEAD":
+                out.append((method, path))
+    return out
+
+
+def _dependencies(dependant) -> set:
+    calls = {dependant.call}
+    for sub in dependant.dependencies:
+        calls |= _dependencies(sub)
+    return calls
+
+
+@pytest.fixture(scope="module")
+def locked_client(tmp_path_factory, trained_model, install_model, keys):
+    from service.settings import Settings
+
+    base = tmp_path_factory.mktemp("lockdown")
+    (base / "models").mkdir()
+    install_model(trained_model, base / "models")
+    settings = Settings(
+        database_url=f"sqlite:///{base / 'kfd.sqlite3'}",
+        model_dir=base / "models",
+        api_keys=[keys["read"]],
+        admin_keys=[keys["admin"]],
+    )
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def _call(client, method, path, headers, body=None):
+    url = re.sub(r"\{[^}]+\}", "1", path)
+    kwargs = (
+        {"headers": {"Content-Type": "application/json", **headers}}
+        if body is not None
+        else {"headers": headers}
+    )
+    return client.request(method, url, content=body, **kwargs)
+
+
+def test_every_route_is_public_read_or_admin(locked_client):
+    app = locked_client.app
+    routes = _routes(app)
+    assert {path for _, path in routes} >= {"/v1/classify", "/v1/reports", "/v1/model/reload"}
+    for route, path, inherited in _walk(app.routes):
+        if path in PUBLIC:
+            continue
+        assert isinstance(route, APIRoute), f"{path}: not an API route, so no key is checked"
+        assert path.startswith("/v1/"), f"{path}: every non-public route lives under /v1"
+        calls = _dependencies(route.dependant) | inherited
+        assert require_key in calls, f"{path}: does not depend on require_key"
+        for method in route.methods:
+            assert (require_admin in calls) == ((method, path) in ADMIN), f"{method} {path}"
+
+
+def test_every_route_refuses_missing_and_wrong_keys(locked_client, auth):
+    checked = 0
+    for method, path in _routes(locked_client.app):
+        if path in PUBLIC:
+            continue
+        for body in BODIES:
+            for role in ("none", "wrong"):
+                reply = _call(locked_client, method, path, auth(role), body)
+                assert reply.status_code == 401, f"{role} key: {method} {path} body={body!r}: {reply.text}"
+                assert reply.headers["www-authenticate"] == "Bearer"
+            reply = _call(locked_client, method, path, {"Authorization": "Basic cmVhZDprZXk="}, body)
+            assert reply.status_code == 401
+            checked += 1
+    assert checked >= 9 * len(BODIES)
+
+
+def test_admin_routes_refuse_the_read_key(locked_client, auth):
+    for method, path in _routes(locked_client.app):
+        if path in PUBLIC:
+            continue
+        for body in BODIES:
+            read = _call(locked_client, method, path, auth("read"), body)
+            admin = _call(locked_client, method, path, auth("admin"), body)
+            if (method, path) in ADMIN:
+                assert read.status_code == 403, f"{method} {path}: {read.text}"
+                assert "admin key" in read.json()["detail"]
+            else:
+                assert read.status_code not in (401, 403), f"{method} {path}: {read.text}"
+            assert admin.status_code not in (401, 403), f"{method} {path}: {admin.text}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="FastAPI decodes a declared JSON body before any dependency runs, so /v1/classify answers "
+    "broken JSON with 422 before the key is checked (reveals nothing stored; fix: read the body in a "
+    "dependency after require_key, as POST /v1/reports does)",
+)
+def test_broken_json_without_a_key_is_401(locked_client, auth):
+    reply = _call(locked_client, "POST", "/v1/classify", auth("none"), BROKEN_JSON)
+    assert reply.status_code == 401
+
+
+def test_broken_json_without_a_key_reveals_no_data(locked_client, auth):
+    for method, path in _routes(locked_client.app):
+        if path in PUBLIC:
+            continue
+        reply = _call(locked_client, method, path, auth("none"), BROKEN_JSON)
+        assert reply.status_code in (401, 422), f"{method} {path}: {reply.text}"
+        if reply.status_code == 422:
+            assert (method, path) == ("POST", "/v1/classify")
+            assert reply.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_public_routes_answer_without_a_key(locked_client):
+    for path in ("/healthz", "/readyz", "/openapi.json"):
+        assert locked_client.get(path).status_code == 200
