@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import hstack
+from scipy.sparse import csr_matrix, hstack
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
@@ -94,6 +94,61 @@ class ThresholdedMultiLabel(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X) >= self.thresholds_).astype(int)
 
 
+class JudgementSentiment(ClassifierMixin, BaseEstimator):
+    """Sentiment as the codebook defines it: `gemischt` judges positively and negatively at once.
+
+    Two binary heads learn "judges positively" (positiv, gemischt) and "judges negatively" (negativ,
+    gemischt); their out-of-fold probabilities (folds grouped by report) and their product join the
+    text features of a calibrated linear SVM over the four sentiments.
+    """
+
+    def __init__(
+        self,
+        C: float = 1.0,
+        head_weight: float = 1.0,
+        positive=("positiv", "gemischt"),
+        negative=("negativ", "gemischt"),
+        cv: int = 3,
+        random_state: int = 0,
+    ):
+        self.C = C
+        self.head_weight = head_weight
+        self.positive = positive
+        self.negative = negative
+        self.cv = cv
+        self.random_state = random_state
+
+    def fit(self, X, y, groups=None):
+        y = np.asarray(y)
+        groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+        targets = [np.isin(y, self.positive).astype(int), np.isin(y, self.negative).astype(int)]
+        n_splits = min(self.cv, len(np.unique(groups)))
+        oof = np.zeros((len(y), 2))
+        for k, target in enumerate(targets):
+            for train, test in GroupKFold(n_splits).split(X, target, groups):
+                oof[test, k] = self._head().fit(X[train], target[train]).predict_proba(X[test])[:, 1]
+        self.heads_ = [self._head().fit(X, target) for target in targets]
+        self.final_ = calibrated_svm(self.C, self.random_state).fit(self._with_heads(X, oof), y)
+        self.classes_ = self.final_.classes_
+        return self
+
+    def _head(self) -> CalibratedClassifierCV:
+        return calibrated_svm(self.C, self.random_state)
+
+    def _with_heads(self, X, p: np.ndarray):
+        heads = np.column_stack([p, p[:, 0] * p[:, 1]]) * self.head_weight
+        return hstack([X, csr_matrix(heads)]).tocsr()
+
+    def predict_proba(self, X) -> np.ndarray:
+        p = np.column_stack([head.predict_proba(X)[:, 1] for head in self.heads_])
+        return self.final_.predict_proba(self._with_heads(X, p))
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    feature_names = ("judgement: positive", "judgement: negative", "judgement: both")
+
+
 def _best_threshold(y: np.ndarray, p: np.ndarray, grid) -> float:
     if y.sum() == 0:
         return 0.5
@@ -124,7 +179,7 @@ class TaggerModel:
     features: object  # text features for both tasks
     sentiment_cues: object  # judgement cues, for sentiment only (they do not help themes)
     themes: ThresholdedMultiLabel
-    sentiment: CalibratedClassifierCV
+    sentiment: JudgementSentiment
     theme_ids: tuple[str, ...]
     sentiment_ids: tuple[str, ...]
     pipeline_name: str
@@ -175,8 +230,15 @@ class TaggerModel:
                 svm = self.themes.estimators_[j]
                 out[theme] = _top_terms(x, svm.coef_[0] if svm is not None else None, names, top)
         k = list(self.sentiment.classes_).index(prediction.sentiment)
-        sentiment_names = names + list(self.sentiment_cues.get_feature_names_out())
-        out[prediction.sentiment] = _top_terms(x_sentiment, _coef(self.sentiment, k), sentiment_names, top)
+        sentiment_names = (
+            names + list(self.sentiment_cues.get_feature_names_out()) + list(self.sentiment.feature_names)
+        )
+        x_sentiment = self.sentiment._with_heads(
+            x_sentiment, np.column_stack([h.predict_proba(x_sentiment)[:, 1] for h in self.sentiment.heads_])
+        )
+        out[prediction.sentiment] = _top_terms(
+            x_sentiment, _coef(self.sentiment.final_, k), sentiment_names, top
+        )
         return out
 
 
@@ -212,6 +274,8 @@ def _readable(name: str) -> str:
         return f"section: {feature.split('_', 1)[-1]}"
     if kind == "cues":
         return f"cue: {feature}"
+    if kind.startswith("judgement"):
+        return kind
     return f"lemma: {feature}"
 
 
@@ -240,8 +304,8 @@ def fit_model(
     groups = np.array([e.group for e in examples])
     themes = ThresholdedMultiLabel(C=THEME_C, cv=3, random_state=seed)
     themes.fit(X, Y, groups=groups)
-    sentiment = calibrated_svm(C=SENTIMENT_C, seed=seed)
-    sentiment.fit(X_sentiment, np.array([e.sentiment for e in examples]))
+    sentiment = JudgementSentiment(C=SENTIMENT_C, cv=3, random_state=seed)
+    sentiment.fit(X_sentiment, np.array([e.sentiment for e in examples]), groups=groups)
     return TaggerModel(
         features, cues, themes, sentiment, tuple(theme_ids), tuple(sentiment_ids), pipeline_name
     )

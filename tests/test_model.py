@@ -130,7 +130,7 @@ def test_explain_names_features_of_the_statement(trained_model_dir):
     lemmas = set(prepare([statement])[0][1].replace("neg_", "").split())
     for term in terms:
         kind, _, feature = term.partition(": ")
-        assert kind in {"lemma", "chars", "section", "cue"}, term
+        assert kind in {"lemma", "chars", "section", "cue", "judgement"}, term
         if kind == "lemma":
             assert set(feature.replace("neg_", "").split()) <= lemmas, term
         if kind == "chars":
