@@ -10,8 +10,20 @@ from conftest import DATA_DIR, TRAINING_DATA
 
 from nlp.cli import main
 
-RECORD_KEYS = {"id", "report", "section", "text", "themes", "sentiment", "scores", "model_version",
-               "kommune", "landkreis", "regierungsbezirk", "event_date"}
+RECORD_KEYS = {
+    "id",
+    "report",
+    "section",
+    "text",
+    "themes",
+    "sentiment",
+    "scores",
+    "model_version",
+    "kommune",
+    "landkreis",
+    "regierungsbezirk",
+    "event_date",
+}
 
 
 def _run(*args):
