@@ -24,6 +24,8 @@ from .codebook import Codebook, load_codebook
 from .errors import ModelError, ModelMismatch
 from .pipeline import available_pipeline
 
+# Bumped whenever the classes inside model.joblib change shape; an older artifact is refused.
+MODEL_FORMAT = 2
 ARTIFACT = "model.joblib"
 MANIFEST = "manifest.json"
 CURRENT = "current"
@@ -31,6 +33,7 @@ CURRENT = "current"
 
 @dataclass(frozen=True)
 class ModelManifest:
+    model_format: int
     version: str
     trained_at: str
     artifact: str
@@ -101,6 +104,7 @@ def save_model(
     joblib.dump(model, tmp_dir / ARTIFACT, compress=3)
     pipeline = available_pipeline()
     manifest = ModelManifest(
+        model_format=MODEL_FORMAT,
         version=version,
         trained_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         artifact=ARTIFACT,
@@ -173,6 +177,10 @@ def load_model(
 
 def check_compatible(manifest: ModelManifest, codebook: Codebook) -> None:
     problems = []
+    if manifest.model_format != MODEL_FORMAT:
+        problems.append(
+            f"it has model format {manifest.model_format}, this kfd-tagger reads format {MODEL_FORMAT}"
+        )
     if manifest.codebook_hash != codebook.hash:
         problems.append("it was trained under another codebook (label ids or definitions differ)")
     if list(manifest.themes) != list(codebook.theme_ids) or list(manifest.sentiments) != list(

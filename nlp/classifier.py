@@ -81,14 +81,32 @@ class ThresholdedMultiLabel(ClassifierMixin, BaseEstimator):
         return self._svm().fit(X_train, y_train).decision_function(X_test)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Calibrated probability of each label (columns in label order)."""
-        columns = []
-        for svm, calibrator in zip(self.estimators_, self.calibrators_, strict=True):
-            if svm is None:
-                columns.append(np.full(X.shape[0], calibrator))
-            else:
-                columns.append(calibrator.predict_proba(svm.decision_function(X).reshape(-1, 1))[:, 1])
-        return np.column_stack(columns)
+        """Calibrated probability of each label (columns in label order).
+
+        All labels in one sparse product: the same numbers as each SVM's `decision_function`
+        followed by its Platt sigmoid, without 2 × 19 rounds of scikit-learn's input validation
+        (which dominate the time for a single statement)."""
+        weights, bias, slope, offset, constant = self._stacked()
+        decision = np.asarray(X @ weights.T) + bias
+        proba = 1.0 / (1.0 + np.exp(-(slope * decision + offset)))
+        fixed = ~np.isnan(constant)
+        proba[:, fixed] = constant[fixed]
+        return proba
+
+    def _stacked(self):
+        if getattr(self, "_stacked_", None) is None:
+            n_features = next((e.coef_.shape[1] for e in self.estimators_ if e is not None), 0)
+            weights = np.zeros((len(self.estimators_), n_features))
+            bias, slope, offset = (np.zeros(len(self.estimators_)) for _ in range(3))
+            constant = np.full(len(self.estimators_), np.nan)
+            for j, (svm, calibrator) in enumerate(zip(self.estimators_, self.calibrators_, strict=True)):
+                if svm is None:
+                    constant[j] = calibrator
+                    continue
+                weights[j], bias[j] = svm.coef_[0], svm.intercept_[0]
+                slope[j], offset[j] = calibrator.coef_[0, 0], calibrator.intercept_[0]
+            self._stacked_ = (weights, bias, slope, offset, constant)
+        return self._stacked_
 
     def predict(self, X) -> np.ndarray:
         return (self.predict_proba(X) >= self.thresholds_).astype(int)

@@ -86,6 +86,7 @@ def _edit_manifest(model_dir, **changes):
         ({"pipeline": "de_core_news_sm"}, "spaCy pipeline 'de_core_news_sm'"),
         ({"sklearn": "0.24.2"}, "scikit-learn 0.24.2"),
         ({"themes": ["gesamteindruck"]}, "labels differ"),
+        ({"model_format": 1}, "model format 1"),
     ],
 )
 def test_load_model_refuses_mismatching_manifest(model_copy, changes, message):
@@ -150,3 +151,13 @@ def test_spacy_baseline_trains_and_predicts_every_label(small_corpus):
         assert set(p.theme_scores) == set(codebook.theme_ids)
         assert p.sentiment in codebook.sentiment_ids
         assert set(p.themes) == {t for t, s in p.theme_scores.items() if s >= 0.5}
+
+
+def test_theme_probabilities_equal_each_svm_with_its_sigmoid(trained_model_dir):
+    model, _ = load_model(trained_model_dir)
+    X, _ = model.transform(STATEMENTS)
+    fast = model.themes.predict_proba(X)
+    for j, (svm, platt) in enumerate(zip(model.themes.estimators_, model.themes.calibrators_, strict=True)):
+        if svm is not None:
+            slow = platt.predict_proba(svm.decision_function(X).reshape(-1, 1))[:, 1]
+            np.testing.assert_allclose(fast[:, j], slow, rtol=1e-9, atol=1e-12)
