@@ -35,7 +35,7 @@ run: install $(MODEL)
 	$(BIN)/kfd serve
 
 bench: install $(MODEL)
-	@echo "make bench: not built yet (see the benchmark issue)"; exit 1
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) models data .pytest_cache .hypothesis

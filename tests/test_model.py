@@ -161,3 +161,20 @@ def test_theme_probabilities_equal_each_svm_with_its_sigmoid(trained_model_dir):
         if svm is not None:
             slow = platt.predict_proba(svm.decision_function(X).reshape(-1, 1))[:, 1]
             np.testing.assert_allclose(fast[:, j], slow, rtol=1e-9, atol=1e-12)
+
+
+def test_sentiment_fast_path_equals_scikit_learn(trained_model_dir):
+    from nlp.classifier import calibrated_proba
+
+    model, _ = load_model(trained_model_dir)
+    _, X = model.transform(STATEMENTS)
+    for head in model.sentiment.heads_:
+        np.testing.assert_allclose(calibrated_proba(head, X), head.predict_proba(X), rtol=1e-9, atol=1e-12)
+    p = np.column_stack([h.predict_proba(X)[:, 1] for h in model.sentiment.heads_])
+    stacked = model.sentiment._with_heads(X, p)
+    np.testing.assert_allclose(
+        calibrated_proba(model.sentiment.final_, stacked),
+        model.sentiment.final_.predict_proba(stacked),
+        rtol=1e-9,
+        atol=1e-12,
+    )

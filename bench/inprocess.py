@@ -1,0 +1,152 @@
+"""In-process tagging throughput against spaCy's bare German tokenizer, with a per-stage breakdown
+and a pyinstrument profile of one `TaggerModel.tag` call."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import spacy
+from scipy.sparse import hstack
+
+from nlp.artifacts import load_model
+from nlp.codebook import load_codebook
+from nlp.corpus import read_labels
+from nlp.features import StatementInput, prepare
+from nlp.pipeline import load_pipeline
+
+
+@functools.cache
+def corpus_statements(data_dir: str | Path, n: int) -> list[StatementInput]:
+    """The corpus' labelled statements, cycled to `n` (read without the slow validation of `load_corpus`;
+    `make bench` depends on a trained model, so the corpus was validated already)."""
+    records = read_labels(
+        Path(data_dir) / "labels.jsonl", load_codebook(Path(data_dir) / "codebook.yaml"), []
+    )
+    source = [StatementInput(r.text, r.section) for r in records]
+    return list(itertools.islice(itertools.cycle(source), n))
+
+
+def _timed(fn) -> tuple[float, object]:
+    start = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - start, out
+
+
+def _tokenize_all(tokenizer, texts: list[str]) -> int:
+    return sum(len(doc) for doc in tokenizer.pipe(texts, batch_size=256))
+
+
+def stage_breakdown(model, statements: list[StatementInput]) -> dict[str, float]:
+    """Seconds per stage of `tag`, measured by running the stages one after another."""
+    lang = load_pipeline(model.pipeline_name)
+    texts = [" ".join(s.text.split()) for s in statements]
+    out: dict[str, float] = {}
+    out["spacy_pipe_with_lemmatizer"], _ = _timed(
+        lambda: sum(len(d) for d in lang.pipe(texts, batch_size=256))
+    )
+    out["prepare_total (spaCy + lemma strings)"], rows = _timed(
+        lambda: prepare(statements, model.pipeline_name)
+    )
+    out["features.transform (tf-idf words + char n-grams)"], X = _timed(
+        lambda: model.features.transform(rows)
+    )
+    out["sentiment_cues.transform"], cues = _timed(lambda: model.sentiment_cues.transform(rows))
+    out["hstack"], X_sentiment = _timed(lambda: hstack([X, cues]).tocsr())
+    out["themes.predict_proba"], _ = _timed(lambda: model.themes.predict_proba(X))
+    out["sentiment.predict_proba"], _ = _timed(lambda: model.sentiment.predict_proba(X_sentiment))
+    # The char n-gram vectorizer alone: the usual suspect for a char_wb (3, 5) tf-idf.
+    column_transformer = model.features
+    for name, transformer, column in column_transformer.transformers_:
+        if name in ("lemmas", "chars"):
+            data = rows[:, column]
+            out[f"  of which {name} vectorizer"], _ = _timed(lambda t=transformer, d=data: t.transform(d))
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def profile_tag(model, statements: list[StatementInput], out_path: Path) -> list[dict]:
+    """Profile one `tag` call with pyinstrument; write the text report, return the heaviest frames."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    model.tag(statements)
+    profiler.stop()
+    session = profiler.last_session
+    out_path.write_text(profiler.output_text(unicode=True, color=False, show_all=False), encoding="utf-8")
+    # Self time per function over the call tree of `tag` (pyinstrument's synthetic frames skipped).
+    totals: dict[str, float] = {}
+    tag_total = 0.0
+
+    def walk(frame):
+        nonlocal tag_total
+        if frame.function == "tag" and frame.file_path and frame.file_path.endswith("classifier.py"):
+            tag_total = max(tag_total, frame.time)
+        if frame.file_path and not frame.file_path.startswith("<") and not frame.function.startswith("["):
+            key = f"{frame.function} ({Path(frame.file_path).parent.name}/{Path(frame.file_path).name})"
+            totals[key] = totals.get(key, 0.0) + frame.total_self_time
+        for child in frame.children:
+            walk(child)
+
+    walk(session.root_frame())
+    tag_total = tag_total or session.duration or 1.0
+    top = sorted(totals.items(), key=lambda kv: -kv[1])[:12]
+    return [{"function": k, "self_s": round(v, 3), "share_of_tag": round(v / tag_total, 3)} for k, v in top]
+
+
+def run(
+    data_dir: str, model_dir: str, n: int, repeats: int, profile_path: Path, n_profile: int = 5000
+) -> dict:
+    load_times = []
+    for _ in range(3):
+        t, (model, _) = _timed(lambda: load_model(model_dir))
+        load_times.append(t)
+    first_tag, _ = _timed(lambda: model.tag([StatementInput("Die Veranstaltung war gut besucht.")]))
+    statements = corpus_statements(data_dir, n)
+    texts = [s.text for s in statements]
+    tokenizer = spacy.blank("de").tokenizer
+    # Warm both over every text first: spaCy's tokenizer caches each whitespace-separated chunk, and the
+    # first pass over new words also fills the vocabulary, so an unwarmed first run would favour ours.
+    _tokenize_all(tokenizer, texts)
+    lang = load_pipeline(model.pipeline_name)  # what `prepare` runs: tokenizer + lookup lemmatizer
+    sum(len(d) for d in lang.pipe(texts, batch_size=256))
+    model.tag(statements[:500])
+
+    runs = []
+    for _ in range(repeats):
+        t_tok, n_tokens = _timed(lambda: _tokenize_all(tokenizer, texts))
+        t_ours, predictions = _timed(lambda: model.tag(statements))
+        t_pipe, _ = _timed(lambda: sum(len(d) for d in lang.pipe(texts, batch_size=256)))
+        assert len(predictions) == n
+        runs.append(
+            {
+                "tokenizer_per_s": n / t_tok,
+                "ours_per_s": n / t_ours,
+                "spacy_pipe_per_s": n / t_pipe,
+                "ratio": t_tok / t_ours,
+                # the ratio `tag` could reach if everything after spaCy cost nothing
+                "ratio_bound_spacy_pipe": t_tok / t_pipe,
+            }
+        )
+    breakdown = stage_breakdown(model, statements[:n_profile])
+    top = profile_tag(model, statements[:n_profile], profile_path)
+    return {
+        "statements": n,
+        "profiled_statements": min(n, n_profile),
+        "tokens": n_tokens,
+        "repeats": repeats,
+        "runs": [{k: round(v, 3) for k, v in r.items()} for r in runs],
+        "median": {key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]},
+        "model_load_s": {
+            "median": round(statistics.median(load_times), 3),
+            "all": [round(t, 3) for t in load_times],
+        },
+        "first_tag_s (loads the spaCy pipeline)": round(first_tag, 3),
+        "stages_s": breakdown,
+        "profile_top_self_time": top,
+        "mean_chars_per_statement": round(float(np.mean([len(t) for t in texts])), 1),
+    }

@@ -1,0 +1,164 @@
+"""bench/RESULTS.md from the results dictionary."""
+
+from __future__ import annotations
+
+
+def _row(*cells) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _ok(value: float, target: float, higher: bool = True) -> str:
+    return "✅" if (value >= target if higher else value <= target) else "❌"
+
+
+def _quality_rows(q: dict) -> list[str]:
+    ours, theirs = q.get("kfd") or {}, q.get("spacy") or {}
+    rows = [_row("metric", "kfd (ours)", "spaCy textcat"), _row("---", "---:", "---:")]
+    for label, path in (
+        ("themes micro F1", ("themes", "micro_f1")),
+        ("themes macro F1", ("themes", "macro_f1")),
+        ("sentiment accuracy", ("sentiment", "accuracy")),
+        ("sentiment macro F1", ("sentiment", "macro_f1")),
+    ):
+
+        def get(m, path=path):
+            for key in path:
+                m = m.get(key, {}) if isinstance(m, dict) else {}
+            return m if m != {} else "–"
+
+        rows.append(_row(label, get(ours), get(theirs)))
+    rows.append(
+        _row(
+            "CV train / predict s",
+            f"{ours.get('train_seconds', '–')} / {ours.get('predict_seconds', '–')}",
+            f"{theirs.get('train_seconds', '–')} / {theirs.get('predict_seconds', '–')}",
+        )
+    )
+    return rows
+
+
+def markdown(r: dict) -> str:
+    m, t, s = r["machine"], r["throughput"], r["service"]
+    libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v)
+    c1, c32, batch, reports = s["classify_c1"], s["classify_c32"], s["batch"], s["reports"]
+    lines = [
+        "# kfd-tagger benchmark",
+        "",
+        f"`make bench` ({r['mode']} mode, {r['date']}, {r['bench_seconds']} s). "
+        f"Model {r['model']['version']} ({r['model']['pipeline']}, {r['model']['n_statements']} statements).",
+        "",
+        f"Machine: {m['cpu_model']}, {m['logical_cores']} logical / {m['physical_cores']} physical cores "
+        f"({m['usable_cores']} usable), {m['memory_gb']} GB, load {m['load_average_1m']} at start; "
+        f"Python {m['python']}; {libs}.",
+        "",
+        "Throughput numbers are medians of repeated runs; each ratio is taken within one run (both "
+        "systems over the same texts back to back) and its median reported.",
+        "",
+        "## Speed and memory",
+        "",
+        _row("what", "result", "target", ""),
+        _row("---", "---:", "---:", ":-:"),
+        _row(
+            f"in-process `tag`, statements/s ({t['statements']} statements, {t['repeats']} runs)",
+            f"{t['median']['ours_per_s']:.0f}",
+            "",
+            "",
+        ),
+        _row(
+            "bare `spacy.blank('de').tokenizer.pipe`, statements/s",
+            f"{t['median']['tokenizer_per_s']:.0f}",
+            "",
+            "",
+        ),
+        _row(
+            "ratio ours ÷ tokenizer-only",
+            f"{t['median']['ratio']:.3f}",
+            "≥ 0.5",
+            _ok(t["median"]["ratio"], 0.5),
+        ),
+        _row(
+            "spaCy `pipe` alone (tokenizer + lookup lemmatizer, as in `prepare`), statements/s",
+            f"{t['median'].get('spacy_pipe_per_s', float('nan')):.0f}",
+            "",
+            "",
+        ),
+        _row(
+            "ratio bound if nothing after spaCy cost time: tokenizer ÷ spaCy pipe",
+            f"{t['median'].get('ratio_bound_spacy_pipe', float('nan')):.3f}",
+            "",
+            "",
+        ),
+        _row(
+            f"`/v1/classify` 1 statement, concurrency 1: p50 / p95 / p99 ms ({c1['requests']} req)",
+            f"{c1['p50_ms']} / {c1['p95_ms']} / {c1['p99_ms']}",
+            "p99 ≤ 25",
+            _ok(c1["p99_ms"], 25, higher=False),
+        ),
+        _row(
+            f"`/v1/classify` 1 statement, concurrency 32: p50 / p95 / p99 ms ({c32['requests']} req)",
+            f"{c32['p50_ms']} / {c32['p95_ms']} / {c32['p99_ms']}",
+            "",
+            "",
+        ),
+        _row("concurrency 32, requests/s", c32["requests_per_s"], "", ""),
+        _row(
+            f"`/v1/classify` batches of {batch['batch_size']}, statements/s (median of {batch['batches']})",
+            batch["statements_per_s"],
+            "",
+            "",
+        ),
+        _row("batch ÷ in-process", s["batch_vs_in_process"], "≥ 0.5", _ok(s["batch_vs_in_process"], 0.5)),
+        _row(
+            f"`POST /v1/reports` into SQLite, reports/s ({reports['reports']} reports, "
+            f"{reports['statements']} statements)",
+            reports["reports_per_s"],
+            "",
+            "",
+        ),
+        _row("service: startup to ready, s", s["startup_s"], "", ""),
+        _row("service: RSS when ready / peak, MB", f"{s['rss_ready_mb']} / {s['peak_rss_mb']}", "", ""),
+        _row(
+            f"`kfd tag` over {r['memory']['kfd_tag']['reports']} reports "
+            f"({r['memory']['kfd_tag']['statements']} statements): wall s / peak RSS MB",
+            f"{r['memory']['kfd_tag']['wall_s']} / {r['memory']['kfd_tag']['peak_rss_mb']}",
+            "",
+            "",
+        ),
+        _row("model load (`load_model`), s, median of 3", t["model_load_s"]["median"], "", ""),
+        _row(
+            "first `tag` after load (loads the spaCy pipeline), s",
+            t["first_tag_s (loads the spaCy pipeline)"],
+            "",
+            "",
+        ),
+        "",
+        "## Training (`kfd train --folds 0`: fit only, process start included)",
+        "",
+        _row("corpus", "statements", "wall s", "peak RSS MB"),
+        _row("---", "---:", "---:", "---:"),
+        *(
+            [
+                _row(f"{int(x['fraction'] * 100)} %", x["statements"], x["wall_s"], x["peak_rss_mb"])
+                for x in r["training"]["kfd_train_folds0"]
+            ]
+            or [_row("(not run in quick mode)", "", "", "")]
+        ),
+        "",
+        f"## Quality (grouped 5-fold CV; source: {r['quality']['source']})",
+        "",
+        *_quality_rows(r["quality"]),
+        "",
+        f"## Where `tag` spends its time ({t['profiled_statements']} statements, one pass per stage)",
+        "",
+        _row("stage", "s"),
+        _row("---", "---:"),
+        *[_row(k, v) for k, v in t["stages_s"].items()],
+        "",
+        "Heaviest functions by self time (pyinstrument, full tree in `bench/profile.txt`):",
+        "",
+        _row("function", "self s", "share of `tag`"),
+        _row("---", "---:", "---:"),
+        *[_row(f"`{p['function']}`", p["self_s"], p["share_of_tag"]) for p in t["profile_top_self_time"]],
+        "",
+    ]
+    return "\n".join(lines)

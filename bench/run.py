@@ -1,0 +1,122 @@
+"""`make bench`: run every measurement, write bench/results.json and bench/RESULTS.md.
+
+BENCH_QUICK=1 runs a reduced version (under a minute); the spaCy-textcat comparison then comes from
+the served model's manifest (our CV metrics only) instead of a fresh `kfd evaluate --baseline spacy`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import inprocess, offline, service_load
+from bench.machine import machine_facts
+from bench.report import markdown
+from nlp.artifacts import ModelManifest, resolve_model_dir
+
+HERE = Path(__file__).parent
+DATA, MODELS = "training_data", "models"
+
+
+def _report_texts(data_dir: str) -> list[tuple[str, str]]:
+    out = []
+    for path in sorted(Path(data_dir, "reports").glob("*.txt")):
+        raw = path.read_bytes()
+        try:
+            out.append((path.name, raw.decode("utf-8")))
+        except UnicodeDecodeError:
+            out.append((path.name, raw.decode("cp1252")))
+    return out
+
+
+def _step(name: str, fn):
+    start = time.perf_counter()
+    print(f"bench: {name} ...", file=sys.stderr, flush=True)
+    out = fn()
+    print(f"bench: {name} done in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
+    return out
+
+
+def _write_json(results: dict) -> None:
+    """Written after every step, so a run stopped half-way still leaves what it measured."""
+    (HERE / "results.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+
+
+def main() -> None:
+    quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+    started = time.perf_counter()
+    results: dict = {
+        "mode": "quick" if quick else "full",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine_facts(),
+    }
+    model_dir = resolve_model_dir(MODELS)
+    manifest = ModelManifest.read(model_dir)
+    results["model"] = {
+        "version": manifest.version,
+        "pipeline": manifest.pipeline,
+        "n_statements": manifest.n_statements,
+    }
+    with tempfile.TemporaryDirectory(prefix="kfd-bench-") as tmp:
+        work = Path(tmp)
+        n = 2000 if quick else 20000  # the issue asks for at least 20,000; quick mode a tenth
+        results["throughput"] = _step(
+            "in-process throughput",
+            lambda: inprocess.run(
+                DATA,
+                MODELS,
+                n=n,
+                repeats=3 if quick else 5,
+                profile_path=HERE / "profile.txt",
+                n_profile=1000 if quick else 5000,
+            ),
+        )
+        _write_json(results)
+        statements = inprocess.corpus_statements(DATA, 5000)
+        results["service"] = _step(
+            "service", lambda: service_load.run(MODELS, statements, _report_texts(DATA), work, quick)
+        )
+        service = results["service"]
+        service["batch_vs_in_process"] = round(
+            service["batch"]["statements_per_s"] / results["throughput"]["median"]["ours_per_s"], 3
+        )
+        _write_json(results)
+        results["memory"] = {
+            "service_peak_rss_mb": service["peak_rss_mb"],
+            "kfd_tag": _step(
+                "kfd tag", lambda: offline.tag_reports(DATA, MODELS, 10 if quick else 500, work)
+            ),
+        }
+        fractions = [] if quick else [0.25, 0.5, 1.0]  # quick mode: no training (25 % alone takes ~25 s)
+        results["training"] = {
+            "kfd_train_folds0": _step("kfd train", lambda: offline.training_times(DATA, fractions, work)),
+            "model_load_s": results["throughput"]["model_load_s"],
+        }
+        _write_json(results)
+        if quick:
+            results["quality"] = {
+                "source": "manifest (quick mode: spaCy textcat not run)",
+                "kfd": manifest.metrics,
+            }
+        else:
+            results["quality"] = {
+                "source": "kfd evaluate --baseline spacy --json",
+                **_step("kfd evaluate --baseline spacy", lambda: offline.quality(DATA, quick)),
+            }
+    results["bench_seconds"] = round(time.perf_counter() - started, 1)
+    (HERE / "results.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    (HERE / "RESULTS.md").write_text(markdown(results), encoding="utf-8")
+    print((HERE / "RESULTS.md").read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":
+    main()

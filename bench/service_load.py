@@ -1,0 +1,202 @@
+"""The HTTP service under load: a real `kfd serve` (uvicorn) on 127.0.0.1, bounded request counts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import psutil
+
+from nlp.features import StatementInput
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _percentiles(latencies_s: list[float]) -> dict[str, float]:
+    ms = np.array(latencies_s) * 1000
+    return {
+        "requests": len(ms),
+        "p50_ms": round(float(np.percentile(ms, 50)), 2),
+        "p95_ms": round(float(np.percentile(ms, 95)), 2),
+        "p99_ms": round(float(np.percentile(ms, 99)), 2),
+        "max_ms": round(float(ms.max()), 2),
+    }
+
+
+class Server:
+    """`kfd serve` in a child process with its own SQLite database; stopped on exit."""
+
+    def __init__(self, model_dir: str, workdir: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.workdir = workdir
+        self.env = {
+            **os.environ,
+            "KFD_DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+            "KFD_MODEL_DIR": str(Path(model_dir).resolve()),
+            "KFD_API_KEYS": "",
+            "KFD_ADMIN_KEYS": "",
+        }
+
+    def __enter__(self) -> Server:
+        kfd = Path(sys.executable).with_name("kfd")
+        self.log = (self.workdir / "server.log").open("w")
+        started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [str(kfd), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = started + 60
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"kfd serve exited; see {self.workdir / 'server.log'}")
+            try:
+                if httpx.get(f"{self.base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("kfd serve did not become ready within 60 s")
+        self.startup_s = time.perf_counter() - started
+        self.ps = psutil.Process(self.proc.pid)
+        self.rss_ready_mb = self.ps.memory_info().rss / 2**20
+        return self
+
+    def peak_rss_mb(self) -> float:
+        """VmHWM: the peak resident set of the server process so far."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def __exit__(self, *exc) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def _body(statements: list[StatementInput]) -> dict:
+    return {"statements": [{"text": s.text, "section": s.section} for s in statements]}
+
+
+def latency_serial(base: str, statements: list[StatementInput], n: int) -> dict:
+    latencies = []
+    with httpx.Client(base_url=base, timeout=30) as client:
+        for s in statements[:20]:  # warm up the connection and the model
+            client.post("/v1/classify", json=_body([s])).raise_for_status()
+        for i in range(n):
+            body = _body([statements[i % len(statements)]])
+            start = time.perf_counter()
+            client.post("/v1/classify", json=body).raise_for_status()
+            latencies.append(time.perf_counter() - start)
+    return _percentiles(latencies)
+
+
+async def _latency_concurrent(base: str, statements: list[StatementInput], n: int, concurrency: int) -> dict:
+    latencies: list[float] = []
+    counter = iter(range(n))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+
+        async def worker():
+            for i in counter:
+                body = _body([statements[i % len(statements)]])
+                start = time.perf_counter()
+                r = await client.post("/v1/classify", json=body)
+                r.raise_for_status()
+                latencies.append(time.perf_counter() - start)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - started
+    out = _percentiles(latencies)
+    out["requests_per_s"] = round(n / wall, 1)
+    return out
+
+
+def latency_concurrent(base: str, statements: list[StatementInput], n: int, concurrency: int) -> dict:
+    return asyncio.run(_latency_concurrent(base, statements, n, concurrency))
+
+
+def batch_throughput(base: str, statements: list[StatementInput], batches: int, size: int = 1000) -> dict:
+    rates = []
+    with httpx.Client(base_url=base, timeout=120) as client:
+        client.post("/v1/classify", json=_body(statements[:100])).raise_for_status()  # warm-up
+        for b in range(batches):
+            chunk = [statements[(b * size + i) % len(statements)] for i in range(size)]
+            start = time.perf_counter()
+            r = client.post("/v1/classify", json=_body(chunk))
+            r.raise_for_status()
+            rates.append(size / (time.perf_counter() - start))
+    return {
+        "batch_size": size,
+        "batches": batches,
+        "statements_per_s": round(statistics.median(rates), 1),
+        "all": [round(x, 1) for x in rates],
+    }
+
+
+def report_ingest(base: str, report_texts: list[tuple[str, str]], n: int) -> dict:
+    """POST n reports as JSON; a report used a second time gets trailing newlines so its content hash
+    differs and it is stored again rather than answered from the store."""
+    created = 0
+    statements = 0
+    with httpx.Client(base_url=base, timeout=120) as client:
+        start = time.perf_counter()
+        for i in range(n):
+            name, text = report_texts[i % len(report_texts)]
+            r = client.post(
+                "/v1/reports", json={"text": text + "\n" * (i // len(report_texts)), "filename": name}
+            )
+            r.raise_for_status()
+            created += r.status_code == 201
+            data = r.json()
+            statements += len(data.get("statements", []))
+        wall = time.perf_counter() - start
+    return {
+        "reports": n,
+        "created": created,
+        "statements": statements,
+        "seconds": round(wall, 2),
+        "reports_per_s": round(n / wall, 2),
+    }
+
+
+def run(
+    model_dir: str,
+    statements: list[StatementInput],
+    report_texts: list[tuple[str, str]],
+    workdir: Path,
+    quick: bool,
+) -> dict:
+    n_serial, n_conc, batches, n_reports = (100, 96, 1, 10) if quick else (1000, 1600, 5, 200)
+    with Server(model_dir, workdir) as server:
+        out = {
+            "startup_s": round(server.startup_s, 2),
+            "rss_ready_mb": round(server.rss_ready_mb, 1),
+            "classify_c1": latency_serial(server.base, statements, n_serial),
+            "classify_c32": latency_concurrent(server.base, statements, n_conc, 32),
+            "batch": batch_throughput(server.base, statements, batches),
+            "reports": report_ingest(server.base, report_texts, n_reports),
+        }
+        out["peak_rss_mb"] = round(server.peak_rss_mb(), 1)
+    return out
