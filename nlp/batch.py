@@ -23,7 +23,15 @@ from .features import StatementInput
 from .ingest import SUPPORTED_SUFFIXES
 from .pipeline import load_pipeline
 from .report import parse_report
-from .tagging import STATEMENT_TABLE_SUFFIXES, SourcedStatement, StatementFileError, read_statement_table, tag
+from .tagging import (
+    STATEMENT_TABLE_SUFFIXES,
+    SourcedStatement,
+    StatementFileError,
+    jsonl_objects,
+    read_statement_table,
+    read_table_text,
+    tag,
+)
 
 # The report's fields next to each statement; `StatementRow.from_record` reads them for `kfd aggregate`.
 REPORT_KEYS = ("kommune", "landkreis", "regierungsbezirk", "event_date")
@@ -227,22 +235,11 @@ def write_results(
 
 def read_results(path: Path, codebook: Codebook) -> list[dict[str, Any]]:
     """Records of a `kfd tag` output: JSON Lines, or CSV (plain or `--excel`) with the p_ columns."""
-    try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise StatementFileError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise StatementFileError(f"{path}: not UTF-8 text") from None
+    raw = read_table_text(path)
     if path.suffix.lower() == ".jsonl":
         records = []
-        for number, line in enumerate(raw.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise StatementFileError(f"{path}:{number}: not valid JSON ({e.msg})") from None
-            if not isinstance(rec, dict) or not {"text", "themes", "sentiment", "scores"} <= set(rec):
+        for number, rec in jsonl_objects(path, raw):
+            if not {"text", "themes", "sentiment", "scores"} <= set(rec):
                 raise StatementFileError(f"{path}:{number}: not a `kfd tag` record")
             records.append(rec)
         return records

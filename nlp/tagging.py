@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -55,28 +55,37 @@ def _statement(row: dict, where: str) -> StatementInput:
     )
 
 
-def read_statement_table(path: Path) -> list[StatementInput]:
-    """Statements from a .jsonl (one object per line) or .csv (header row; ',' or ';') with `text` and
-    optional `id`, `section`."""
+def read_table_text(path: Path) -> str:
+    """A UTF-8 table file (a BOM from Excel is dropped), or a StatementFileError saying why not."""
     try:
-        raw = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise StatementFileError(f"{path}: no such file") from None
     except UnicodeDecodeError:
         raise StatementFileError(f"{path}: not UTF-8 text") from None
-    statements = []
+
+
+def jsonl_objects(path: Path, raw: str) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for every non-blank line of a JSON Lines text."""
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise StatementFileError(f"{path}:{number}: not valid JSON ({e.msg})") from None
+        if not isinstance(row, dict):
+            raise StatementFileError(f"{path}:{number}: expected a JSON object")
+        yield number, row
+
+
+def read_statement_table(path: Path) -> list[StatementInput]:
+    """Statements from a .jsonl (one object per line) or .csv (header row; ',' or ';') with `text` and
+    optional `id`, `section`."""
+    raw = read_table_text(path)
     if path.suffix.lower() == ".jsonl":
-        for number, line in enumerate(raw.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise StatementFileError(f"{path}:{number}: not valid JSON ({e.msg})") from None
-            if not isinstance(row, dict):
-                raise StatementFileError(f"{path}:{number}: expected a JSON object with 'text'")
-            statements.append(_statement(row, f"{path}:{number}"))
-        return statements
+        return [_statement(row, f"{path}:{number}") for number, row in jsonl_objects(path, raw)]
+    statements = []
     try:
         dialect = csv.Sniffer().sniff(raw[:4096], delimiters=",;\t")
     except csv.Error:
