@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 MODEL  := models/current/manifest.json
 DATA   := $(shell find training_data -type f 2>/dev/null | sort)
+# The code that defines what a model artifact holds: a change there needs a new model.
+MODEL_CODE := nlp/classifier.py nlp/features.py nlp/artifacts.py nlp/pipeline.py
 
 .PHONY: install test lint train run bench clean
 
@@ -24,8 +26,8 @@ lint: install
 	$(BIN)/ruff check nlp service tests
 	$(BIN)/ruff format --check nlp service tests
 
-# A model is rebuilt when the training data or codebook changes.
-$(MODEL): $(STAMP) $(DATA)
+# A model is rebuilt when the training data, the codebook or the model code changes.
+$(MODEL): $(STAMP) $(DATA) $(MODEL_CODE)
 	$(BIN)/kfd train --data training_data --out models
 
 train: install
