@@ -452,9 +452,9 @@ def _kosten(text: str, warnings: list[str]) -> Kosten:
         if not is_item:
             verdict.append(line)
     posten = items or in_verdict
-    # A "Gesamt"/"Summe" line states the total; it is not one more item.
+    # A "Gesamt"/"Summe" line states the total; it is not one more item (unless it is the only one).
     totals = [p.betrag_eur for p in posten if _TOTAL.search(p.bezeichnung)]
-    posten = [p for p in posten if not _TOTAL.search(p.bezeichnung)]
+    posten = [p for p in posten if not _TOTAL.search(p.bezeichnung)] or posten
     if totals:
         gesamt: float | None = totals[-1]
         parts = sum(p.betrag_eur for p in posten)
