@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import html
 import io
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI replays the same examples on every run (a red CI then means a real regression, not a new random
+# draw); local runs keep exploring new examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 DATA_DIR = Path(__file__).parent / "data"
 SEED_PATH = Path(__file__).parents[1].parent / "shared/seeds/000_ef00028a58811921.txt"
