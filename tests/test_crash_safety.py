@@ -4,59 +4,23 @@ with all its statements, and none half-written."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
-import pytest
 
 from nlp.report import parse_report
 
 pytest_plugins = ["service_fixtures"]
 
+from live_service import free_port, start_service, wait_ready  # noqa: E402
+
 N_REPORTS = 30
 KILL_AFTER = 8  # stored reports before the SIGKILL: the rest of the burst is in flight or not sent
 WORKERS = 4
 PEOPLE = ("Greta Probst", "Jonas Beispielmann", "greta.probst@example.org", "j.beispielmann@example.org")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "service"],
-            env={**os.environ, **env},
-            cwd=cwd,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _wait_ready(process: subprocess.Popen, base: str, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the service exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"the service was not ready after {timeout} s:\n{log.read_text()}")
 
 
 def _burst(service_report) -> list[tuple[str, str]]:
@@ -71,7 +35,7 @@ def _burst(service_report) -> list[tuple[str, str]]:
 
 
 def test_sigkill_mid_burst_loses_and_duplicates_nothing(tmp_path, models_dir, keys, service_report):
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "service.log"
     database = tmp_path / "data" / "kfd.sqlite3"
@@ -90,9 +54,9 @@ def test_sigkill_mid_burst_loses_and_duplicates_nothing(tmp_path, models_dir, ke
     lock = threading.Lock()
     killed = threading.Event()
 
-    process = _start(env, tmp_path, log)
+    process = start_service(env, tmp_path, log)
     try:
-        _wait_ready(process, base, log)
+        wait_ready(process, base, log)
 
         def post(item: tuple[str, str], client: httpx.Client) -> bool:
             nonlocal failures
@@ -124,8 +88,8 @@ def test_sigkill_mid_burst_loses_and_duplicates_nothing(tmp_path, models_dir, ke
         in_flight_lost = first_round.count(False)
 
         # Restart on the same database; the client retries everything, acknowledged or not.
-        process = _start(env, tmp_path, log)
-        _wait_ready(process, base, log)
+        process = start_service(env, tmp_path, log)
+        wait_ready(process, base, log)
         with (
             httpx.Client(base_url=base, headers=headers, timeout=30) as client,
             ThreadPoolExecutor(WORKERS) as pool,

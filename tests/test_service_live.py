@@ -3,56 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import httpx
-import pytest
 
 pytest_plugins = ["service_fixtures"]
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "service"],
-            env={**os.environ, **env},
-            cwd=cwd,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def wait_ready(process: subprocess.Popen, base: str, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the service exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"the service was not ready after {timeout} s:\n{log.read_text()}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+from live_service import free_port, start_service, stop_service, wait_ready  # noqa: E402
 
 
 def test_service_live_intake_flow(
@@ -69,7 +27,7 @@ def test_service_live_intake_flow(
         "KFD_API_KEYS": keys["read"],
         "KFD_ADMIN_KEYS": keys["admin"],
     }
-    process = start(env, tmp_path, log)
+    process = start_service(env, tmp_path, log)
     try:
         wait_ready(process, base, log)
         with httpx.Client(base_url=base, headers=auth("read"), timeout=30) as intake:
@@ -125,7 +83,7 @@ def test_service_live_intake_flow(
             assert retag.json()["report"]["statements"][0]["model_version"] == "29990101-000000-live"
             assert httpx.get(f"{base}/v1/reports").status_code == 401
     finally:
-        stop(process)
+        stop_service(process)
     assert (tmp_path / "data" / "kfd.sqlite3").is_file()
 
 
