@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from .errors import KfdError
 from .report import Report
 from .store import Store, reports, statements
+from .tagging import jsonl_objects, read_table_text
 
 FORMAT = "kfd-backup/1"
 
@@ -118,23 +119,11 @@ def import_db(store: Store, source: Path) -> BackupResult:
     """Store every report of a backup with its tags as they were (nothing is parsed or tagged again).
     A report already stored (same content or external id) is skipped; ids are kept where free. Each
     report is written in one transaction with all its statements."""
-    try:
-        lines = source.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise BackupError(f"{source}: no such file") from None
-    except UnicodeDecodeError:
-        raise BackupError(f"{source}: not UTF-8 text") from None
-    parsed = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise BackupError(f"{source}:{number}: not valid JSON ({e.msg})") from None
-        if not isinstance(data, dict):
-            raise BackupError(f"{source}:{number}: expected a JSON object")
-        parsed.append(_report_row(data, f"{source}:{number}"))  # all checked before anything is written
+    raw = read_table_text(source, BackupError)
+    # every line is checked before anything is written
+    parsed = [
+        _report_row(data, f"{source}:{number}") for number, data in jsonl_objects(source, raw, BackupError)
+    ]
     n_reports = n_statements = n_skipped = 0
     for row, tagged in parsed:
         if store.find(row["content_sha256"], row["external_id"]) is not None:

@@ -42,6 +42,11 @@ data_option = click.option(
 )
 
 
+seed_option = click.option(
+    "--seed", default=0, show_default=True, help="Random seed; the same data and seed give the same model."
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kfd-tagger")
 def main() -> None:
@@ -134,12 +139,7 @@ def data_check_cmd(data_dir: Path, labels: Path | None, show_near: int) -> None:
     type=click.IntRange(0, 20),
     help="Grouped cross-validation folds for the metrics in the manifest (0: skip).",
 )
-@click.option(
-    "--seed",
-    default=0,
-    show_default=True,
-    help="Random seed; the same data and seed give the same model.",
-)
+@seed_option
 @translate_errors
 def train_cmd(data_dir: Path, out_dir: Path, folds: int, seed: int) -> None:
     """Train a theme and sentiment model from labelled data and save it as a versioned model directory."""
@@ -190,7 +190,7 @@ def train_cmd(data_dir: Path, out_dir: Path, folds: int, seed: int) -> None:
     default=None,
     help="Also cross-validate spaCy's textcat on the same folds and print both side by side.",
 )
-@click.option("--seed", default=0, show_default=True)
+@seed_option
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @translate_errors
 def evaluate_cmd(

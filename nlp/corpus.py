@@ -94,7 +94,9 @@ def read_labels(path: Path, codebook: Codebook, problems: list[str]) -> list[Lab
     return records
 
 
-def check_corpus(data_dir: str | Path, labels: str | Path | None = None) -> CheckResult:
+def check_corpus(
+    data_dir: str | Path, labels: str | Path | None = None, find_near_duplicates: bool = True
+) -> CheckResult:
     """Validate a corpus: ids, statement texts found in their reports, duplicates, coverage."""
     data_dir = Path(data_dir)
     codebook = load_codebook(data_dir / "codebook.yaml")
@@ -148,7 +150,8 @@ def check_corpus(data_dir: str | Path, labels: str | Path | None = None) -> Chec
                 problems.append(f"{report}: {section} statement has no label: {text[:60]!r}")
 
     result = CheckResult(records, problems)
-    result.near_duplicates = near_duplicates(records)
+    if find_near_duplicates:  # a review aid for `kfd data check`; training does not need it
+        result.near_duplicates = near_duplicates(records)
     return result
 
 
@@ -186,7 +189,7 @@ def distribution(records: list[LabelledStatement], codebook: Codebook) -> dict[s
 
 def load_corpus(data_dir: str | Path) -> list[LabelledStatement]:
     """The validated corpus for training; any problem raises CorpusError naming the first few."""
-    result = check_corpus(data_dir)
+    result = check_corpus(data_dir, find_near_duplicates=False)
     if not result.ok:
         shown = "; ".join(result.problems[:3])
         more = f" (and {len(result.problems) - 3} more)" if len(result.problems) > 3 else ""

@@ -55,27 +55,29 @@ def _statement(row: dict, where: str) -> StatementInput:
     )
 
 
-def read_table_text(path: Path) -> str:
-    """A UTF-8 table file (a BOM from Excel is dropped), or a StatementFileError saying why not."""
+def read_table_text(path: Path, error: type[KfdError] = StatementFileError) -> str:
+    """A UTF-8 table file (a BOM from Excel is dropped), or `error` saying why not."""
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise StatementFileError(f"{path}: no such file") from None
+        raise error(f"{path}: no such file") from None
     except UnicodeDecodeError:
-        raise StatementFileError(f"{path}: not UTF-8 text") from None
+        raise error(f"{path}: not UTF-8 text") from None
 
 
-def jsonl_objects(path: Path, raw: str) -> Iterator[tuple[int, dict]]:
-    """(line number, object) for every non-blank line of a JSON Lines text."""
+def jsonl_objects(
+    path: Path, raw: str, error: type[KfdError] = StatementFileError
+) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for every non-blank line of a JSON Lines text; `error` for a bad line."""
     for number, line in enumerate(raw.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as e:
-            raise StatementFileError(f"{path}:{number}: not valid JSON ({e.msg})") from None
+            raise error(f"{path}:{number}: not valid JSON ({e.msg})") from None
         if not isinstance(row, dict):
-            raise StatementFileError(f"{path}:{number}: expected a JSON object")
+            raise error(f"{path}:{number}: expected a JSON object")
         yield number, row
 
 
