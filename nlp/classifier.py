@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
@@ -14,6 +15,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.svm import LinearSVC
 
+from .fastfeatures import FastFeatures
+from .fastfeatures import supported as fast_supported
 from .features import StatementInput, feature_union, prepare, sentiment_cues
 
 THRESHOLD_GRID = np.round(np.arange(0.15, 0.71, 0.025), 3)
@@ -232,9 +235,31 @@ class TaggerModel:
 
     def transform(self, statements: Sequence[StatementInput]):
         """(theme features, sentiment features) of the statements."""
+        fast = self._fast_features()
+        if fast is not None:
+            return fast.transform([s.text for s in statements], [s.section for s in statements])
+        return self.transform_general(statements)
+
+    def transform_general(self, statements: Sequence[StatementInput]):
+        """`transform` through the fitted scikit-learn transformers: the reference the word-level
+        fast path (`nlp.fastfeatures`) is tested against, and the path for `de_core_news_sm`."""
         rows = prepare(statements, self.pipeline_name)
         X = self.features.transform(rows)
         return X, hstack([X, self.sentiment_cues.transform(rows)]).tocsr()
+
+    def _fast_features(self) -> FastFeatures | None:
+        if "_fast" not in self.__dict__:
+            self._fast = (
+                FastFeatures(self.features, self.sentiment_cues, self.pipeline_name)
+                if fast_supported(self.pipeline_name)
+                else None
+            )
+        return self._fast
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_fast", None)  # caches, rebuilt on first use
+        return state
 
     def tag(self, statements: Sequence[StatementInput]) -> list[Prediction]:
         if not statements:
@@ -243,27 +268,31 @@ class TaggerModel:
         theme_p = self.themes.predict_proba(X)
         sentiment_p = self.sentiment.predict_proba(X_sentiment)
         classes = list(self.sentiment.classes_)
-        order = [classes.index(s) if s in classes else None for s in self.sentiment_ids]
-        predictions = []
-        for i in range(X.shape[0]):
-            theme_scores = {t: round(float(theme_p[i, j]), 4) for j, t in enumerate(self.theme_ids)}
-            sentiment_scores = {
-                s: round(float(sentiment_p[i, k]), 4) if k is not None else 0.0
-                for s, k in zip(self.sentiment_ids, order, strict=True)
-            }
-            assigned = tuple(
-                t for j, t in enumerate(self.theme_ids) if theme_p[i, j] >= self.themes.thresholds_[j]
+        # Scores in codebook order (0.0 for a sentiment the training data never had), rounded once.
+        sentiment_scores = np.zeros((X.shape[0], len(self.sentiment_ids)))
+        for k, s in enumerate(self.sentiment_ids):
+            if s in classes:
+                sentiment_scores[:, k] = sentiment_p[:, classes.index(s)]
+        sentiment_scores = sentiment_scores.round(4)
+        assigned = theme_p >= self.themes.thresholds_
+        best = sentiment_scores.argmax(axis=1)  # ties go to the first id, as `max` over the dict did
+        theme_ids, sentiment_ids, version = self.theme_ids, self.sentiment_ids, self.version
+        return [
+            Prediction(
+                tuple(compress(theme_ids, row_assigned)),
+                sentiment_ids[b],
+                dict(zip(theme_ids, row_scores, strict=True)),
+                dict(zip(sentiment_ids, row_sentiment, strict=True)),
+                version,
             )
-            predictions.append(
-                Prediction(
-                    themes=assigned,
-                    sentiment=max(sentiment_scores, key=sentiment_scores.get),
-                    theme_scores=theme_scores,
-                    sentiment_scores=sentiment_scores,
-                    model_version=self.version,
-                )
+            for row_assigned, row_scores, row_sentiment, b in zip(
+                assigned.tolist(),
+                theme_p.round(4).tolist(),
+                sentiment_scores.tolist(),
+                best.tolist(),
+                strict=True,
             )
-        return predictions
+        ]
 
     def explain(self, statement: StatementInput, prediction: Prediction, top: int = 5) -> dict[str, list]:
         """The terms that pushed each assigned label: feature value × coefficient, largest first."""

@@ -23,7 +23,7 @@ TEXT, LEMMAS, SECTION = 0, 1, 2
 NO_SECTION = "-"
 # Words that turn a judgement around; the next words are marked so that "nicht gut" and "gut" differ
 # even when they are not adjacent ("nicht wirklich gut").
-_NEGATORS = {
+NEGATORS = {
     "nicht",
     "kein",
     "keine",
@@ -57,7 +57,7 @@ def _lemma_string(doc) -> str:
         if token.like_num or re.fullmatch(r"[\d.,/-]+", lemma):
             lemma = "<zahl>"
         out.append(f"neg_{lemma}" if negate else lemma)
-        negate = 3 if token.lower_ in _NEGATORS else max(0, negate - 1)
+        negate = 3 if token.lower_ in NEGATORS else max(0, negate - 1)
     return " ".join(out)
 
 
@@ -122,6 +122,46 @@ CONTRAST_CUES = frozenset(
 )
 
 
+def word_cues(word: str) -> tuple[int, int, int, int]:
+    """What one lemma token adds to (positive, negative, contrast, negated word) counts."""
+    negated = word.startswith("neg_")
+    return (
+        int(word in POSITIVE_CUES),
+        int(word in NEGATIVE_CUES or negated and word[4:] in POSITIVE_CUES),
+        int(word in CONTRAST_CUES),
+        int(negated),
+    )
+
+
+def cue_counts(tokens: Sequence[str]) -> list[int]:
+    """(positive, negative, contrast, any negated word) of one statement's lemma tokens."""
+    counts = [0, 0, 0, 0]
+    for word in tokens:
+        p, q, c, negated = word_cues(word)
+        counts[0] += p
+        counts[1] += q
+        counts[2] += c
+        counts[3] |= negated
+    return counts
+
+
+def cue_values(counts: np.ndarray) -> np.ndarray:
+    """The six cue features from rows of `cue_counts`; a negated word counts as one more negative cue."""
+    counts = np.asarray(counts, dtype=float).reshape(-1, 4)
+    pos, neg, contrast = counts[:, 0], counts[:, 1] + counts[:, 3], counts[:, 2]
+    values = np.column_stack(
+        [
+            np.minimum(pos, 3),
+            np.minimum(neg, 3),
+            np.minimum(contrast, 2),
+            (pos > 0) & (neg > 0),
+            (contrast > 0) & (pos > 0),
+            (contrast > 0) & (neg > 0),
+        ]
+    )
+    return values / 3.0
+
+
 class CueFeatures(TransformerMixin, BaseEstimator):
     """Counts of positive, negative and contrast cue lemmas and their combinations (stateless)."""
 
@@ -129,24 +169,8 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        rows = []
-        for lemmas in np.asarray(X, dtype=object).ravel():
-            tokens = str(lemmas).split()
-            pos = sum(t in POSITIVE_CUES for t in tokens)
-            neg = sum(t in NEGATIVE_CUES or t.startswith("neg_") and t[4:] in POSITIVE_CUES for t in tokens)
-            neg += sum(t.startswith("neg_") for t in tokens) > 0
-            contrast = sum(t in CONTRAST_CUES for t in tokens)
-            rows.append(
-                [
-                    min(pos, 3),
-                    min(neg, 3),
-                    min(contrast, 2),
-                    float(pos > 0 and neg > 0),
-                    float(contrast > 0 and pos > 0),
-                    float(contrast > 0 and neg > 0),
-                ]
-            )
-        return csr_matrix(np.asarray(rows, dtype=float) / 3.0)
+        counts = [cue_counts(str(lemmas).split()) for lemmas in np.asarray(X, dtype=object).ravel()]
+        return csr_matrix(cue_values(counts))
 
     def get_feature_names_out(self, input_features=None):
         return np.array(

@@ -26,7 +26,8 @@ ABBREVIATIONS = (
     "allg. ehem. gem. jew. lt. rd. tlw. teilw. versch. bzgl. zw. ggü. bzw. eigtl. anschl. "
     "jan. feb. mär. apr. jun. jul. aug. sep. sept. okt. nov. dez. "
     "z.b. z.t. u.a. u.ä. o.ä. d.h. v.a. i.d.r. u.u. u.v.m. s.o. s.u. bgm. pers. vers. "
-    "wg. ext. zus. einzelpers. koord. ehrenamtl. hauptamtl. veranst. kath. ev. bes."
+    "wg. ext. zus. einzelpers. koord. ehrenamtl. hauptamtl. veranst. kath. ev. bes. "
+    "freiberufl. stellv. verantw. verantwortl. abt. zust."
 ).split()
 
 

@@ -386,7 +386,17 @@ def _veranstaltung(sections: dict[str, str], warnings: list[str]) -> Veranstaltu
     )
 
 
-_TOTAL = re.compile(r"\b(?:gesamt\w*|insgesamt|summe|total)\b", re.I)
+# "Gesamt", "Gesamtkosten", "Summe", but not "Gesamtleitung" or "Gesamtkonzept" (items of their own).
+_TOTAL = re.compile(r"\b(?:gesamt(?:kosten|betrag|summe|aufwand)?|insgesamt|summe|total)\b", re.I)
+# Words that make a line without amounts an answer to "Stehen Aufwand und Ergebnis in einem guten
+# Verhältnis?" even when it mentions volunteers ("Für das Geld ja, für die ehrenamtlichen Stunden eher nicht.").
+_VERDICT_WORD = re.compile(
+    r"\b(?:ja|nein|eher|gelohnt|lohnt|lohnend|verhältnis|angemessen|vertretbar|sinnvoll|nutzen)\b", re.I
+)
+# An amount that breaks down the one before it: "3.480 € (davon Moderation 2.900 €)".
+_BREAKDOWN = re.compile(r"\bdavon\b", re.I)
+# "4 x 380 € = 1.520 €": the amount after "=" is the item's value.
+_PRODUCT = re.compile(r"^\s*=\s*$")
 _NO_COST = re.compile(
     r"\b(?:keine\s+(?:\w+\s+)?kosten|kostenfrei|kostenlos|unentgeltlich|entf[aä]llt|entfielen|gespendet|"
     r"ehrenamtlich|intern\b|eigenleistung)",
@@ -413,7 +423,7 @@ def _is_cost_item(line: str, amounts: list) -> bool:
     label, colon, value = line.partition(":")
     if colon and len(label.split()) <= 5 and len(value.split()) <= 8:
         return True
-    return bool(_NO_COST.search(line))
+    return bool(_NO_COST.search(line)) and not _VERDICT_WORD.search(line)
 
 
 def _cost_label(line: str, start: int, end: int, first: bool) -> str:
@@ -445,6 +455,14 @@ def _kosten(text: str, warnings: list[str]) -> Kosten:
         target = items if is_item else in_verdict
         for i, amount in enumerate(amounts):
             start = amounts[i - 1].end if i else 0
+            between = line[start : amount.start]
+            if i and _BREAKDOWN.search(between):
+                continue  # part of the amount before it, not one more item
+            if i and _PRODUCT.match(between) and target:
+                previous = target.pop()
+                label = re.sub(r"\s*\d+\s*[x×]\s*$", "", previous.bezeichnung)
+                target.append(Kostenposten(label or "Kosten", amount.value, amount.approximate))
+                continue
             label = _cost_label(line, start, amount.start, first=i == 0)
             target.append(Kostenposten(label or "Kosten", amount.value, amount.approximate))
         if is_item and not amounts and _NO_COST.search(line):

@@ -250,7 +250,7 @@ def find_dates(text: str) -> tuple[list[dt.date], list[str]]:
 
 _TIME_RANGE = re.compile(
     r"(?<![\d.])(?P<h1>2[0-3]|[01]?\d)(?!\d)(?:[:.](?P<m1>[0-5]\d))?\s*(?:Uhr|h)?"
-    r"\s*(?:-|–|—|bis)\s*(?P<h2>2[0-3]|[01]?\d)(?!\d)(?:[:.](?P<m2>[0-5]\d))?\s*(?P<uhr>Uhr|h\b)?",
+    r"\s*(?:-|–|—|bis)\s*(?:(?:ca|circa|etwa|gegen)\.?\s*)?(?P<h2>2[0-3]|[01]?\d)(?!\d)(?:[:.](?P<m2>[0-5]\d))?\s*(?P<uhr>Uhr|h\b)?",
     re.I,
 )
 
@@ -297,7 +297,8 @@ _REFUGEE_COUNT = re.compile(
     + _REFUGEE_WORD
     + r"|"
     + _REFUGEE_WORD
-    + r"\s*:\s*(?:ca\.?\s*|rund\s*|etwa\s*)?(?P<lo2>\d{1,4})(?![\d.,]\d)"
+    + r"(?:\s*:|\s*\(|[ \t]+(?:insgesamt|insg\.|gesamt|ca\.|etwa|rund)?)[ \t]*(?:ca\.?\s*|rund\s*|etwa\s*)?"
+    + r"(?P<lo2>\d{1,4})(?![\d.,]\d)(?![ \t]*(?:Uhr|€|Euro|%|Jahr\w*|Monat\w*|Woche\w*|Tag\w*|Abend\w*))"
 )
 
 
@@ -318,11 +319,13 @@ _NO_REFUGEES = re.compile(r"\bkeine\s+(?:\w+\s+)?" + _REFUGEE_WORD, re.I)
 
 
 def find_refugee_counts(text: str) -> list[int]:
-    """Counts of refugees: "Teilnahme von 30 Flüchtlingen", "davon 12 Geflüchtete", "keine Geflüchteten" (0)."""
-    return [0] * len(_NO_REFUGEES.findall(text)) + [
+    """Counts of refugees: "Teilnahme von 30 Flüchtlingen", "davon 12 Geflüchtete", "Geflüchtete (8)",
+    "keine Geflüchteten" (0). Years are not counts ("Flüchtlinge 2016")."""
+    counts = [
         _upper(m.group("lo"), m.group("hi")) if m.group("lo") else int(m.group("lo2"))
         for m in _REFUGEE_COUNT.finditer(text)
     ]
+    return [0] * len(_NO_REFUGEES.findall(text)) + [c for c in counts if not 1990 <= c <= 2035]
 
 
 def parse_int(text: str) -> tuple[int | None, list[str]]:

@@ -361,6 +361,51 @@ def test_parse_report_total_line_is_not_a_cost_item():
     assert sum(p.betrag_eur for p in kosten.posten) == kosten.gesamt_eur
 
 
+@pytest.mark.parametrize(
+    "lines, items, total",
+    [
+        # "Gesamtleitung" is an item, not the total
+        (
+            ["Schulung und Gesamtleitung 1.850 €, Dolmetscher 240 €, Brezeln/Kaffee ca. 150 €"],
+            [("Schulung und Gesamtleitung", 1850.0), ("Dolmetscher", 240.0), ("Brezeln/Kaffee", 150.0)],
+            2240.0,
+        ),
+        # a breakdown in brackets is part of the amount before it
+        (
+            ["Moderation und Material 3.480 € (davon Moderation 2.900 €)"],
+            [("Moderation und Material", 3480.0)],
+            3480.0,
+        ),
+        # "4 x 380 € = 1.520 €" is one item worth the product
+        (
+            ["Moderation 4 x 380 € = 1.520 €", "Getränke 80 €"],
+            [("Moderation", 1520.0), ("Getränke", 80.0)],
+            1600.0,
+        ),
+    ],
+)
+def test_parse_report_inline_cost_lists(lines, items, total):
+    kosten = parse_report(minimal_report("Kosten und Effizienz", *lines)).kosten
+    assert [(p.bezeichnung, p.betrag_eur) for p in kosten.posten] == items
+    assert kosten.gesamt_eur == total
+
+
+def test_parse_report_verdict_mentioning_volunteers_is_not_a_cost_item():
+    report = parse_report(
+        minimal_report(
+            "Kosten und Effizienz",
+            "Moderation 750 Euro, Saalmiete keine.",
+            "",
+            "Stehen Aufwand und Ergebnis in einem guten Verhältnis?",
+            "",
+            "Für das Geld ja, für die ehrenamtlichen Stunden eher nicht.",
+        )
+    )
+    assert report.kosten.urteil == "Für das Geld ja, für die ehrenamtlichen Stunden eher nicht."
+    assert texts(report, "kosten") == ["Für das Geld ja, für die ehrenamtlichen Stunden eher nicht."]
+    assert report.kosten.gesamt_eur == 750.0
+
+
 def test_parse_report_approximate_cost_item():
     posten = parsed("steckbrief_title.txt").kosten.posten
     assert [(p.bezeichnung, p.betrag_eur, p.ungefaehr) for p in posten] == [
@@ -803,6 +848,8 @@ def test_parse_report_ordinal_date_line_is_not_a_bullet():
         "Dank an Fr. Dr. Muster für die Moderation.",
         "Wir trafen uns am 18. Februar im Rathaus.",
         "Wir trafen uns am 3. Workshop wieder.",
+        "Moderation: Franziska Ebert, freiberufl. Moderatorin, Aalen.",
+        "Der stellv. Bürgermeister eröffnete den Abend.",
     ],
 )
 def test_parse_report_abbreviations_do_not_split_sentences(first):

@@ -248,6 +248,8 @@ def test_find_time_range_ignores_non_times(text):
         ("18-21 Uhr", "18:00–21:00"),  # the docstring's own example
         ("18:30 bis 21:30 Uhr", "18:30–21:30"),
         ("19:00 – 21:30 Uhr", "19:00–21:30"),
+        ("19:00 bis ca. 21:30 Uhr", "19:00–21:30"),
+        ("18 Uhr bis gegen 21 Uhr", "18:00–21:00"),
         ("17.30–20.00 Uhr", "17:30–20:00"),
     ],
 )
@@ -295,6 +297,11 @@ def test_find_counts_reads_count_with_thousands_dot():
         ("davon 12 Geflüchtete", [12]),
         ("etwa 20 Asylbewerber", [20]),
         ("180 Personen", []),
+        ("Geflüchtete (8)", [8]),
+        ("Geflüchtete (14, davon 4 Frauen)", [14]),
+        ("Geflüchtete insgesamt etwa 35", [35]),
+        ("Flüchtlinge 2016 in der Gemeinde", []),
+        ("Geflüchtete 3 Jahre lang begleitet", []),
     ],
 )
 def test_find_refugee_counts_reads_refugee_numbers(text, expected):

@@ -1,0 +1,111 @@
+"""The word-level feature path (`nlp.fastfeatures`) computes exactly what the scikit-learn transformers
+compute, on the whole corpus and on arbitrary text, with a bounded cache."""
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nlp import fastfeatures
+from nlp.artifacts import load_model
+from nlp.features import StatementInput
+from nlp.pipeline import BLANK_PIPELINE, TRAINED_PIPELINE
+
+CORPUS = Path(__file__).resolve().parents[1] / "training_data" / "labels.jsonl"
+pytestmark = pytest.mark.skipif(
+    not fastfeatures.supported(BLANK_PIPELINE), reason="the fast path serves the blank pipeline only"
+)
+
+
+@pytest.fixture(scope="module")
+def model(trained_model_dir):
+    model, manifest = load_model(trained_model_dir)
+    if manifest.pipeline != BLANK_PIPELINE:
+        pytest.skip("model trained with de_core_news_sm: the general path is used")
+    return model
+
+
+def _assert_same(model, statements):
+    fast = model.transform(statements)
+    general = model.transform_general(statements)
+    for a, b in zip(fast, general, strict=True):
+        assert a.shape == b.shape
+        difference = abs(a - b)
+        assert (difference.max() if difference.nnz else 0.0) <= 1e-12
+
+
+def test_fast_features_equal_scikit_learn_on_the_whole_corpus(model):
+    rows = [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines() if line]
+    statements = [StatementInput(r["text"], r["section"]) for r in rows]
+    assert model._fast_features() is not None
+    _assert_same(model, statements)
+
+
+def test_fast_features_edge_cases(model):
+    _assert_same(
+        model,
+        [
+            StatementInput("", "bewertung"),
+            StatementInput("   \t\n ", None),
+            StatementInput("nicht gut, aber kein Problem. Nie wieder!!! 12.000 € ", "kosten"),
+            StatementInput("Kein wirklich gutes Ergebnis; nicht nicht schlecht", "unbekannt"),
+            StatementInput(
+                "gemeinde\u00adübergreifend\u00a0und „Markt der Möglichkeiten“ z.B. ggf. insg. 6-800 TN",
+                "konzept",
+            ),
+            StatementInput("ΣΑΣ İstanbul ǅ straße STRASSE Straße", "anlass"),
+        ],
+    )
+
+
+WORDS = st.sampled_from(
+    "nicht kein keine kaum ohne gut leider aber Moderation Workshops TN insg. ggf. z.B. 12.000 € , . ; ! ? "
+    "( ) „ “ - – / Wohnraummangel Sprachmittler neg_gut <zahl> 2016. 18.02.2017 ca. 6-800".split()
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=st.lists(
+        st.one_of(
+            st.lists(WORDS, max_size=12).map(" ".join),
+            st.text(max_size=40),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    section=st.sampled_from([None, "bewertung", "ergebnisse", "kosten", "nirgends"]),
+)
+def test_fast_features_equal_scikit_learn_on_arbitrary_text(model, texts, section):
+    _assert_same(model, [StatementInput(t, section) for t in texts])
+
+
+def test_cache_is_bounded_and_results_stay_exact(model, monkeypatch):
+    fast = model._fast_features()
+    monkeypatch.setattr(fastfeatures, "MAX_CACHED_CHUNKS", 5)
+    fast._chunks.clear()
+    statements = [StatementInput(f"Wort{i} Nummer{i} nicht gut {i}", "bewertung") for i in range(20)]
+    _assert_same(model, statements)
+    assert 0 < len(fast._chunks) <= 5
+
+
+def test_caches_are_not_pickled_and_predictions_survive(model):
+    statements = [StatementInput("Die Moderation war gut, aber zu wenig Zeit.", "bewertung")]
+    before = model.tag(statements)
+    assert "_fast" in model.__dict__  # tag built the word cache
+    again = pickle.loads(pickle.dumps(model))
+    assert "_fast" not in again.__dict__
+    assert again.tag(statements) == before
+
+
+def test_trained_pipeline_keeps_the_general_path(model):
+    import copy
+
+    other = copy.copy(model)
+    other.__dict__.pop("_fast", None)
+    other.pipeline_name = TRAINED_PIPELINE
+    assert not fastfeatures.supported(TRAINED_PIPELINE)
+    assert other._fast_features() is None
