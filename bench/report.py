@@ -85,6 +85,12 @@ def markdown(r: dict) -> str:
         ),
         _row("first pass: ratio ours ÷ tokenizer-only", f"{t['cold_first_pass']['ratio']:.3f}", "", ""),
         _row(
+            "bound: tokenizer ÷ building the result objects alone (as if features and classifiers were free)",
+            f"{t.get('ratio_bound_result_objects', float('nan')):.3f}",
+            "",
+            "",
+        ),
+        _row(
             f"`/v1/classify` 1 statement, concurrency 1: p50 / p95 / p99 ms ({c1['requests']} req)",
             f"{c1['p50_ms']} / {c1['p95_ms']} / {c1['p99_ms']}",
             "p99 ≤ 25",

@@ -265,11 +265,14 @@ class TaggerModel:
         if not statements:
             return []
         X, X_sentiment = self.transform(statements)
-        theme_p = self.themes.predict_proba(X)
-        sentiment_p = self.sentiment.predict_proba(X_sentiment)
+        return self.predictions(self.themes.predict_proba(X), self.sentiment.predict_proba(X_sentiment))
+
+    def predictions(self, theme_p: np.ndarray, sentiment_p: np.ndarray) -> list[Prediction]:
+        """`Prediction` objects from the probability matrices (themes in label order, sentiments in the
+        classifier's class order)."""
         classes = list(self.sentiment.classes_)
         # Scores in codebook order (0.0 for a sentiment the training data never had), rounded once.
-        sentiment_scores = np.zeros((X.shape[0], len(self.sentiment_ids)))
+        sentiment_scores = np.zeros((theme_p.shape[0], len(self.sentiment_ids)))
         for k, s in enumerate(self.sentiment_ids):
             if s in classes:
                 sentiment_scores[:, k] = sentiment_p[:, classes.index(s)]

@@ -27,7 +27,7 @@ ABBREVIATIONS = (
     "jan. feb. mär. apr. jun. jul. aug. sep. sept. okt. nov. dez. "
     "z.b. z.t. u.a. u.ä. o.ä. d.h. v.a. i.d.r. u.u. u.v.m. s.o. s.u. bgm. pers. vers. "
     "wg. ext. zus. einzelpers. koord. ehrenamtl. hauptamtl. veranst. kath. ev. bes. "
-    "freiberufl. stellv. verantw. verantwortl. abt. zust."
+    "freiberufl. stellv. verantw. verantwortl. abt. zust. überw. städt. kommun. öffentl. gemeinsch."
 ).split()
 
 

@@ -58,6 +58,25 @@ def test_check_corpus_rejects_broken_line(corpus_copy, change, message):
     assert any(message in p for p in problems), problems
 
 
+def test_check_corpus_same_text_needs_same_labels_within_a_section(corpus_copy):
+    rows = _rows(corpus_copy)
+    base = {"report": None, "text": "Teils, teils."}
+    rows += [
+        {**base, "section": "kosten", "themes": [], "sentiment": "neutral"},
+        {**base, "section": "bewertung", "themes": ["gesamteindruck"], "sentiment": "gemischt"},
+    ]
+    _write(corpus_copy, rows)
+    assert not any("different labels" in p for p in check_corpus(corpus_copy).problems)
+    first = rows[0]
+    other = "positiv" if first["sentiment"] != "positiv" else "negativ"
+    rows.append({**first, "report": None, "text": first["text"].replace(" ", "  "), "sentiment": other})
+    _write(corpus_copy, rows)
+    problems = check_corpus(corpus_copy).problems
+    assert [p for p in problems if "different labels" in p] == [
+        f"labels.jsonl:{len(rows)}: same text in the same section as line 1 but different labels"
+    ]
+
+
 def test_check_corpus_reports_unlabelled_statement(corpus_copy):
     rows = _rows(corpus_copy)
     dropped = next(r for r in rows if r["section"] == "bewertung")

@@ -850,6 +850,8 @@ def test_parse_report_ordinal_date_line_is_not_a_bullet():
         "Wir trafen uns am 3. Workshop wieder.",
         "Moderation: Franziska Ebert, freiberufl. Moderatorin, Aalen.",
         "Der stellv. Bürgermeister eröffnete den Abend.",
+        "Es kamen 34 Personen (überw. Familien aus Syrien).",
+        "Ca. 90 Pers. in städt. Verantwortung.",
     ],
 )
 def test_parse_report_abbreviations_do_not_split_sentences(first):
