@@ -57,7 +57,10 @@ class FastFeatures:
         }
         self._idf = np.concatenate([lemmas.idf_, chars.idf_, np.ones(len(categories))])
         self._cue_weight = float((cues.transformer_weights or {}).get("cues", 1.0))
-        self._lang = load_pipeline(pipeline_name)
+        lang = load_pipeline(pipeline_name)
+        # What `lang(chunk)` does, without its per-call overhead (~50 µs against ~8 µs for one word).
+        self._tokenizer = lang.tokenizer
+        self._components = [component for _, component in lang.pipeline]
         self._chunks: dict[str, tuple] = {}
         self._lock = threading.Lock()
 
@@ -135,7 +138,10 @@ class FastFeatures:
     def _analyse(self, chunk: str) -> tuple:
         """Token entries and char n-gram indices of one whitespace-free chunk."""
         tokens = []
-        for token in self._lang(chunk):
+        doc = self._tokenizer(chunk)
+        for component in self._components:
+            doc = component(doc)
+        for token in doc:
             if token.is_punct or token.is_space:
                 tokens.append(_RESET_TOKEN if token.text in ",.;:!?" else _SKIP_TOKEN)
                 continue
