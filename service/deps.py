@@ -20,7 +20,7 @@ from nlp.ingest import SUPPORTED_SUFFIXES
 from nlp.store import Store
 
 from .model_slot import ModelSlot, ServedModel
-from .schemas import EXTERNAL_ID_MAX, FILENAME_MAX, ReportCreate
+from .schemas import EXTERNAL_ID_MAX, FILENAME_MAX, ClassifyRequest, ReportCreate
 from .settings import Settings, get_settings, is_loopback
 
 bearer = HTTPBearer(auto_error=False, description="An API key from KFD_API_KEYS or KFD_ADMIN_KEYS")
@@ -128,6 +128,44 @@ def require_json(request: Request) -> None:
         )
 
 
+def _validation_error(e: ValidationError) -> RequestValidationError:
+    """A pydantic error as FastAPI reports a body error: 422 with `loc` starting at "body"."""
+    errors = e.errors(include_url=False)
+    return RequestValidationError([{**err, "loc": ("body", *err["loc"])} for err in errors])
+
+
+async def classify_body(
+    request: Request,
+    _access: Annotated[Access, Depends(require_key)],
+    _json: Annotated[None, Depends(require_json)],
+) -> ClassifyRequest:
+    """The /v1/classify body, read only after the API key and the media type passed: a caller without a
+    key learns nothing, not even that its JSON was broken."""
+    try:
+        return ClassifyRequest.model_validate_json(await request.body() or b"null")
+    except ValidationError as e:
+        raise _validation_error(e) from None
+
+
+def inline_schema(model) -> dict:
+    """A model's JSON schema with its `$defs` inlined, for an `openapi_extra` request body (whose refs
+    would otherwise point at `#/$defs/...`, which the OpenAPI document does not have)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node):
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)
+
+
 @dataclass(frozen=True)
 class ReportUpload:
     source: str | bytes
@@ -144,8 +182,7 @@ async def report_upload(request: Request) -> ReportUpload:
         try:
             data = ReportCreate.model_validate_json(body or b"null")
         except ValidationError as e:
-            errors = e.errors(include_url=False)
-            raise RequestValidationError([{**err, "loc": ("body", *err["loc"])} for err in errors]) from None
+            raise _validation_error(e) from None
         return ReportUpload(data.text, data.filename, data.external_id)
     if media_type == "multipart/form-data":
         async with request.form(max_files=1, max_fields=10) as form:
@@ -177,3 +214,4 @@ async def report_upload(request: Request) -> ReportUpload:
 
 
 UploadDep = Annotated[ReportUpload, Depends(report_upload)]
+ClassifyBody = Annotated[ClassifyRequest, Depends(classify_body)]

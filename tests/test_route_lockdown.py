@@ -128,26 +128,21 @@ def test_admin_routes_refuse_the_read_key(locked_client, auth):
             assert admin.status_code not in (401, 403), f"{method} {path}: {admin.text}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="FastAPI decodes a declared JSON body before any dependency runs, so /v1/classify answers "
-    "broken JSON with 422 before the key is checked (reveals nothing stored; fix: read the body in a "
-    "dependency after require_key, as POST /v1/reports does)",
-)
-def test_broken_json_without_a_key_is_401(locked_client, auth):
-    reply = _call(locked_client, "POST", "/v1/classify", auth("none"), BROKEN_JSON)
-    assert reply.status_code == 401
-
-
-def test_broken_json_without_a_key_reveals_no_data(locked_client, auth):
+def test_broken_json_without_a_key_is_401_on_every_route(locked_client, auth):
+    """The key is checked before the body is read: a caller without one learns nothing, not even that
+    its JSON was broken."""
     for method, path in _routes(locked_client.app):
         if path in PUBLIC:
             continue
         reply = _call(locked_client, method, path, auth("none"), BROKEN_JSON)
-        assert reply.status_code in (401, 422), f"{method} {path}: {reply.text}"
-        if reply.status_code == 422:
-            assert (method, path) == ("POST", "/v1/classify")
-            assert reply.json()["detail"][0]["type"] == "json_invalid"
+        assert reply.status_code == 401, f"{method} {path}: {reply.text}"
+
+
+def test_broken_json_with_a_key_is_422_json_invalid(locked_client, auth):
+    reply = _call(locked_client, "POST", "/v1/classify", auth("read"), BROKEN_JSON)
+    assert reply.status_code == 422
+    assert reply.json()["detail"][0]["type"] == "json_invalid"
+    assert reply.json()["detail"][0]["loc"][0] == "body"
 
 
 def test_public_routes_answer_without_a_key(locked_client):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -532,5 +533,7 @@ def test_openapi_documents_every_route_with_examples(empty_client):
     }
     upload = spec["paths"]["/v1/reports"]["post"]["requestBody"]["content"]
     assert set(upload) == {"application/json", "multipart/form-data"}
-    assert spec["components"]["schemas"]["ClassifyRequest"]["examples"]
+    classify = spec["paths"]["/v1/classify"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert classify["examples"] and "$ref" not in json.dumps(classify)  # inlined, with its example
+    assert classify["properties"]["statements"]["items"]["properties"]["text"]["type"] == "string"
     assert "bearer" in str(spec["components"]["securitySchemes"]).lower()

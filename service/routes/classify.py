@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from nlp.features import StatementInput
 from nlp.tagging import SourcedStatement, tag
 
-from ..deps import ModelDep, SettingsDep, require_json, require_key
+from ..deps import ClassifyBody, ModelDep, SettingsDep, inline_schema, require_key
 from ..schemas import ClassifyRequest, ClassifyResponse
 
 router = APIRouter(tags=["classify"], dependencies=[Depends(require_key)])
@@ -15,10 +15,19 @@ router = APIRouter(tags=["classify"], dependencies=[Depends(require_key)])
 
 @router.post(
     "/v1/classify",
-    dependencies=[Depends(require_json)],
-    responses={413: {"description": "Too many statements"}, 415: {"description": "Not JSON"}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline_schema(ClassifyRequest)}},
+        }
+    },
+    responses={
+        413: {"description": "Too many statements"},
+        415: {"description": "Not JSON"},
+        422: {"description": "Broken JSON, a statement without text, or a statement too long"},
+    },
 )
-def classify(body: ClassifyRequest, settings: SettingsDep, served: ModelDep) -> ClassifyResponse:
+def classify(body: ClassifyBody, settings: SettingsDep, served: ModelDep) -> ClassifyResponse:
     """Tag statements with themes and a sentiment; nothing is stored. One record per statement, the
     same as `kfd tag` writes."""
     if len(body.statements) > settings.max_statements:
