@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress
@@ -35,15 +36,36 @@ def calibrated_svm(C: float, seed: int) -> CalibratedClassifierCV:
     )
 
 
-def calibrated_proba(calibrated: CalibratedClassifierCV, X) -> np.ndarray:
-    """The numbers of `calibrated.predict_proba(X)` for sigmoid-calibrated linear SVMs, computed with
-    one sparse product per fold model instead of scikit-learn's per-call validation (which dominates
-    the time for one statement). `test_model` checks that both agree."""
+# Per calibrated classifier: its fold SVMs' weights side by side, built on first use (not pickled).
+_FOLD_WEIGHTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _fold_weights(calibrated: CalibratedClassifierCV) -> tuple[np.ndarray, np.ndarray]:
+    """(weights, bias): features × (folds × outputs) in C order, so one sparse product serves all folds."""
+    cached = _FOLD_WEIGHTS.get(calibrated)
+    if cached is None:
+        svms = [fold.estimator for fold in calibrated.calibrated_classifiers_]
+        weights = np.ascontiguousarray(np.vstack([svm.coef_ for svm in svms]).T)
+        cached = (weights, np.concatenate([svm.intercept_ for svm in svms]))
+        _FOLD_WEIGHTS[calibrated] = cached
+    return cached
+
+
+def calibrated_proba(calibrated: CalibratedClassifierCV, X, extra: np.ndarray | None = None) -> np.ndarray:
+    """The numbers of `calibrated.predict_proba([X | extra])` for sigmoid-calibrated linear SVMs, with
+    one sparse product for all fold models instead of scikit-learn's per-call validation (which
+    dominates the time for one statement). `extra` are dense columns after X's (the sentiment heads).
+    `test_model` checks that both agree."""
     classes = calibrated.classes_
+    weights, bias = _fold_weights(calibrated)
+    n_features = X.shape[1]
+    decisions = np.asarray(X @ weights[:n_features]) + bias
+    if extra is not None:
+        decisions += extra @ weights[n_features:]
     total = np.zeros((X.shape[0], len(classes)))
-    for fold in calibrated.calibrated_classifiers_:
-        svm = fold.estimator
-        decision = np.asarray(X @ svm.coef_.T) + svm.intercept_
+    width = decisions.shape[1] // len(calibrated.calibrated_classifiers_)
+    for k, fold in enumerate(calibrated.calibrated_classifiers_):
+        decision = decisions[:, k * width : (k + 1) * width]
         a = np.array([c.a_ for c in fold.calibrators])
         b = np.array([c.b_ for c in fold.calibrators])
         p = expit(-(decision * a + b))
@@ -51,7 +73,7 @@ def calibrated_proba(calibrated: CalibratedClassifierCV, X) -> np.ndarray:
             proba = np.column_stack([1.0 - p[:, 0], p[:, 0]])
         else:
             proba = np.zeros_like(total)
-            proba[:, np.searchsorted(classes, svm.classes_)] = p
+            proba[:, np.searchsorted(classes, fold.estimator.classes_)] = p
             denominator = proba.sum(axis=1, keepdims=True)
             proba = np.divide(
                 proba, denominator, out=np.full_like(proba, 1 / len(classes)), where=denominator != 0
@@ -117,7 +139,7 @@ class ThresholdedMultiLabel(ClassifierMixin, BaseEstimator):
         followed by its Platt sigmoid, without 2 × 19 rounds of scikit-learn's input validation
         (which dominate the time for a single statement)."""
         weights, bias, slope, offset, constant = self._stacked()
-        decision = np.asarray(X @ weights.T) + bias
+        decision = np.asarray(X @ weights) + bias
         proba = 1.0 / (1.0 + np.exp(-(slope * decision + offset)))
         fixed = ~np.isnan(constant)
         proba[:, fixed] = constant[fixed]
@@ -135,7 +157,9 @@ class ThresholdedMultiLabel(ClassifierMixin, BaseEstimator):
                     continue
                 weights[j], bias[j] = svm.coef_[0], svm.intercept_[0]
                 slope[j], offset[j] = calibrator.coef_[0, 0], calibrator.intercept_[0]
-            self._stacked_ = (weights, bias, slope, offset, constant)
+            # labels × features, transposed once into C order: scipy's sparse @ dense wants it that way
+            # and would otherwise copy the whole matrix on every call
+            self._stacked_ = (np.ascontiguousarray(weights.T), bias, slope, offset, constant)
         return self._stacked_
 
     def predict(self, X) -> np.ndarray:
@@ -183,13 +207,15 @@ class JudgementSentiment(ClassifierMixin, BaseEstimator):
     def _head(self) -> CalibratedClassifierCV:
         return calibrated_svm(self.C, self.random_state)
 
+    def _heads(self, p: np.ndarray) -> np.ndarray:
+        return np.column_stack([p, p[:, 0] * p[:, 1]]) * self.head_weight
+
     def _with_heads(self, X, p: np.ndarray):
-        heads = np.column_stack([p, p[:, 0] * p[:, 1]]) * self.head_weight
-        return hstack([X, csr_matrix(heads)]).tocsr()
+        return hstack([X, csr_matrix(self._heads(p))]).tocsr()
 
     def predict_proba(self, X) -> np.ndarray:
         p = np.column_stack([calibrated_proba(head, X)[:, 1] for head in self.heads_])
-        return calibrated_proba(self.final_, self._with_heads(X, p))
+        return calibrated_proba(self.final_, X, extra=self._heads(p))
 
     def predict(self, X) -> np.ndarray:
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
@@ -284,8 +310,8 @@ class TaggerModel:
             Prediction(
                 tuple(compress(theme_ids, row_assigned)),
                 sentiment_ids[b],
-                dict(zip(theme_ids, row_scores, strict=True)),
-                dict(zip(sentiment_ids, row_sentiment, strict=True)),
+                dict(zip(theme_ids, row_scores, strict=False)),  # rows have exactly these lengths
+                dict(zip(sentiment_ids, row_sentiment, strict=False)),
                 version,
             )
             for row_assigned, row_scores, row_sentiment, b in zip(

@@ -1,13 +1,16 @@
-"""The fitted features of a model, computed word by word with caches: the same matrices as
-`TaggerModel.transform_general` (spaCy, then the fitted scikit-learn transformers), several times faster.
+"""The fitted features of a model, computed from per-word caches with array operations: the same
+matrices as `TaggerModel.transform_general` (spaCy, then the fitted scikit-learn transformers), many
+times faster.
 
 Why it is exact: with the blank German pipeline a token's lemma is a table lookup on its text, the
 character n-grams (`char_wb`) never cross a space, and spaCy's tokenizer splits at spaces before it
-does anything else. So everything a statement contributes is known per whitespace-separated chunk,
-except the negation window and the lemma bigrams across chunks, which are cheap and done per
-statement. Cached per chunk: its tokens (lemma, vocabulary index, cue counts, plain and negated) and
-the vocabulary indices of its character n-grams. `tests/test_fastfeatures.py` checks the matrices
-against the general path on the whole corpus.
+does anything else. So everything a statement contributes is fixed per whitespace-separated chunk,
+except the negation window and the lemma bigrams across chunks. Per chunk, once: its tokens (kind,
+plain and negated lemma form, negator or not) and the counts of its character n-grams. Per batch, with
+numpy and scipy: the token sequence of every statement, the negation window (3 words after "nicht",
+"kein", ..., cut at , . ; : ! ?), unigram and bigram columns, cue counts, and the character counts as
+one sparse product (statement × chunk) @ (chunk × n-gram). `tests/test_fastfeatures.py` checks the
+matrices against the general path on the whole corpus and on arbitrary text.
 
 With `de_core_news_sm` a lemma depends on its neighbours, so that pipeline keeps the general path.
 """
@@ -21,20 +24,71 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from .features import NEGATORS, NO_SECTION, cue_counts, cue_values, word_cues
+from .features import NEGATORS, NO_SECTION, StatementInput, cue_values, prepare, word_cues
 from .pipeline import BLANK_PIPELINE, load_pipeline
 
-# Token entries: one of these two markers, or (plain form, negated form, is a negator), where a form
-# is (word, lemma vocabulary index or None, packed counts; see `_pack`).
-_RESET_TOKEN, _SKIP_TOKEN = ("reset",), ("skip",)
+_WORD, _RESET, _SKIP = 0, 1, 2
 _NUMBER = re.compile(r"[\d.,/-]+")
+_FORM_BITS = 31  # a bigram's key: first form id << 31 | second form id
 # Chunks cached at most. Reports repeat a few thousand words; the cap only bounds memory when a
-# stream of never-repeated strings comes in (a few hundred bytes per entry).
+# stream of never-repeated strings comes in (a few hundred bytes per chunk).
 MAX_CACHED_CHUNKS = 200_000
 
 
 def supported(pipeline_name: str) -> bool:
     return pipeline_name == BLANK_PIPELINE
+
+
+class _Column:
+    """A growable int64 array (amortised appends; readers index `values`)."""
+
+    def __init__(self, capacity: int = 1024):
+        self.values = np.zeros(capacity, dtype=np.int64)
+        self.size = 0
+
+    def extend(self, items: Sequence[int]) -> None:
+        end = self.size + len(items)
+        if end > len(self.values):
+            grown = np.zeros(max(end, 2 * len(self.values)), dtype=np.int64)
+            grown[: self.size] = self.values[: self.size]
+            self.values = grown  # a reader holding the old array still sees every id it was given
+        self.values[self.size : end] = items
+        self.size = end
+
+
+class _Cache:
+    """Everything known per chunk and per lemma form. Replaced whole when full, so a transform that
+    took a snapshot keeps consistent ids."""
+
+    def __init__(self, lemma_vocab: dict[str, int]):
+        self.chunk_ids: dict[str, int] = {}
+        self.chunk_token_start, self.chunk_token_count = _Column(), _Column()
+        self.chunk_chars: list[tuple[np.ndarray, np.ndarray]] = []  # (columns, counts) per chunk
+        self.irregular = False  # a lemma with whitespace: the vectorizer would split it; use the general path
+        self.token_kind, self.token_plain, self.token_negated, self.token_negator = (
+            _Column() for _ in range(4)
+        )
+        self.form_ids: dict[str, int] = {}
+        self.form_column, self.form_cues = _Column(), [_Column() for _ in range(4)]
+        # Bigrams of the vocabulary as sorted keys over form ids (their words registered first).
+        keys, columns = [], []
+        for gram, column in lemma_vocab.items():
+            first, space, second = gram.partition(" ")
+            if space:
+                keys.append(self.form(first, lemma_vocab) << _FORM_BITS | self.form(second, lemma_vocab))
+                columns.append(column)
+        order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
+        self.bigram_keys = np.array(keys, dtype=np.int64)[order]
+        self.bigram_columns = np.array(columns, dtype=np.int64)[order]
+
+    def form(self, word: str, lemma_vocab: dict[str, int]) -> int:
+        form = self.form_ids.get(word)
+        if form is None:
+            form = self.form_ids[word] = len(self.form_ids)
+            self.form_column.extend([lemma_vocab.get(word, -1)])
+            for column, value in zip(self.form_cues, word_cues(word), strict=True):
+                column.extend([value])
+        return form
 
 
 class FastFeatures:
@@ -43,6 +97,7 @@ class FastFeatures:
     def __init__(self, features, cues, pipeline_name: str):
         if not supported(pipeline_name):
             raise ValueError(f"word-level features need the lookup lemmatizer, not {pipeline_name!r}")
+        self._features, self._cues, self._pipeline_name = features, cues, pipeline_name
         parts = {name: transformer for name, transformer, _ in features.transformers_}
         lemmas, chars, section = parts["lemmas"], parts["chars"], parts["section"]
         self._lemma_vocab: dict[str, int] = lemmas.vocabulary_
@@ -51,78 +106,121 @@ class FastFeatures:
         self._n_lemmas, self._n_chars = len(lemmas.idf_), len(chars.idf_)
         categories = [str(c) for c in section.categories_[0]]
         self._n_features = self._n_lemmas + self._n_chars + len(categories)
-        self._section_column = {
-            c: np.array([self._n_lemmas + self._n_chars + i], dtype=np.int64)
-            for i, c in enumerate(categories)
-        }
+        self._section_column = {c: self._n_lemmas + self._n_chars + i for i, c in enumerate(categories)}
         self._idf = np.concatenate([lemmas.idf_, chars.idf_, np.ones(len(categories))])
         self._cue_weight = float((cues.transformer_weights or {}).get("cues", 1.0))
         lang = load_pipeline(pipeline_name)
         # What `lang(chunk)` does, without its per-call overhead (~50 µs against ~8 µs for one word).
         self._tokenizer = lang.tokenizer
         self._components = [component for _, component in lang.pipeline]
-        self._chunks: dict[str, tuple] = {}
         self._lock = threading.Lock()
+        self._cache = _Cache(self._lemma_vocab)
+
+    @property
+    def cached_chunks(self) -> int:
+        return len(self._cache.chunk_ids)
 
     def transform(self, texts: Sequence[str], sections: Sequence[str | None]):
         """(theme features, sentiment features) as CSR matrices, one row per statement."""
+        cache = self._cache  # one snapshot for the whole batch
+        get = cache.chunk_ids.get
+        flat: list[int] = []
+        lengths: list[int] = []
+        for text in texts:
+            words = text.split()
+            ids = [get(chunk) for chunk in words]
+            if None in ids:
+                ids = [
+                    self._add(cache, chunk) if i is None else i for chunk, i in zip(words, ids, strict=True)
+                ]
+            flat += ids
+            lengths.append(len(ids))
+        if cache.irregular:
+            return self._general(texts, sections)
         n = len(texts)
-        arrays: list[np.ndarray] = []  # column indices, row after row: lemma n-grams, chars, section
-        lengths = np.zeros(n, dtype=np.int64)
-        cues = np.zeros((n, 4), dtype=np.int64)  # positive, negative, contrast, any negated word
-        chunks, lemma_vocab, section_column = self._chunks, self._lemma_vocab, self._section_column
-        for i, text in enumerate(texts):
-            words: list[str] = []
-            grams: list[int] = []
-            char_arrays: list[np.ndarray] = []
-            negate = packed = length = 0
-            for chunk in text.split():
-                entry = chunks.get(chunk) or self._analyse(chunk)
-                char_arrays.append(entry[1])
-                length += len(entry[1])
-                plain = entry[2]
-                if plain is not None and not negate:  # the common case: no negation in reach
-                    words += plain[0]
-                    grams += plain[1]
-                    packed += plain[2]
-                    continue
-                for token in entry[0]:
-                    if token is _RESET_TOKEN:
-                        negate = 0
-                    elif token is not _SKIP_TOKEN:
-                        word, index, counts = token[1] if negate else token[0]
-                        words.append(word)
-                        if index is not None:
-                            grams.append(index)
-                        packed += counts
-                        negate = 3 if token[2] else (negate - 1 if negate else 0)
-            counts = _unpack(packed)
-            if counts[4]:  # a lemma with a space in it: split and count as the vectorizer does
-                words = " ".join(words).split()
-                grams = [g for g in map(lemma_vocab.get, words) if g is not None]
-                counts = cue_counts(words)
-            cues[i] = counts[0], counts[1], counts[2], counts[3] > 0
-            for a, b in zip(words, words[1:], strict=False):
-                index = lemma_vocab.get(f"{a} {b}")
-                if index is not None:
-                    grams.append(index)
-            arrays.append(np.array(grams, dtype=np.int64))
-            arrays += char_arrays
-            section = section_column.get(sections[i] or NO_SECTION)
-            if section is not None:
-                arrays.append(section)
-            lengths[i] = len(grams) + length + (section is not None)
+        chunks = np.array(flat, dtype=np.int64)
+        chunk_row = np.repeat(np.arange(n), lengths)
+        X = self._char_counts(cache, chunks, lengths, n)
+        lemma_counts, cue_counts = self._lemma_counts(cache, chunks, chunk_row, n)
+        X = X + lemma_counts + self._section_counts(sections, n)
+        self._tfidf(X)
+        return X, _append_columns(X, cue_values(cue_counts) * self._cue_weight)
+
+    def _char_counts(self, cache: _Cache, chunks: np.ndarray, lengths: list[int], n: int) -> csr_matrix:
+        """Character n-gram counts: (statement × distinct chunk) @ (distinct chunk × n-gram)."""
+        distinct, inverse = np.unique(chunks, return_inverse=True)
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
-        indices = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
-        X = csr_matrix((np.ones(len(indices)), indices, indptr), shape=(n, self._n_features))
-        self._tfidf(X)
-        return X, _append_columns(X, cue_values(cues) * self._cue_weight)
+        A = csr_matrix((np.ones(len(chunks)), inverse.ravel(), indptr), shape=(n, len(distinct)))
+        rows = [cache.chunk_chars[i] for i in distinct.tolist()]
+        sizes = np.array([len(columns) for columns, _ in rows], dtype=np.int64)
+        b_indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=b_indptr[1:])
+        B = csr_matrix(
+            (
+                np.concatenate([counts for _, counts in rows]) if rows else np.zeros(0),
+                np.concatenate([columns for columns, _ in rows]) if rows else np.zeros(0, dtype=np.int64),
+                b_indptr,
+            ),
+            shape=(len(rows), self._n_features),
+        )
+        return (A @ B).tocsr()
+
+    def _lemma_counts(self, cache: _Cache, chunks: np.ndarray, chunk_row: np.ndarray, n: int):
+        """Unigram and bigram counts over the lemma forms (negated within 3 words after a negator), and the
+        cue counts (positive, negative, contrast, any negated word) per statement."""
+        starts = cache.chunk_token_start.values[chunks]
+        counts = cache.chunk_token_count.values[chunks]
+        total = int(counts.sum())
+        offsets = np.cumsum(counts) - counts
+        tokens = np.repeat(starts - offsets, counts) + np.arange(total)
+        token_row = np.repeat(chunk_row, counts)
+        kind = cache.token_kind.values[tokens]
+        is_word = kind == _WORD
+        position = np.arange(total)
+        first = np.ones(total, dtype=bool)
+        first[1:] = token_row[1:] != token_row[:-1]
+        # The last barrier before each token (just before a statement's first token, or on , . ; : ! ?),
+        # the last negator strictly before it, and words counted so far: a word is negated when a negator
+        # comes after the barrier and at most 3 words back.
+        marks = np.where(first, position - 1, np.where(kind == _RESET, position, -1))
+        barrier = np.maximum.accumulate(marks) if total else marks
+        negator = np.where(is_word & (cache.token_negator.values[tokens] == 1), position, -1)
+        last_negator = np.full(total, -1, dtype=np.int64)
+        if total > 1:
+            last_negator[1:] = np.maximum.accumulate(negator)[:-1]
+        words_so_far = np.cumsum(is_word)
+        distance = words_so_far - words_so_far[np.maximum(last_negator, 0)]
+        negated = is_word & (last_negator > barrier) & (distance <= 3)
+        forms = np.where(negated, cache.token_negated.values[tokens], cache.token_plain.values[tokens])[
+            is_word
+        ]
+        word_row = token_row[is_word]
+        unigram = cache.form_column.values[forms]
+        same = word_row[1:] == word_row[:-1]
+        keys = (forms[:-1] << _FORM_BITS | forms[1:])[same]
+        found = np.minimum(np.searchsorted(cache.bigram_keys, keys), max(len(cache.bigram_keys) - 1, 0))
+        hit = cache.bigram_keys[found] == keys if len(cache.bigram_keys) else np.zeros(len(keys), dtype=bool)
+        rows = np.concatenate([word_row[unigram >= 0], word_row[1:][same][hit]])
+        columns = np.concatenate([unigram[unigram >= 0], cache.bigram_columns[found[hit]]])
+        lemma = csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, self._n_features))
+        cues = np.column_stack(
+            [np.bincount(word_row, weights=column.values[forms], minlength=n) for column in cache.form_cues]
+        )
+        cues[:, 3] = cues[:, 3] > 0
+        return lemma, cues
+
+    def _section_counts(self, sections: Sequence[str | None], n: int) -> csr_matrix:
+        columns = [self._section_column.get(s or NO_SECTION, -1) for s in sections]
+        rows = [i for i, c in enumerate(columns) if c >= 0]
+        return csr_matrix(
+            (np.ones(len(rows)), (rows, [columns[i] for i in rows])), shape=(n, self._n_features)
+        )
 
     def _tfidf(self, X: csr_matrix) -> None:
         """Counts to [lemma tf-idf | char tf-idf | section one-hot] in place, each tf-idf block
-        L2-normalised, as `TfidfVectorizer(sublinear_tf=True)` computes them."""
-        X.sum_duplicates()  # counts per row and column, indices sorted
+        L2-normalised, as `TfidfVectorizer(sublinear_tf=True)` computes them. Each (row, column) is
+        stored once: the sparse product and sums that built X add up duplicates."""
         np.log(X.data, X.data)
         X.data += 1.0
         X.data *= self._idf[X.indices]
@@ -135,58 +233,57 @@ class FastFeatures:
         norms[norms == 0] = 1.0
         X.data /= norms[key]
 
-    def _analyse(self, chunk: str) -> tuple:
-        """Token entries and char n-gram indices of one whitespace-free chunk."""
-        tokens = []
-        doc = self._tokenizer(chunk)
-        for component in self._components:
-            doc = component(doc)
-        for token in doc:
-            if token.is_punct or token.is_space:
-                tokens.append(_RESET_TOKEN if token.text in ",.;:!?" else _SKIP_TOKEN)
-                continue
-            lemma = (token.lemma_ or token.text).lower()
-            if token.like_num or _NUMBER.fullmatch(lemma):
-                lemma = "<zahl>"
-            irregular = any(ch.isspace() for ch in lemma)
-            tokens.append(
-                tuple(
-                    (form, self._lemma_vocab.get(form), _pack(*word_cues(form), irregular))
-                    for form in (lemma, "neg_" + lemma)
-                )
-                + (token.lower_ in NEGATORS,)
-            )
-        grams = (self._char_vocab.get(g) for g in self._char_analyzer(chunk.lower()))
-        char_indices = np.fromiter((g + self._n_lemmas for g in grams if g is not None), dtype=np.int64)
-        entry = (tuple(tokens), char_indices, _plain_summary(tokens))
+    def _general(self, texts: Sequence[str], sections: Sequence[str | None]):
+        rows = prepare(
+            [StatementInput(t, s) for t, s in zip(texts, sections, strict=True)], self._pipeline_name
+        )
+        X = self._features.transform(rows).tocsr()
+        return X, _append_columns(X, self._cues.transform(rows).toarray())
+
+    def _add(self, cache: _Cache, chunk: str) -> int:
+        """Analyse a chunk not seen before and register it; its id."""
         with self._lock:
-            if len(self._chunks) >= MAX_CACHED_CHUNKS:
-                self._chunks.clear()
-            self._chunks[chunk] = entry
-        return entry
-
-
-def _plain_summary(tokens: list) -> tuple | None:
-    """What a chunk adds when no negation reaches into it, or None when it holds a negator:
-    (words, lemma vocabulary indices, packed counts)."""
-    words = [t for t in tokens if t is not _RESET_TOKEN and t is not _SKIP_TOKEN]
-    if any(t[2] for t in words):
-        return None
-    forms = [t[0] for t in words]
-    return [f[0] for f in forms], [f[1] for f in forms if f[1] is not None], sum(f[2] for f in forms)
-
-
-# Five counts in one int, 20 bits each, so that a statement sums them with one addition per chunk:
-# positive, negative, contrast, negated words and lemmas with a space in them.
-_FIELD, _MASK = 20, (1 << 20) - 1
-
-
-def _pack(*counts: int) -> int:
-    return sum(int(c) << (_FIELD * k) for k, c in enumerate(counts))
-
-
-def _unpack(packed: int) -> list[int]:
-    return [(packed >> (_FIELD * k)) & _MASK for k in range(5)]
+            known = cache.chunk_ids.get(chunk)
+            if known is not None:
+                return known
+            if len(cache.chunk_ids) >= MAX_CACHED_CHUNKS and cache is self._cache:
+                self._cache = _Cache(self._lemma_vocab)  # later batches start afresh; this one goes on
+            doc = self._tokenizer(chunk)
+            for component in self._components:
+                doc = component(doc)
+            kinds, plain, negated, negators = [], [], [], []
+            for token in doc:
+                if token.is_punct or token.is_space:
+                    kinds.append(_RESET if token.text in ",.;:!?" else _SKIP)
+                    plain.append(-1)
+                    negated.append(-1)
+                    negators.append(0)
+                    continue
+                lemma = (token.lemma_ or token.text).lower()
+                if token.like_num or _NUMBER.fullmatch(lemma):
+                    lemma = "<zahl>"
+                cache.irregular |= any(ch.isspace() for ch in lemma)
+                kinds.append(_WORD)
+                plain.append(cache.form(lemma, self._lemma_vocab))
+                negated.append(cache.form("neg_" + lemma, self._lemma_vocab))
+                negators.append(int(token.lower_ in NEGATORS))
+            grams = [self._char_vocab.get(g) for g in self._char_analyzer(chunk.lower())]
+            columns, counts = np.unique(
+                np.array([g + self._n_lemmas for g in grams if g is not None], dtype=np.int64),
+                return_counts=True,
+            )
+            cache.chunk_token_start.extend([cache.token_kind.size])
+            cache.chunk_token_count.extend([len(kinds)])
+            for column, values in zip(
+                (cache.token_kind, cache.token_plain, cache.token_negated, cache.token_negator),
+                (kinds, plain, negated, negators),
+                strict=True,
+            ):
+                column.extend(values)
+            cache.chunk_chars.append((columns, counts.astype(float)))
+            chunk_id = len(cache.chunk_ids)
+            cache.chunk_ids[chunk] = chunk_id  # published last: readers only see complete entries
+            return chunk_id
 
 
 def _append_columns(X: csr_matrix, dense: np.ndarray) -> csr_matrix:

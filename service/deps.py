@@ -131,6 +131,9 @@ def require_json(request: Request) -> None:
 def _validation_error(e: ValidationError) -> RequestValidationError:
     """A pydantic error as FastAPI reports a body error: 422 with `loc` starting at "body"."""
     errors = e.errors(include_url=False)
+    for err in errors:  # broken JSON comes back as raw bytes, which need not be UTF-8
+        if isinstance(err.get("input"), bytes):
+            err["input"] = err["input"].decode("utf-8", errors="replace")
     return RequestValidationError([{**err, "loc": ("body", *err["loc"])} for err in errors])
 
 

@@ -153,11 +153,17 @@ def test_classify_invalid_body_is_422(empty_client, read, body, where):
     assert where in str(reply.json()["detail"])
 
 
-def test_classify_broken_json_is_422(empty_client, read):
-    reply = empty_client.post(
-        "/v1/classify", content=b'{"statements": [', headers=read | {"Content-Type": "application/json"}
-    )
+@pytest.mark.parametrize("path", ["/v1/classify", "/v1/reports"])
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [(b'{"statements": [', "json_invalid"), (b"\x80\xff{", "json_invalid"), (b"", "model_type")],
+    ids=["truncated", "not-utf8", "empty"],
+)
+def test_broken_json_is_422_with_a_readable_detail(empty_client, admin, path, content, error):
+    reply = empty_client.post(path, content=content, headers=admin | {"Content-Type": "application/json"})
     assert reply.status_code == 422
+    detail = reply.json()["detail"]
+    assert detail[0]["type"] == error and detail[0]["loc"][0] == "body"
 
 
 def test_classify_wrong_content_type_is_415(empty_client, read):
