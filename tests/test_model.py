@@ -178,3 +178,26 @@ def test_sentiment_fast_path_equals_scikit_learn(trained_model_dir):
         rtol=1e-9,
         atol=1e-12,
     )
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_tag_leaves_the_garbage_collector_as_it_found_it(trained_model_dir, enabled):
+    import gc
+
+    model, _ = load_model(trained_model_dir)
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        seen = []
+        original = model.predictions
+
+        def spy(*args):
+            seen.append(gc.isenabled())
+            return original(*args)
+
+        model.predictions = spy
+        assert len(model.tag(STATEMENTS)) == len(STATEMENTS)
+        assert seen == [False]  # paused while the results are built
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

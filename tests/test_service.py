@@ -12,6 +12,7 @@ from nlp.artifacts import ARTIFACT, load_model
 from nlp.features import StatementInput
 from nlp.tagging import SourcedStatement, tag
 from service.app import create_app
+from service.schemas import ClassifyResponse
 from service.settings import InsecureBind, Settings, check_bind, get_settings
 
 pytest_plugins = ["service_fixtures"]
@@ -122,6 +123,9 @@ def test_classify_tags_like_kfd_tag(client, read, models_dir):
     assert body["model_version"] == manifest.version
     assert body["statements"] == tag(model, items)
     assert [s["id"] for s in body["statements"]] == ["s1", "2"]
+    # written without pydantic on the way out, so check it has the documented shape
+    assert ClassifyResponse.model_validate(body).model_dump(mode="json") == body
+    assert reply.headers["content-type"] == "application/json"
 
 
 def test_classify_too_many_statements_is_413(settings, read):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException
+import orjson
+from fastapi import APIRouter, Depends, HTTPException, Response
 
 from nlp.features import StatementInput
 from nlp.tagging import SourcedStatement, tag
@@ -15,6 +16,7 @@ router = APIRouter(tags=["classify"], dependencies=[Depends(require_key)])
 
 @router.post(
     "/v1/classify",
+    response_model=ClassifyResponse,
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -27,7 +29,7 @@ router = APIRouter(tags=["classify"], dependencies=[Depends(require_key)])
         422: {"description": "Broken JSON, a statement without text, or a statement too long"},
     },
 )
-def classify(body: ClassifyBody, settings: SettingsDep, served: ModelDep) -> ClassifyResponse:
+def classify(body: ClassifyBody, settings: SettingsDep, served: ModelDep) -> Response:
     """Tag statements with themes and a sentiment; nothing is stored. One record per statement, the
     same as `kfd tag` writes."""
     if len(body.statements) > settings.max_statements:
@@ -43,4 +45,8 @@ def classify(body: ClassifyBody, settings: SettingsDep, served: ModelDep) -> Cla
                 f"at most {settings.max_statement_chars} are allowed",
             )
     items = [SourcedStatement(StatementInput(s.text.strip(), s.section, s.id), None) for s in body.statements]
-    return ClassifyResponse(model_version=served.model.version, statements=tag(served.model, items))
+    # The records are ours and have the documented shape (`test_service` checks them against the
+    # schema), so they are written out directly rather than validated again: for 1,000 statements that
+    # is a fifth of the time the request takes.
+    content = {"model_version": served.model.version, "statements": tag(served.model, items)}
+    return Response(orjson.dumps(content), media_type="application/json")
