@@ -75,7 +75,12 @@ def _reusable_quality(manifest: ModelManifest) -> dict | None:
             file=sys.stderr,
         )
         return None
-    return {**quality, "source": f"{quality['source']} (reused from the full run of {previous['date']})"}
+    measured = quality.get("measured", previous["date"])
+    return {
+        **quality,
+        "measured": measured,
+        "source": f"kfd evaluate --baseline spacy --json, reused from the full run of {measured}",
+    }
 
 
 def main() -> None:

@@ -240,7 +240,7 @@ def _best_threshold(y: np.ndarray, p: np.ndarray, grid) -> float:
 
 
 @contextmanager
-def _collector_paused():
+def collector_paused():
     """Tagging a batch allocates a few container objects per statement (dicts, tuples, lists) and no
     reference cycles; Python's cyclic garbage collector would scan the heap again and again meanwhile
     (a quarter of the time for 20,000 statements). Refcounting still frees everything; the collector is
@@ -307,7 +307,7 @@ class TaggerModel:
     def tag(self, statements: Sequence[StatementInput]) -> list[Prediction]:
         if not statements:
             return []
-        with _collector_paused():
+        with collector_paused():
             X, X_sentiment = self.transform(statements)
             return self.predictions(self.themes.predict_proba(X), self.sentiment.predict_proba(X_sentiment))
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from .classifier import Prediction, TaggerModel
+from .classifier import Prediction, TaggerModel, collector_paused
 from .errors import KfdError, ReportParseError
 from .features import StatementInput
 from .form import STATEMENT_SECTIONS
@@ -140,6 +140,9 @@ def record(item: SourcedStatement, prediction: Prediction, number: int) -> dict[
 
 def tag(model: TaggerModel, items: Sequence[SourcedStatement], explain: bool = False) -> list[dict[str, Any]]:
     predictions = model.tag([item.statement for item in items])
+    if not explain:
+        with collector_paused():  # a dict per statement, no cycles: see `collector_paused`
+            return [record(item, p, n) for n, (item, p) in enumerate(zip(items, predictions, strict=True), 1)]
     records = []
     for number, (item, prediction) in enumerate(zip(items, predictions, strict=True), start=1):
         rec = record(item, prediction, number)
