@@ -13,6 +13,7 @@ import numpy as np
 import spacy
 
 from nlp.artifacts import load_model
+from nlp.classifier import collector_paused
 from nlp.codebook import load_codebook
 from nlp.corpus import read_labels
 from nlp.features import StatementInput
@@ -52,9 +53,10 @@ def stage_breakdown(model, statements: list[StatementInput]) -> dict[str, float]
     out["themes.predict_proba"], _ = _timed(lambda: model.themes.predict_proba(X))
     out["sentiment.predict_proba"], sentiment_p = _timed(lambda: model.sentiment.predict_proba(X_sentiment))
     theme_p = model.themes.predict_proba(X)
-    out["result objects (`Prediction` with score dicts)"], _ = _timed(
-        lambda: model.predictions(theme_p, sentiment_p)
-    )
+    with collector_paused():  # as `tag` builds them
+        out["result objects (`Prediction` with score dicts)"], _ = _timed(
+            lambda: model.predictions(theme_p, sentiment_p)
+        )
     out["tag (all of the above in one call)"], _ = _timed(lambda: model.tag(statements))
     # For comparison: the general path through spaCy's pipe and the fitted scikit-learn transformers,
     # which the fast path replaces (and `de_core_news_sm` models still use).

@@ -43,8 +43,9 @@ def _step(name: str, fn):
 
 
 def _write_json(results: dict) -> None:
-    """Written after every step, so a run stopped half-way still leaves what it measured."""
-    (HERE / "results.json").write_text(
+    """Written after every step to results.partial.json, so a run stopped half-way still leaves what it
+    measured, while results.json keeps the last complete run (which BENCH_REUSE_QUALITY reads)."""
+    (HERE / "results.partial.json").write_text(
         json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
 
@@ -158,6 +159,7 @@ def main() -> None:
         json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     (HERE / "RESULTS.md").write_text(markdown(results), encoding="utf-8")
+    (HERE / "results.partial.json").unlink(missing_ok=True)
     print((HERE / "RESULTS.md").read_text(encoding="utf-8"))
 
 
