@@ -80,7 +80,7 @@ def training_times(data_dir: str, fractions: list[float], workdir: Path) -> list
     return rows
 
 
-def quality(data_dir: str, quick: bool) -> dict:
+def quality(data_dir: str) -> dict:
     """Grouped-CV metrics of ours and of spaCy textcat on the same folds."""
     cmd = [KFD, "evaluate", "--data", data_dir, "--baseline", "spacy", "--json"]
     start = time.perf_counter()

@@ -18,20 +18,14 @@ from bench import inprocess, offline, service_load
 from bench.machine import machine_facts
 from bench.report import markdown
 from nlp.artifacts import ModelManifest, resolve_model_dir
+from nlp.ingest import read_text
 
 HERE = Path(__file__).parent
 DATA, MODELS = "training_data", "models"
 
 
 def _report_texts(data_dir: str) -> list[tuple[str, str]]:
-    out = []
-    for path in sorted(Path(data_dir, "reports").glob("*.txt")):
-        raw = path.read_bytes()
-        try:
-            out.append((path.name, raw.decode("utf-8")))
-        except UnicodeDecodeError:
-            out.append((path.name, raw.decode("cp1252")))
-    return out
+    return [(path.name, read_text(path)) for path in sorted(Path(data_dir, "reports").glob("*.txt"))]
 
 
 def _step(name: str, fn):
@@ -152,7 +146,7 @@ def main() -> None:
         else:
             results["quality"] = {
                 "source": "kfd evaluate --baseline spacy --json",
-                **_step("kfd evaluate --baseline spacy", lambda: offline.quality(DATA, quick)),
+                **_step("kfd evaluate --baseline spacy", lambda: offline.quality(DATA)),
             }
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     (HERE / "results.json").write_text(

@@ -136,7 +136,7 @@ def check_filters(
     return checked
 
 
-def _matches(row: StatementRow, filters: Mapping[str, tuple[str, ...]]) -> bool:
+def matches(row: StatementRow, filters: Mapping[str, tuple[str, ...]]) -> bool:
     return all(any(str(v) in wanted for v in row.values(dim)) for dim, wanted in filters.items())
 
 
@@ -168,7 +168,7 @@ def aggregate(
     totals: Counter[tuple[Value, ...]] = Counter()
     n = 0
     for row in rows:
-        if not _matches(row, checked):
+        if not matches(row, checked):
             continue
         n += 1
         totals[tuple(row.values(d)[0] for d in base_dims)] += 1

@@ -30,6 +30,7 @@ from .tagging import (
     jsonl_objects,
     read_statement_table,
     read_table_text,
+    report_items,
     tag,
 )
 
@@ -63,7 +64,6 @@ class BatchResult:
     records: list[dict[str, Any]] = field(default_factory=list)
     failures: list[BatchFailure] = field(default_factory=list)
     n_files: int = 0
-    skipped: list[Path] = field(default_factory=list)  # files in folders that are not reports
 
 
 def sources(paths: Iterable[Path]) -> tuple[list[Source], list[Path]]:
@@ -106,13 +106,7 @@ def tag_source(model: TaggerModel, source: Source, explain: bool = False) -> Fil
             fields: dict[str, Any] = dict.fromkeys(REPORT_KEYS)
         else:
             report = parse_report(source.path)
-            items = [
-                SourcedStatement(
-                    StatementInput(s.text, s.section, f"{source.path.stem}:{s.section}:{s.index}"),
-                    source.path.name,
-                )
-                for s in report.statements
-            ]
+            items = report_items(source.path, report)
             k = report.kommune
             termine = report.veranstaltung.termine
             fields = {

@@ -103,6 +103,7 @@ class ThresholdedMultiLabel(ClassifierMixin, BaseEstimator):
         return LinearSVC(C=self.C, class_weight="balanced", random_state=self.random_state)
 
     def fit(self, X, Y, groups=None):
+        self._stacked_ = None  # derived from the fitted SVMs: rebuilt on the next predict
         Y = np.asarray(Y, dtype=int)
         groups = np.arange(len(Y)) if groups is None else np.asarray(groups)
         n_splits = min(self.cv, len(np.unique(groups)))
@@ -280,7 +281,9 @@ class TaggerModel:
         """(theme features, sentiment features) of the statements."""
         fast = self._fast_features()
         if fast is not None:
-            return fast.transform([s.text for s in statements], [s.section for s in statements])
+            matrices = fast.transform([s.text for s in statements], [s.section for s in statements])
+            if matrices is not None:
+                return matrices
         return self.transform_general(statements)
 
     def transform_general(self, statements: Sequence[StatementInput]):

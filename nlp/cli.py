@@ -19,6 +19,23 @@ class UserError(click.ClickException):
     exit_code = 2
 
 
+def model_option(help: str, default: str | None = "models"):
+    """--model: a model directory, or a folder whose `current` is used."""
+    return click.option(
+        "--model",
+        "model_path",
+        default=default,
+        show_default=default is not None,
+        type=click.Path(path_type=Path),
+        help=help,
+    )
+
+
+excel_option = click.option(
+    "--excel", is_flag=True, help="CSV for German Excel: BOM, ';' and decimal commas."
+)
+
+
 def translate_errors(func):
     """Turn the library's typed errors into UserError, so no stack trace reaches the user."""
 
@@ -177,12 +194,8 @@ def train_cmd(data_dir: Path, out_dir: Path, folds: int, seed: int) -> None:
     type=click.IntRange(2, 20),
     help="Cross-validation folds.",
 )
-@click.option(
-    "--model",
-    "model_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Score this trained model on --data (a labelled .jsonl) instead of cross-validating.",
+@model_option(
+    "Score this trained model on --data (a labelled .jsonl) instead of cross-validating.", default=None
 )
 @click.option(
     "--baseline",
@@ -298,14 +311,7 @@ def _metrics_table(m: dict, codebook, other: dict | None = None) -> str:
 
 @main.command("tag")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--model",
-    "model_path",
-    default="models",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="A model directory, or a folder whose `current` is used.",
-)
+@model_option("A model directory, or a folder whose `current` is used.")
 @click.option(
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -353,8 +359,8 @@ def tag_cmd(
     from .batch import sources, tag_sources, write_results
     from .codebook import load_codebook
 
-    model, _ = load_model(model_path)
     codebook = load_codebook()
+    model, _ = load_model(model_path, codebook)
     inputs_, skipped = sources(inputs)
     if not inputs_:
         raise UserError(f"no reports (.txt, .docx, .html) found in {', '.join(map(str, inputs))}")
@@ -461,7 +467,7 @@ def _filters(kwargs: dict) -> dict[str, list[str]]:
 @click.option(
     "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write the table as CSV here."
 )
-@click.option("--excel", is_flag=True, help="CSV for German Excel: BOM, ';' and decimal commas.")
+@excel_option
 @click.option(
     "--plot",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -493,7 +499,12 @@ def aggregate_cmd(
     if plot:
         from .charts import theme_sentiment_png
 
-        chart = aggregate(rows, ("theme", "sentiment"), filters, codebook)
+        # a table already grouped by theme and sentiment serves (the chart sums over other dimensions)
+        chart = (
+            table
+            if {"theme", "sentiment"} <= set(table.by)
+            else aggregate(rows, ("theme", "sentiment"), filters, codebook)
+        )
         plot.write_bytes(theme_sentiment_png(chart, codebook))
         click.echo(f"chart -> {plot}", err=True)
 
@@ -529,20 +540,13 @@ def report_cmd(results: Path, html_path: Path, examples: int, title: str, **kw):
 @main.command("suggest")
 @click.argument("results", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--n", "n", default=50, show_default=True, type=click.IntRange(1), help="How many statements.")
-@click.option(
-    "--model",
-    "model_path",
-    default="models",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="The model whose thresholds decide (the one that tagged RESULTS).",
-)
+@model_option("The model whose thresholds decide (the one that tagged RESULTS).")
 @click.option(
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the suggested records here (.csv or .jsonl) to correct and `kfd import-labels`.",
 )
-@click.option("--excel", is_flag=True, help="CSV for German Excel: BOM, ';' and decimal commas.")
+@excel_option
 @translate_errors
 def suggest_cmd(results: Path, n: int, model_path: Path, output: Path | None, excel: bool):
     """List the statements the model is least sure about — a theme probability near its threshold, or two
@@ -583,14 +587,7 @@ def suggest_cmd(results: Path, n: int, model_path: Path, output: Path | None, ex
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder with the report files the rows come from (repeatable); they are copied into DATA/reports/.",
 )
-@click.option(
-    "--model",
-    "model_path",
-    default="models",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="The model whose tags the corrections are compared with.",
-)
+@model_option("The model whose tags the corrections are compared with.")
 @click.option("--dry-run", is_flag=True, help="Validate and show the changes, but write nothing.")
 @translate_errors
 def import_labels_cmd(
@@ -646,13 +643,7 @@ def serve_cmd(host: str | None, port: int | None) -> None:
 
 
 @main.command("retag")
-@click.option(
-    "--model",
-    "model_path",
-    default=None,
-    type=click.Path(path_type=Path),
-    help="Model to tag with (default: KFD_MODEL_DIR, i.e. models/current).",
-)
+@model_option("Model to tag with (default: KFD_MODEL_DIR, i.e. models/current).", default=None)
 @click.option("--report", "report_id", default=None, type=int, help="Only this stored report.")
 @click.option(
     "--all", "retag_all", is_flag=True, help="Also statements already tagged by this model version."

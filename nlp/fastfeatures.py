@@ -17,18 +17,16 @@ With `de_core_news_sm` a lemma depends on its neighbours, so that pipeline keeps
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from .features import NEGATORS, NO_SECTION, StatementInput, cue_values, prepare, word_cues
+from .features import NEGATORS, NO_SECTION, WINDOW_ENDS, cue_values, token_lemma, word_cues
 from .pipeline import BLANK_PIPELINE, load_pipeline
 
 _WORD, _RESET, _SKIP = 0, 1, 2
-_NUMBER = re.compile(r"[\d.,/-]+")
 _FORM_BITS = 31  # a bigram's key: first form id << 31 | second form id
 # Chunks cached at most. Reports repeat a few thousand words; the cap only bounds memory when a
 # stream of never-repeated strings comes in (a few hundred bytes per chunk).
@@ -64,7 +62,7 @@ class _Cache:
         self.chunk_ids: dict[str, int] = {}
         self.chunk_token_start, self.chunk_token_count = _Column(), _Column()
         self.chunk_chars: list[tuple[np.ndarray, np.ndarray]] = []  # (columns, counts) per chunk
-        self.irregular = False  # a lemma with whitespace: the vectorizer would split it; use the general path
+        self.irregular = False  # a lemma with whitespace, which the vectorizer would split: no fast path
         self.token_kind, self.token_plain, self.token_negated, self.token_negator = (
             _Column() for _ in range(4)
         )
@@ -97,7 +95,6 @@ class FastFeatures:
     def __init__(self, features, cues, pipeline_name: str):
         if not supported(pipeline_name):
             raise ValueError(f"word-level features need the lookup lemmatizer, not {pipeline_name!r}")
-        self._features, self._cues, self._pipeline_name = features, cues, pipeline_name
         parts = {name: transformer for name, transformer, _ in features.transformers_}
         lemmas, chars, section = parts["lemmas"], parts["chars"], parts["section"]
         self._lemma_vocab: dict[str, int] = lemmas.vocabulary_
@@ -121,7 +118,8 @@ class FastFeatures:
         return len(self._cache.chunk_ids)
 
     def transform(self, texts: Sequence[str], sections: Sequence[str | None]):
-        """(theme features, sentiment features) as CSR matrices, one row per statement."""
+        """(theme features, sentiment features) as CSR matrices, one row per statement; None once a lemma
+        with whitespace turned up (the lookup tables have none), for the caller to take the general path."""
         cache = self._cache  # one snapshot for the whole batch
         get = cache.chunk_ids.get
         flat: list[int] = []
@@ -136,7 +134,7 @@ class FastFeatures:
             flat += ids
             lengths.append(len(ids))
         if cache.irregular:
-            return self._general(texts, sections)
+            return None
         n = len(texts)
         chunks = np.array(flat, dtype=np.int64)
         chunk_row = np.repeat(np.arange(n), lengths)
@@ -233,13 +231,6 @@ class FastFeatures:
         norms[norms == 0] = 1.0
         X.data /= norms[key]
 
-    def _general(self, texts: Sequence[str], sections: Sequence[str | None]):
-        rows = prepare(
-            [StatementInput(t, s) for t, s in zip(texts, sections, strict=True)], self._pipeline_name
-        )
-        X = self._features.transform(rows).tocsr()
-        return X, _append_columns(X, self._cues.transform(rows).toarray())
-
     def _add(self, cache: _Cache, chunk: str) -> int:
         """Analyse a chunk not seen before and register it; its id."""
         with self._lock:
@@ -254,14 +245,12 @@ class FastFeatures:
             kinds, plain, negated, negators = [], [], [], []
             for token in doc:
                 if token.is_punct or token.is_space:
-                    kinds.append(_RESET if token.text in ",.;:!?" else _SKIP)
+                    kinds.append(_RESET if token.text in WINDOW_ENDS else _SKIP)
                     plain.append(-1)
                     negated.append(-1)
                     negators.append(0)
                     continue
-                lemma = (token.lemma_ or token.text).lower()
-                if token.like_num or _NUMBER.fullmatch(lemma):
-                    lemma = "<zahl>"
+                lemma = token_lemma(token)
                 cache.irregular |= any(ch.isspace() for ch in lemma)
                 kinds.append(_WORD)
                 plain.append(cache.form(lemma, self._lemma_vocab))

@@ -45,17 +45,26 @@ class StatementInput:
     id: str | None = None
 
 
+# Punctuation that ends a negation window; other punctuation and spaces are skipped.
+WINDOW_ENDS = frozenset(",.;:!?")
+_NUMBER = re.compile(r"[\d.,/-]+")
+
+
+def token_lemma(token) -> str:
+    """The word feature of a (non-punctuation) token: its lemma in lower case, numbers as "<zahl>"."""
+    lemma = (token.lemma_ or token.text).lower()
+    return "<zahl>" if token.like_num or _NUMBER.fullmatch(lemma) else lemma
+
+
 def _lemma_string(doc) -> str:
     out: list[str] = []
     negate = 0
     for token in doc:
         if token.is_punct or token.is_space:
-            if token.text in ",.;:!?":
+            if token.text in WINDOW_ENDS:
                 negate = 0
             continue
-        lemma = (token.lemma_ or token.text).lower()
-        if token.like_num or re.fullmatch(r"[\d.,/-]+", lemma):
-            lemma = "<zahl>"
+        lemma = token_lemma(token)
         out.append(f"neg_{lemma}" if negate else lemma)
         negate = 3 if token.lower_ in NEGATORS else max(0, negate - 1)
     return " ".join(out)

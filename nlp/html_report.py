@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from .aggregate import NONE, StatementRow, aggregate
+from .aggregate import NONE, StatementRow, aggregate, matches
 from .charts import codebook_name, theme_sentiment_png
 from .codebook import Codebook
 
@@ -34,7 +34,7 @@ def render(
 ) -> str:
     rows = [StatementRow.from_record(r) for r in records]
     table = aggregate(rows, ("theme", "sentiment"), filters, codebook)
-    kept = [r for r, row in zip(records, rows, strict=True) if _kept(row, table.filters)]
+    kept = [r for r, row in zip(records, rows, strict=True) if matches(row, table.filters)]
     png = base64.b64encode(theme_sentiment_png(table, codebook)).decode("ascii")
     versions = sorted({str(r.get("model_version")) for r in kept})
     reports = {r.get("report") for r in kept if r.get("report")}
@@ -67,10 +67,6 @@ def render(
             parts.append(f"<h3>{escape(sentiment.name)}</h3>" + "".join(best))
     parts.append("</body></html>")
     return "\n".join(parts)
-
-
-def _kept(row: StatementRow, filters: Mapping[str, Sequence[str]]) -> bool:
-    return all(any(str(v) in wanted for v in row.values(dim)) for dim, wanted in filters.items())
 
 
 def _describe(filters: Mapping[str, Sequence[str]]) -> str:

@@ -18,6 +18,7 @@ from .corpus import LABELS_FILE, REQUIRED_SECTIONS, read_labels
 from .errors import CorpusError, ReportParseError
 from .form import STATEMENT_SECTIONS
 from .report import parse_report
+from .tagging import read_table_text
 
 REPORTS_DIR = "reports"
 
@@ -54,20 +55,17 @@ class ImportPlan:
 
 
 def _raw_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CorpusError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise CorpusError(f"{path}: not UTF-8 text") from None
+    """Every row, with a bad JSON line kept as {"_error": ...} so that all problems are listed at once."""
+    raw = read_table_text(path, CorpusError)
     if path.suffix.lower() == ".jsonl":
         rows = []
         for number, line in enumerate(raw.splitlines(), start=1):
             if line.strip():
                 try:
-                    rows.append((number, json.loads(line)))
+                    row = json.loads(line)
                 except json.JSONDecodeError as e:
-                    rows.append((number, {"_error": f"not valid JSON ({e.msg})"}))
+                    row = {"_error": f"not valid JSON ({e.msg})"}
+                rows.append((number, row if isinstance(row, dict) else {"_error": "expected a JSON object"}))
         return rows
     if path.suffix.lower() == ".csv":
         return list(csv_rows(raw))

@@ -162,6 +162,14 @@ def _tag_values(prediction: Prediction) -> dict[str, Any]:
     }
 
 
+# New tags for one statement, by id (bind names differ from the column names, as SQLAlchemy requires).
+_RETAG = (
+    sa.update(statements)
+    .where(statements.c.id == sa.bindparam("statement_id"))
+    .values({k: sa.bindparam(f"new_{k}") for k in ("themes", "sentiment", "scores", "model_version")})
+)
+
+
 def _make_engine(url: str) -> Engine:
     try:
         parsed = sa.engine.make_url(url)
@@ -403,7 +411,9 @@ class Store:
         the same model version. `only_outdated` skips statements already tagged by this version.
         `progress` is called with each report id once it is done."""
         if report_id is not None:
-            self.get_report(report_id)  # raises ReportNotFound
+            with self.engine.connect() as conn:
+                if conn.execute(sa.select(reports.c.id).where(reports.c.id == report_id)).scalar() is None:
+                    raise ReportNotFound(f"no report with id {report_id}")
         ids = [report_id] if report_id is not None else self.report_ids()
         n_reports = n_statements = 0
         for rid in ids:
@@ -416,13 +426,14 @@ class Store:
                 rows = conn.execute(query.order_by(statements.c.id)).all()
             if rows:
                 predictions = model.tag([StatementInput(r.text, r.section) for r in rows])
-                with self._write() as conn:
-                    for r, prediction in zip(rows, predictions, strict=True):
-                        conn.execute(
-                            sa.update(statements)
-                            .where(statements.c.id == r.id)
-                            .values(**_tag_values(prediction))
-                        )
+                with self._write() as conn:  # one executemany for the report's statements
+                    conn.execute(
+                        _RETAG,
+                        [
+                            {"statement_id": r.id, **{f"new_{k}": v for k, v in _tag_values(p).items()}}
+                            for r, p in zip(rows, predictions, strict=True)
+                        ],
+                    )
                 n_reports += 1
                 n_statements += len(rows)
             if progress:

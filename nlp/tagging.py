@@ -5,17 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from .classifier import Prediction, TaggerModel, collector_paused
-from .errors import KfdError, ReportParseError
+from .errors import KfdError
 from .features import StatementInput
 from .form import STATEMENT_SECTIONS
-from .ingest import SUPPORTED_SUFFIXES
-from .report import parse_report
 
 STATEMENT_TABLE_SUFFIXES = (".jsonl", ".csv")
 MAX_STATEMENT_CHARS = 5000
@@ -100,28 +98,12 @@ def read_statement_table(path: Path) -> list[StatementInput]:
     return statements
 
 
-def collect(paths: Iterable[Path]) -> list[SourcedStatement]:
-    """Statements of every input: a report file is parsed, a statement table read."""
-    out: list[SourcedStatement] = []
-    for path in paths:
-        suffix = path.suffix.lower()
-        if suffix in STATEMENT_TABLE_SUFFIXES:
-            out += [SourcedStatement(s, None) for s in read_statement_table(path)]
-        elif suffix in SUPPORTED_SUFFIXES:
-            report = parse_report(path)
-            out += [
-                SourcedStatement(
-                    StatementInput(s.text, s.section, f"{path.stem}:{s.section}:{s.index}"),
-                    path.name,
-                )
-                for s in report.statements
-            ]
-        else:
-            raise ReportParseError(
-                f"{path}: unsupported input {suffix or '(none)'!r}; use reports (.txt, .docx, .html) "
-                "or statement tables (.jsonl, .csv)"
-            )
-    return out
+def report_items(path: Path, report) -> list[SourcedStatement]:
+    """The statements of a parsed report file, with ids "<file stem>:<section>:<index>"."""
+    return [
+        SourcedStatement(StatementInput(s.text, s.section, f"{path.stem}:{s.section}:{s.index}"), path.name)
+        for s in report.statements
+    ]
 
 
 def record(item: SourcedStatement, prediction: Prediction, number: int) -> dict[str, Any]:
@@ -140,46 +122,12 @@ def record(item: SourcedStatement, prediction: Prediction, number: int) -> dict[
 
 def tag(model: TaggerModel, items: Sequence[SourcedStatement], explain: bool = False) -> list[dict[str, Any]]:
     predictions = model.tag([item.statement for item in items])
-    if not explain:
-        with collector_paused():  # a dict per statement, no cycles: see `collector_paused`
-            return [record(item, p, n) for n, (item, p) in enumerate(zip(items, predictions, strict=True), 1)]
-    records = []
-    for number, (item, prediction) in enumerate(zip(items, predictions, strict=True), start=1):
-        rec = record(item, prediction, number)
-        if explain:
+    with collector_paused():  # a dict per statement, no cycles: see `collector_paused`
+        records = [record(item, p, n) for n, (item, p) in enumerate(zip(items, predictions, strict=True), 1)]
+    if explain:
+        for rec, item, prediction in zip(records, items, predictions, strict=True):
             rec["explanation"] = {
                 label: [{"term": term, "weight": weight} for term, weight in terms]
                 for label, terms in model.explain(item.statement, prediction).items()
             }
-        records.append(rec)
     return records
-
-
-def write_records(
-    records: Sequence[dict[str, Any]],
-    out: TextIO,
-    fmt: str,
-    theme_ids: Sequence[str],
-    sentiment_ids: Sequence[str],
-) -> None:
-    if fmt == "jsonl":
-        for rec in records:
-            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        return
-    columns = ["id", "report", "section", "text", "themes", "sentiment", "model_version"]
-    columns += [f"p_{t}" for t in theme_ids] + [f"p_{s}" for s in sentiment_ids]
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    for rec in records:
-        row = [
-            rec["id"],
-            rec["report"] or "",
-            rec["section"] or "",
-            rec["text"],
-            "|".join(rec["themes"]),
-            rec["sentiment"],
-            rec["model_version"],
-        ]
-        row += [rec["scores"]["themes"][t] for t in theme_ids]
-        row += [rec["scores"]["sentiment"][s] for s in sentiment_ids]
-        writer.writerow(row)

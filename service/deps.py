@@ -137,6 +137,14 @@ def _validation_error(e: ValidationError) -> RequestValidationError:
     return RequestValidationError([{**err, "loc": ("body", *err["loc"])} for err in errors])
 
 
+async def _json_body(model, request: Request):
+    """The request body validated as `model`; FastAPI's 422 when it is not."""
+    try:
+        return model.model_validate_json(await request.body() or b"null")
+    except ValidationError as e:
+        raise _validation_error(e) from None
+
+
 async def classify_body(
     request: Request,
     _access: Annotated[Access, Depends(require_key)],
@@ -144,10 +152,7 @@ async def classify_body(
 ) -> ClassifyRequest:
     """The /v1/classify body, read only after the API key and the media type passed: a caller without a
     key learns nothing, not even that its JSON was broken."""
-    try:
-        return ClassifyRequest.model_validate_json(await request.body() or b"null")
-    except ValidationError as e:
-        raise _validation_error(e) from None
+    return await _json_body(ClassifyRequest, request)
 
 
 def inline_schema(model) -> dict:
@@ -181,11 +186,7 @@ async def report_upload(request: Request) -> ReportUpload:
     optional field `external_id`). Read here, asynchronously; parsing and tagging run in the threadpool."""
     media_type = _media_type(request)
     if _is_json(media_type):
-        body = await request.body()
-        try:
-            data = ReportCreate.model_validate_json(body or b"null")
-        except ValidationError as e:
-            raise _validation_error(e) from None
+        data = await _json_body(ReportCreate, request)
         return ReportUpload(data.text, data.filename, data.external_id)
     if media_type == "multipart/form-data":
         async with request.form(max_files=1, max_fields=10) as form:

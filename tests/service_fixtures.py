@@ -105,6 +105,25 @@ def install_model() -> Callable[..., Path]:
     return _install_model
 
 
+def service_settings(base: Path, trained_model: Path) -> Settings:
+    """Settings of a service over `base`: `models/` with the trained model as `current`, SQLite in
+    `base/db`, and both test keys."""
+    models = base / "models"
+    models.mkdir()
+    _install_model(trained_model, models)
+    return Settings(
+        database_url=f"sqlite:///{base / 'db' / 'kfd.sqlite3'}",
+        model_dir=models,
+        api_keys=[READ_KEY],
+        admin_keys=[ADMIN_KEY],
+    )
+
+
+@pytest.fixture(scope="session")
+def make_settings() -> Callable[[Path, Path], Settings]:
+    return service_settings
+
+
 @pytest.fixture
 def models_dir(tmp_path: Path, trained_model: Path) -> Path:
     """A fresh `models/` folder with the trained model as `current`."""

@@ -14,7 +14,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from service.app import create_app
-from service.settings import Settings
 
 pytest_plugins = ["service_fixtures"]
 
@@ -37,18 +36,8 @@ OPERATIONS = [
 
 
 @pytest.fixture(scope="module")
-def api_schema(tmp_path_factory, trained_model, install_model, keys, service_report):
-    base = tmp_path_factory.mktemp("api-schema")
-    (base / "models").mkdir()
-    install_model(trained_model, base / "models")
-    app = create_app(
-        Settings(
-            database_url=f"sqlite:///{base / 'kfd.sqlite3'}",
-            model_dir=base / "models",
-            api_keys=[keys["read"]],
-            admin_keys=[keys["admin"]],
-        )
-    )
+def api_schema(tmp_path_factory, trained_model, make_settings, keys, service_report):
+    app = create_app(make_settings(tmp_path_factory.mktemp("api-schema"), trained_model))
     # schemathesis starts the app's lifespan once (model loaded, database opened) and keeps it.
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     # One stored report, so that ids 1.. also reach the found-branches of the report routes.

@@ -119,20 +119,12 @@ STATEMENT = st.fixed_dictionaries(
 
 
 @pytest.fixture(scope="module")
-def classify_client(tmp_path_factory, trained_model, install_model, keys):
+def classify_client(tmp_path_factory, trained_model, keys, make_settings):
     from fastapi.testclient import TestClient
 
     from service.app import create_app
-    from service.settings import Settings
 
-    base = tmp_path_factory.mktemp("fuzz")
-    (base / "models").mkdir()
-    install_model(trained_model, base / "models")
-    settings = Settings(
-        database_url=f"sqlite:///{base / 'kfd.sqlite3'}",
-        model_dir=base / "models",
-        api_keys=[keys["read"]],
-    )
+    settings = make_settings(tmp_path_factory.mktemp("fuzz"), trained_model)
     with TestClient(create_app(settings)) as client:
         client.headers["Authorization"] = f"Bearer {keys['read']}"
         yield client

@@ -57,6 +57,19 @@ def test_import_rejects_bad_rows_and_writes_nothing(exported, corpus_copy, train
     assert _snapshot(corpus_copy) == before
 
 
+def test_import_jsonl_lists_every_bad_line_and_writes_nothing(corpus_copy, tmp_path):
+    corrected = tmp_path / "corrected.jsonl"
+    corrected.write_text('[1, 2]\n{"text": \n"just a string"\n', encoding="utf-8")
+    before = _snapshot(corpus_copy)
+    result = _run("import-labels", corrected, "--data", corpus_copy)
+    assert result.exit_code == 2
+    assert "corrected.jsonl:1: expected a JSON object" in result.stderr
+    assert "corrected.jsonl:2: not valid JSON" in result.stderr
+    assert "corrected.jsonl:3: expected a JSON object" in result.stderr
+    assert "Traceback" not in result.output
+    assert _snapshot(corpus_copy) == before
+
+
 def test_import_rejects_text_not_in_report(exported, corpus_copy, trained_model_dir, tmp_path):
     _, header, rows = exported
     rows[0]["text"] = "Ein Satz, der im Bericht nicht vorkommt."

@@ -56,18 +56,8 @@ def _dependencies(dependant) -> set:
 
 
 @pytest.fixture(scope="module")
-def locked_client(tmp_path_factory, trained_model, install_model, keys):
-    from service.settings import Settings
-
-    base = tmp_path_factory.mktemp("lockdown")
-    (base / "models").mkdir()
-    install_model(trained_model, base / "models")
-    settings = Settings(
-        database_url=f"sqlite:///{base / 'kfd.sqlite3'}",
-        model_dir=base / "models",
-        api_keys=[keys["read"]],
-        admin_keys=[keys["admin"]],
-    )
+def locked_client(tmp_path_factory, trained_model, make_settings):
+    settings = make_settings(tmp_path_factory.mktemp("lockdown"), trained_model)
     with TestClient(create_app(settings)) as client:
         yield client
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException
 
 from nlp.errors import KfdError
 
-from ..deps import SlotDep, StoreDep
+from ..deps import ModelDep, StoreDep
 from ..schemas import Health, Ready
 
 router = APIRouter(tags=["health"])
@@ -18,10 +18,7 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", responses={503: {"description": "No model loaded, or the database is not reachable"}})
-def readyz(slot: SlotDep, store: StoreDep) -> Ready:
-    served = slot.current
-    if served is None:
-        raise HTTPException(503, f"no model loaded: {slot.error or 'not started'}")
+def readyz(served: ModelDep, store: StoreDep) -> Ready:
     try:
         store.ping()
     except KfdError as e:
