@@ -105,18 +105,27 @@ def install_model() -> Callable[..., Path]:
     return _install_model
 
 
-def service_settings(base: Path, trained_model: Path) -> Settings:
-    """Settings of a service over `base`: `models/` with the trained model as `current`, SQLite in
-    `base/db`, and both test keys."""
+def _models_folder(base: Path, trained_model: Path) -> Path:
+    """`base/models/` with the trained model as `current`."""
     models = base / "models"
     models.mkdir()
     _install_model(trained_model, models)
+    return models
+
+
+def _test_settings(base: Path, models: Path) -> Settings:
     return Settings(
         database_url=f"sqlite:///{base / 'db' / 'kfd.sqlite3'}",
         model_dir=models,
         api_keys=[READ_KEY],
         admin_keys=[ADMIN_KEY],
     )
+
+
+def service_settings(base: Path, trained_model: Path) -> Settings:
+    """Settings of a service over `base`: `models/` with the trained model as `current`, SQLite in
+    `base/db`, and both test keys."""
+    return _test_settings(base, _models_folder(base, trained_model))
 
 
 @pytest.fixture(scope="session")
@@ -127,20 +136,12 @@ def make_settings() -> Callable[[Path, Path], Settings]:
 @pytest.fixture
 def models_dir(tmp_path: Path, trained_model: Path) -> Path:
     """A fresh `models/` folder with the trained model as `current`."""
-    models = tmp_path / "models"
-    models.mkdir()
-    _install_model(trained_model, models)
-    return models
+    return _models_folder(tmp_path, trained_model)
 
 
 @pytest.fixture
 def settings(tmp_path: Path, models_dir: Path) -> Settings:
-    return Settings(
-        database_url=f"sqlite:///{tmp_path / 'db' / 'kfd.sqlite3'}",
-        model_dir=models_dir,
-        api_keys=[READ_KEY],
-        admin_keys=[ADMIN_KEY],
-    )
+    return _test_settings(tmp_path, models_dir)
 
 
 @pytest.fixture(scope="session")
