@@ -7,13 +7,14 @@ import functools
 import itertools
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import spacy
 
 from nlp.artifacts import load_model
-from nlp.classifier import collector_paused
+from nlp.classifier import collector_paused, freeze_long_lived
 from nlp.codebook import load_codebook
 from nlp.corpus import read_labels
 from nlp.features import StatementInput
@@ -45,21 +46,34 @@ def stage_breakdown(model, statements: list[StatementInput]) -> dict[str, float]
     """Seconds per stage of `tag`, measured by running the stages one after another (word caches warm)."""
     lang = load_pipeline(model.pipeline_name)
     texts = [" ".join(s.text.split()) for s in statements]
-    model.transform(statements)  # warm the word cache, as in the throughput runs
+    model.tag(statements)  # warm the word cache and the per-word sums, as in the throughput runs
+    layout = model._layout()
     out: dict[str, float] = {}
-    out["features (word-level fast path, caches warm)"], (X, X_sentiment) = _timed(
-        lambda: model.transform(statements)
+    out["decision values of every linear model (word-level fast path, caches warm)"], decisions = _timed(
+        lambda: model.decisions(statements)
     )
-    out["themes.predict_proba"], _ = _timed(lambda: model.themes.predict_proba(X))
-    out["sentiment.predict_proba"], sentiment_p = _timed(lambda: model.sentiment.predict_proba(X_sentiment))
-    theme_p = model.themes.predict_proba(X)
+    out["probabilities from the decision values"], (theme_p, sentiment_p) = _timed(
+        lambda: (
+            model.themes.proba_from_decisions(decisions[:, layout.themes]),
+            model.sentiment.proba_from_decisions(
+                decisions[:, layout.positive],
+                decisions[:, layout.negative],
+                decisions[:, layout.final],
+                layout.head_weights,
+            ),
+        )
+    )
     with collector_paused():  # as `tag` builds them
         out["result objects (`Prediction` with score dicts)"], _ = _timed(
             lambda: model.predictions(theme_p, sentiment_p)
         )
     out["tag (all of the above in one call)"], _ = _timed(lambda: model.tag(statements))
-    # For comparison: the general path through spaCy's pipe and the fitted scikit-learn transformers,
-    # which the fast path replaces (and `de_core_news_sm` models still use).
+    # For comparison: the feature matrices the decision values stand for (built by the word-level path,
+    # used by `explain`), and the general path through spaCy's pipe and the fitted scikit-learn
+    # transformers, which the fast path replaces (and `de_core_news_sm` models still use).
+    out["feature matrices (word-level path; `tag` does not build them)"], _ = _timed(
+        lambda: model.transform(statements)
+    )
     out["general path: spaCy pipe with lemmatizer"], _ = _timed(
         lambda: sum(len(d) for d in lang.pipe(texts, batch_size=256))
     )
@@ -70,12 +84,9 @@ def stage_breakdown(model, statements: list[StatementInput]) -> dict[str, float]
 def cold_first_pass(model, statements: list[StatementInput]) -> dict[str, float]:
     """Throughput on words never seen before: a fresh word cache for ours and a fresh tokenizer
     (whose own chunk cache is empty too), one pass over the corpus' distinct statements."""
-    from nlp.fastfeatures import FastFeatures
-
     unique = list({(s.text, s.section): s for s in statements}.values())
     texts = [s.text for s in unique]
-    if model._fast_features() is not None:
-        model._fast = FastFeatures(model.features, model.sentiment_cues, model.pipeline_name)
+    model.__dict__.pop("_fast", None)  # a fresh word cache
     tokenizer = spacy.blank("de").tokenizer
     t_tok, _ = _timed(lambda: _tokenize_all(tokenizer, texts))
     t_ours, _ = _timed(lambda: model.tag(unique))
@@ -117,6 +128,22 @@ def profile_tag(model, statements: list[StatementInput], out_path: Path) -> list
     return [{"function": k, "self_s": round(v, 3), "share_of_tag": round(v / tag_total, 3)} for k, v in top]
 
 
+def probe(data_dir: str | Path, model_dir: str | Path, n: int) -> Callable[[], float]:
+    """A function that measures the in-process throughput (statements/s of one `tag` over `n` corpus
+    statements, word cache warm) each time it is called: what batches through the service are compared
+    with, in the same seconds."""
+    model, _ = load_model(model_dir)
+    freeze_long_lived()  # as the service and `kfd tag` do after loading
+    statements = corpus_statements(data_dir, n)
+    model.tag(statements)
+
+    def measure() -> float:
+        seconds, _ = _timed(lambda: model.tag(statements))
+        return n / seconds
+
+    return measure
+
+
 def run(
     data_dir: str, model_dir: str, n: int, repeats: int, profile_path: Path, n_profile: int = 5000
 ) -> dict:
@@ -124,6 +151,7 @@ def run(
     for _ in range(3):
         t, (model, _) = _timed(lambda: load_model(model_dir))
         load_times.append(t)
+    freeze_long_lived()  # as the service and `kfd tag` do after loading
     first_tag, _ = _timed(lambda: model.tag([StatementInput("Die Veranstaltung war gut besucht.")]))
     statements = corpus_statements(data_dir, n)
     cold = cold_first_pass(model, statements)

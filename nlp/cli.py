@@ -178,6 +178,17 @@ def train_cmd(data_dir: Path, out_dir: Path, folds: int, seed: int) -> None:
         click.echo(_metrics_summary(manifest.metrics))
 
 
+def _load_model(path: Path, codebook=None):
+    """The model for a command that tags many statements, its heap frozen as the service does (see
+    `freeze_long_lived`)."""
+    from .artifacts import load_model
+    from .classifier import freeze_long_lived
+
+    loaded = load_model(path, codebook)
+    freeze_long_lived()
+    return loaded
+
+
 @main.command("evaluate")
 @click.option(
     "--data",
@@ -224,9 +235,7 @@ def evaluate_cmd(
 
     codebook = load_codebook()
     if model_path is not None:
-        from .artifacts import load_model
-
-        model, _ = load_model(model_path, codebook)
+        model, _ = _load_model(model_path, codebook)
         problems: list[str] = []
         records = read_labels(data_path, codebook, problems)
         if problems:
@@ -355,12 +364,11 @@ def tag_cmd(
 
     Each record carries the report's kommune, landkreis, regierungsbezirk and first event date. A report
     that cannot be read is skipped and listed at the end; the exit code is then 1."""
-    from .artifacts import load_model
     from .batch import sources, tag_sources, write_results
     from .codebook import load_codebook
 
     codebook = load_codebook()
-    model, _ = load_model(model_path, codebook)
+    model, _ = _load_model(model_path, codebook)
     inputs_, skipped = sources(inputs)
     if not inputs_:
         raise UserError(f"no reports (.txt, .docx, .html) found in {', '.join(map(str, inputs))}")
@@ -598,7 +606,6 @@ def import_labels_cmd(
 
     Every row is checked against the codebook and its report; with any invalid row nothing is written
     (exit code 2, one line per problem). Then `kfd data check` and `kfd train` pick the rows up."""
-    from .artifacts import load_model
     from .codebook import load_codebook
     from .features import StatementInput
     from .label_import import apply_import, describe_changes, plan_import
@@ -610,7 +617,7 @@ def import_labels_cmd(
             click.echo(problem, err=True)
         click.echo(f"{len(plan.problems)} problems; nothing written", err=True)
         raise SystemExit(2)
-    model, _ = load_model(model_path, codebook)
+    model, _ = _load_model(model_path, codebook)
     predictions = model.tag([StatementInput(r.text, r.section) for r in plan.rows])
     changes = describe_changes(plan.rows, predictions)
     click.echo(f"changes relative to model {model.version}:")
@@ -653,11 +660,10 @@ def retag_cmd(model_path: Path | None, report_id: int | None, retag_all: bool) -
     """Tag stored reports again after retraining, so every stored tag records one model version."""
     from service.settings import get_settings
 
-    from .artifacts import load_model
     from .store import Store
 
     settings = get_settings()
-    model, _ = load_model(model_path or settings.model_dir)
+    model, _ = _load_model(model_path or settings.model_dir)
     result = Store(settings.database_url).retag(model, report_id, only_outdated=not retag_all)
     click.echo(
         f"retagged {result.n_statements} statements in {result.n_reports} reports with model {model.version}"

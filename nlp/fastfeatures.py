@@ -1,6 +1,6 @@
 """The fitted features of a model, computed from per-word caches with array operations: the same
 matrices as `TaggerModel.transform_general` (spaCy, then the fitted scikit-learn transformers), many
-times faster.
+times faster, and the linear classifiers' decision values without building those matrices at all.
 
 Why it is exact: with the blank German pipeline a token's lemma is a table lookup on its text, the
 character n-grams (`char_wb`) never cross a space, and spaCy's tokenizer splits at spaces before it
@@ -10,7 +10,13 @@ plain and negated lemma form, negator or not) and the counts of its character n-
 numpy and scipy: the token sequence of every statement, the negation window (3 words after "nicht",
 "kein", ..., cut at , . ; : ! ?), unigram and bigram columns, cue counts, and the character counts as
 one sparse product (statement × chunk) @ (chunk × n-gram). `tests/test_fastfeatures.py` checks the
-matrices against the general path on the whole corpus and on arbitrary text.
+matrices and the decision values against the general path on the whole corpus and on arbitrary text.
+
+Decision values (`decisions`) use that the classifiers are linear: X @ W is, per tf-idf block, the
+block's unnormalised tf-idf row times W, divided by the row's norm. Nine in ten character n-grams of a
+statement come from one chunk only, so the character block is summed per chunk once (a chunk's tf-idf
+row times W, and its squared norm) and a statement adds up its chunks' sums; only the n-grams that
+several chunks share, where sublinear tf (1 + log count) is not additive, are corrected entry by entry.
 
 With `de_core_news_sm` a lemma depends on its neighbours, so that pipeline keeps the general path.
 """
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -31,6 +38,8 @@ _FORM_BITS = 31  # a bigram's key: first form id << 31 | second form id
 # Chunks cached at most. Reports repeat a few thousand words; the cap only bounds memory when a
 # stream of never-repeated strings comes in (a few hundred bytes per chunk).
 MAX_CACHED_CHUNKS = 200_000
+# Index arrays are int32, as scipy wants them: it would otherwise scan and copy them on every call.
+_INDEX = np.int32
 
 
 def supported(pipeline_name: str) -> bool:
@@ -38,16 +47,16 @@ def supported(pipeline_name: str) -> bool:
 
 
 class _Column:
-    """A growable int64 array (amortised appends; readers index `values`)."""
+    """A growable array of values or of rows (amortised appends; readers index `values`)."""
 
-    def __init__(self, capacity: int = 1024):
-        self.values = np.zeros(capacity, dtype=np.int64)
+    def __init__(self, dtype=np.int64, width: int | None = None, capacity: int = 1024):
+        self.values = np.zeros((capacity,) if width is None else (capacity, width), dtype=dtype)
         self.size = 0
 
-    def extend(self, items: Sequence[int]) -> None:
+    def extend(self, items) -> None:
         end = self.size + len(items)
         if end > len(self.values):
-            grown = np.zeros(max(end, 2 * len(self.values)), dtype=np.int64)
+            grown = np.zeros((max(end, 2 * len(self.values)), *self.values.shape[1:]), self.values.dtype)
             grown[: self.size] = self.values[: self.size]
             self.values = grown  # a reader holding the old array still sees every id it was given
         self.values[self.size : end] = items
@@ -61,7 +70,18 @@ class _Cache:
     def __init__(self, lemma_vocab: dict[str, int]):
         self.chunk_ids: dict[str, int] = {}
         self.chunk_token_start, self.chunk_token_count = _Column(), _Column()
-        self.chunk_chars: list[tuple[np.ndarray, np.ndarray]] = []  # (columns, counts) per chunk
+        # Character n-gram counts of chunk i: columns and counts [char_indptr[i], char_indptr[i + 1]);
+        # the few with a count above 1 also in `rare_*`, with what sublinear tf makes of them.
+        self.char_indptr, self.char_columns, self.char_counts = (
+            _Column(_INDEX),
+            _Column(_INDEX),
+            _Column(float),
+        )
+        self.rare_indptr, self.rare_columns = _Column(_INDEX), _Column(_INDEX)
+        self.rare_deltas = _Column(float, width=2)  # (1 + log c) - c and (1 + log c)² - c
+        self.char_indptr.extend([0])
+        self.rare_indptr.extend([0])
+        self.chunk_sums: _Column | None = None  # per chunk: its char tf-idf row @ weights, squared norm
         self.irregular = False  # a lemma with whitespace, which the vectorizer would split: no fast path
         self.token_kind, self.token_plain, self.token_negated, self.token_negator = (
             _Column() for _ in range(4)
@@ -88,11 +108,44 @@ class _Cache:
                 column.extend([value])
         return form
 
+    def chars(self, chunks: int, width: int, rare: bool = False) -> csr_matrix:
+        """Chunk × n-gram counts of the first `chunks` chunks (views, no copies); with `rare`, only the
+        counts above 1 and their two deltas as separate matrices."""
+        if rare:
+            indptr = self.rare_indptr.values[: chunks + 1]
+            end = int(indptr[-1])
+            columns, deltas = self.rare_columns.values[:end], self.rare_deltas.values[:end]
+            return tuple(csr_matrix((deltas[:, k], columns, indptr), shape=(chunks, width)) for k in range(2))
+        indptr = self.char_indptr.values[: chunks + 1]
+        end = int(indptr[-1])
+        return csr_matrix(
+            (self.char_counts.values[:end], self.char_columns.values[:end], indptr), shape=(chunks, width)
+        )
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """The chunk ids of a batch of statements, against one cache snapshot."""
+
+    cache: _Cache
+    chunks: np.ndarray  # chunk ids, statement after statement
+    indptr: np.ndarray  # statement i's chunks: chunks[indptr[i]:indptr[i + 1]]
+
+    @property
+    def size(self) -> int:
+        return len(self.indptr) - 1
+
+    def chunk_matrix(self) -> csr_matrix:
+        """Statement × chunk occurrences (a chunk twice in a statement is counted twice)."""
+        width = int(self.chunks.max()) + 1 if len(self.chunks) else 0
+        return csr_matrix((np.ones(len(self.chunks)), self.chunks, self.indptr), shape=(self.size, width))
+
 
 class FastFeatures:
-    """Theme and sentiment feature rows of statements, from the fitted parts of a `TaggerModel`."""
+    """Theme and sentiment feature rows of statements, from the fitted parts of a `TaggerModel`; with
+    `weights` (features × outputs), the decision values X @ weights of the theme features X."""
 
-    def __init__(self, features, cues, pipeline_name: str):
+    def __init__(self, features, cues, pipeline_name: str, weights: np.ndarray | None = None):
         if not supported(pipeline_name):
             raise ValueError(f"word-level features need the lookup lemmatizer, not {pipeline_name!r}")
         parts = {name: transformer for name, transformer, _ in features.transformers_}
@@ -106,6 +159,9 @@ class FastFeatures:
         self._section_column = {c: self._n_lemmas + self._n_chars + i for i, c in enumerate(categories)}
         self._idf = np.concatenate([lemmas.idf_, chars.idf_, np.ones(len(categories))])
         self._cue_weight = float((cues.transformer_weights or {}).get("cues", 1.0))
+        if weights is not None and weights.shape[0] != self._n_features:
+            raise ValueError(f"weights have {weights.shape[0]} rows for {self._n_features} features")
+        self._weights = None if weights is None else np.ascontiguousarray(weights, dtype=float)
         lang = load_pipeline(pipeline_name)
         # What `lang(chunk)` does, without its per-call overhead (~50 µs against ~8 µs for one word).
         self._tokenizer = lang.tokenizer
@@ -120,53 +176,109 @@ class FastFeatures:
     def transform(self, texts: Sequence[str], sections: Sequence[str | None]):
         """(theme features, sentiment features) as CSR matrices, one row per statement; None once a lemma
         with whitespace turned up (the lookup tables have none), for the caller to take the general path."""
+        batch = self._batch(texts)
+        if batch is None:
+            return None
+        n = batch.size
+        A = batch.chunk_matrix()
+        X = (A @ batch.cache.chars(A.shape[1], self._n_features)).tocsr()
+        lemma_counts, cue_counts = self._lemma_counts(batch)
+        X = X + lemma_counts + self._section_counts(sections, n)
+        self._tfidf(X)
+        return X, _append_columns(X, cue_values(cue_counts) * self._cue_weight)
+
+    def decisions(self, texts: Sequence[str], sections: Sequence[str | None]):
+        """(X @ weights, cue values): the decision values of the theme features X that `transform` would
+        build, and the cue columns that the sentiment features add to X; None where `transform` is."""
+        if self._weights is None:
+            raise ValueError("these features were built without classifier weights")
+        batch = self._batch(texts)
+        if batch is None:
+            return None
+        weights = self._weights
+        lemma_counts, cue_counts = self._lemma_counts(batch)
+        lemma = _sublinear_tfidf(lemma_counts, self._idf)
+        out = np.asarray(lemma @ weights) / _norms(_row_sums(lemma.data**2, lemma.indptr))[:, None]
+        out += self._char_decisions(batch)
+        columns = np.array([self._section_column.get(s or NO_SECTION, -1) for s in sections], dtype=np.int64)
+        known = columns >= 0
+        out[known] += weights[columns[known]]
+        return out, cue_values(cue_counts) * self._cue_weight
+
+    def _char_decisions(self, batch: _Batch) -> np.ndarray:
+        """The character block's share of X @ weights: per-chunk sums, corrected where chunks share an
+        n-gram (count c = c1 + c2 + ...: 1 + log c instead of (1 + log c1) + (1 + log c2) + ...)."""
+        cache, weights = batch.cache, self._weights
+        A = batch.chunk_matrix()
+        sums = np.asarray(
+            A @ self._chunk_sums(cache, A.shape[1])
+        )  # [Σ chunk rows @ weights | Σ squared norms]
+        counts = (A @ cache.chars(A.shape[1], self._n_features)).tocsr()
+        shared = counts.data >= 2  # several chunks, or one chunk's repeated n-gram (rare, exact anyway)
+        if shared.any():
+            kept = np.zeros(len(shared) + 1, dtype=np.int64)
+            np.cumsum(shared, out=kept[1:])
+            total = counts.data[shared]
+            phi = 1.0 + np.log(total)
+            # Σ over contributing chunks of (1 + log ci) is total + Σ((1 + log ci) - ci): the rare
+            # deltas; of (1 + log ci)² it is total + Σ((1 + log ci)² - ci).
+            pattern = (counts.indices[shared], kept[counts.indptr])
+            fix = csr_matrix((phi - total, *pattern), shape=counts.shape)
+            fix_squares = csr_matrix((phi**2 - total, *pattern), shape=counts.shape)
+            if cache.rare_indptr.values[A.shape[1]] > 0:
+                rare, rare_squares = cache.chars(A.shape[1], self._n_features, rare=True)
+                fix, fix_squares = fix - A @ rare, fix_squares - A @ rare_squares
+            idf = self._idf[fix.indices]
+            fix.data *= idf
+            sums[:, :-1] += fix @ weights
+            sums[:, -1] += _row_sums(
+                fix_squares.data * self._idf[fix_squares.indices] ** 2, fix_squares.indptr
+            )
+        return sums[:, :-1] / _norms(sums[:, -1])[:, None]
+
+    def _chunk_sums(self, cache: _Cache, chunks: int) -> np.ndarray:
+        """Per chunk (the first `chunks`): its character tf-idf row (unnormalised) @ weights, and its
+        squared norm; computed once per chunk, for every chunk added since the last call at once."""
+        sums = cache.chunk_sums
+        if sums is None or sums.size < chunks:
+            with self._lock:
+                if cache.chunk_sums is None:
+                    cache.chunk_sums = _Column(float, width=self._weights.shape[1] + 1)
+                sums = cache.chunk_sums
+                if sums.size < chunks:
+                    new = cache.chars(chunks, self._n_features)[sums.size :]
+                    new.data = (1.0 + np.log(new.data)) * self._idf[new.indices]
+                    rows = np.empty((new.shape[0], sums.values.shape[1]))
+                    rows[:, :-1] = new @ self._weights
+                    rows[:, -1] = _row_sums(new.data**2, new.indptr)
+                    sums.extend(rows)
+        return sums.values[:chunks]
+
+    def _batch(self, texts: Sequence[str]) -> _Batch | None:
         cache = self._cache  # one snapshot for the whole batch
         get = cache.chunk_ids.get
         flat: list[int] = []
         lengths: list[int] = []
         for text in texts:
-            words = text.split()
-            ids = [get(chunk) for chunk in words]
+            ids = list(map(get, text.split()))
             if None in ids:
                 ids = [
-                    self._add(cache, chunk) if i is None else i for chunk, i in zip(words, ids, strict=True)
+                    self._add(cache, chunk) if i is None else i
+                    for chunk, i in zip(text.split(), ids, strict=True)
                 ]
             flat += ids
             lengths.append(len(ids))
         if cache.irregular:
             return None
-        n = len(texts)
-        chunks = np.array(flat, dtype=np.int64)
-        chunk_row = np.repeat(np.arange(n), lengths)
-        X = self._char_counts(cache, chunks, lengths, n)
-        lemma_counts, cue_counts = self._lemma_counts(cache, chunks, chunk_row, n)
-        X = X + lemma_counts + self._section_counts(sections, n)
-        self._tfidf(X)
-        return X, _append_columns(X, cue_values(cue_counts) * self._cue_weight)
-
-    def _char_counts(self, cache: _Cache, chunks: np.ndarray, lengths: list[int], n: int) -> csr_matrix:
-        """Character n-gram counts: (statement × distinct chunk) @ (distinct chunk × n-gram)."""
-        distinct, inverse = np.unique(chunks, return_inverse=True)
-        indptr = np.zeros(n + 1, dtype=np.int64)
+        indptr = np.zeros(len(texts) + 1, dtype=_INDEX)
         np.cumsum(lengths, out=indptr[1:])
-        A = csr_matrix((np.ones(len(chunks)), inverse.ravel(), indptr), shape=(n, len(distinct)))
-        rows = [cache.chunk_chars[i] for i in distinct.tolist()]
-        sizes = np.array([len(columns) for columns, _ in rows], dtype=np.int64)
-        b_indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=b_indptr[1:])
-        B = csr_matrix(
-            (
-                np.concatenate([counts for _, counts in rows]) if rows else np.zeros(0),
-                np.concatenate([columns for columns, _ in rows]) if rows else np.zeros(0, dtype=np.int64),
-                b_indptr,
-            ),
-            shape=(len(rows), self._n_features),
-        )
-        return (A @ B).tocsr()
+        return _Batch(cache, np.array(flat, dtype=_INDEX), indptr)
 
-    def _lemma_counts(self, cache: _Cache, chunks: np.ndarray, chunk_row: np.ndarray, n: int):
+    def _lemma_counts(self, batch: _Batch):
         """Unigram and bigram counts over the lemma forms (negated within 3 words after a negator), and the
         cue counts (positive, negative, contrast, any negated word) per statement."""
+        cache, chunks, n = batch.cache, batch.chunks, batch.size
+        chunk_row = np.repeat(np.arange(n), np.diff(batch.indptr))
         starts = cache.chunk_token_start.values[chunks]
         counts = cache.chunk_token_count.values[chunks]
         total = int(counts.sum())
@@ -201,6 +313,7 @@ class FastFeatures:
         hit = cache.bigram_keys[found] == keys if len(cache.bigram_keys) else np.zeros(len(keys), dtype=bool)
         rows = np.concatenate([word_row[unigram >= 0], word_row[1:][same][hit]])
         columns = np.concatenate([unigram[unigram >= 0], cache.bigram_columns[found[hit]]])
+        # duplicates are summed by the conversion to CSR
         lemma = csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, self._n_features))
         cues = np.column_stack(
             [np.bincount(word_row, weights=column.values[forms], minlength=n) for column in cache.form_cues]
@@ -258,7 +371,7 @@ class FastFeatures:
                 negators.append(int(token.lower_ in NEGATORS))
             grams = [self._char_vocab.get(g) for g in self._char_analyzer(chunk.lower())]
             columns, counts = np.unique(
-                np.array([g + self._n_lemmas for g in grams if g is not None], dtype=np.int64),
+                np.array([g + self._n_lemmas for g in grams if g is not None], dtype=_INDEX),
                 return_counts=True,
             )
             cache.chunk_token_start.extend([cache.token_kind.size])
@@ -269,10 +382,41 @@ class FastFeatures:
                 strict=True,
             ):
                 column.extend(values)
-            cache.chunk_chars.append((columns, counts.astype(float)))
+            cache.char_columns.extend(columns)
+            cache.char_counts.extend(counts)
+            cache.char_indptr.extend([cache.char_columns.size])
+            repeated = counts > 1
+            phi = 1.0 + np.log(counts[repeated])
+            cache.rare_columns.extend(columns[repeated])
+            cache.rare_deltas.extend(np.column_stack([phi - counts[repeated], phi**2 - counts[repeated]]))
+            cache.rare_indptr.extend([cache.rare_columns.size])
             chunk_id = len(cache.chunk_ids)
             cache.chunk_ids[chunk] = chunk_id  # published last: readers only see complete entries
             return chunk_id
+
+
+def _sublinear_tfidf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
+    """(1 + log count) × idf, unnormalised."""
+    out = counts.copy()
+    out.data = (1.0 + np.log(out.data)) * idf[out.indices]
+    return out
+
+
+def _row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Sums of `values` per CSR row (rows may be empty)."""
+    sums = np.zeros(len(indptr) - 1)
+    values = values[: indptr[-1]] if len(indptr) else values
+    nonempty = np.flatnonzero(indptr[1:] > indptr[:-1])
+    if len(nonempty):
+        sums[nonempty] = np.add.reduceat(values, indptr[nonempty])
+    return sums
+
+
+def _norms(squares: np.ndarray) -> np.ndarray:
+    """L2 norms from squared norms, 1 for empty rows (which stay zero, as scikit-learn leaves them)."""
+    norms = np.sqrt(squares)
+    norms[norms == 0] = 1.0
+    return norms
 
 
 def _append_columns(X: csr_matrix, dense: np.ndarray) -> csr_matrix:

@@ -54,7 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    app.dependency_overrides[get_settings] = lambda: settings
+
+    async def given_settings() -> Settings:  # async: no thread-pool hop per request (see deps)
+        return settings
+
+    app.dependency_overrides[get_settings] = given_settings
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     for module in (classify, reports, aggregate, model, health):

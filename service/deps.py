@@ -25,20 +25,23 @@ from .settings import Settings, get_settings, is_loopback
 
 bearer = HTTPBearer(auto_error=False, description="An API key from KFD_API_KEYS or KFD_ADMIN_KEYS")
 
+# The dependencies below are `async def` although they never await: they do not block, and FastAPI runs
+# a plain `def` dependency in its thread pool, a hop per dependency and request.
 
-def get_store(request: Request) -> Store:
+
+async def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-def get_codebook(request: Request) -> Codebook:
+async def get_codebook(request: Request) -> Codebook:
     return request.app.state.codebook
 
 
-def get_slot(request: Request) -> ModelSlot:
+async def get_slot(request: Request) -> ModelSlot:
     return request.app.state.models
 
 
-def get_model(slot: Annotated[ModelSlot, Depends(get_slot)]) -> ServedModel:
+async def get_model(slot: Annotated[ModelSlot, Depends(get_slot)]) -> ServedModel:
     """The model for this request: read once, so one response never mixes two models."""
     served = slot.current
     if served is None:
@@ -91,7 +94,7 @@ def _access(request: Request, credentials: HTTPAuthorizationCredentials | None, 
     raise unauthorized
 
 
-def require_key(
+async def require_key(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     settings: Annotated[Settings, Depends(get_settings)],
@@ -100,7 +103,7 @@ def require_key(
     return _access(request, credentials, settings)
 
 
-def require_admin(access: Annotated[Access, Depends(require_key)]) -> Access:
+async def require_admin(access: Annotated[Access, Depends(require_key)]) -> Access:
     if access is not Access.ADMIN:
         raise HTTPException(403, "this needs an admin key (KFD_ADMIN_KEYS)")
     return access
@@ -119,7 +122,7 @@ def _is_json(media_type: str) -> bool:
     )
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     media_type = _media_type(request)
     if not _is_json(media_type):
         raise HTTPException(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nlp.artifacts import ModelManifest, load_model
-from nlp.classifier import TaggerModel
+from nlp.classifier import TaggerModel, freeze_long_lived
 from nlp.codebook import Codebook
 from nlp.errors import KfdError, ModelError
 from nlp.features import StatementInput
@@ -52,6 +52,8 @@ class ModelSlot:
             served = ServedModel(model, manifest)
             self.current = served
             self.error = None
+            del model
+            freeze_long_lived()  # the replaced model's cycles are collected, the new one is kept out of passes
             log.info("serving model %s", manifest.version)
             return served
 

@@ -1,10 +1,12 @@
 """The word-level feature path (`nlp.fastfeatures`) computes exactly what the scikit-learn transformers
 compute, on the whole corpus and on arbitrary text, with a bounded cache."""
 
+import copy
 import json
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,13 +30,27 @@ def model(trained_model_dir):
     return model
 
 
+def _general_decisions(model, statements):
+    """Every decision value from the scikit-learn feature matrices: X @ W + cues @ W + bias."""
+    layout = model._layout()
+    X, X_sentiment = model.transform_general(statements)
+    cues = X_sentiment[:, X.shape[1] :].toarray()
+    return np.asarray(X @ layout.weights) + cues @ layout.cue_weights + layout.bias
+
+
 def _assert_same(model, statements):
+    """The fast path's feature matrices and its decision values (computed without those matrices) equal
+    the general path's; so do the probabilities and the predictions."""
     fast = model.transform(statements)
     general = model.transform_general(statements)
     for a, b in zip(fast, general, strict=True):
         assert a.shape == b.shape
         difference = abs(a - b)
         assert (difference.max() if difference.nnz else 0.0) <= 1e-12
+    np.testing.assert_allclose(model.decisions(statements), _general_decisions(model, statements), atol=1e-10)
+    theme_p, sentiment_p = model.probabilities(statements)
+    np.testing.assert_allclose(theme_p, model.themes.predict_proba(general[0]), atol=1e-10)
+    np.testing.assert_allclose(sentiment_p, model.sentiment.predict_proba(general[1]), atol=1e-10)
 
 
 def test_fast_features_equal_scikit_learn_on_the_whole_corpus(model):
@@ -59,6 +75,40 @@ def test_fast_features_edge_cases(model):
             StatementInput("ΣΑΣ İstanbul ǅ straße STRASSE Straße", "anlass"),
         ],
     )
+
+
+def test_decisions_where_chunks_share_character_ngrams(model):
+    """Sublinear tf is not additive: an n-gram that two chunks share (or one chunk repeats) counts
+    1 + log(c1 + c2), and the per-chunk sums are corrected for it."""
+    statements = [
+        StatementInput("gut gut gut", "bewertung"),  # one chunk three times
+        StatementInput("Bananenananas", "ergebnisse"),  # n-grams repeated inside one chunk
+        StatementInput("Bananenananas Ananas anan Bananenananas, nicht gut.", "bewertung"),
+        StatementInput("Integration Integrationskurse integrativ Integrationsbeauftragte", "themen"),
+        StatementInput("Flüchtlinge Geflüchtete flüchten Flucht", None),
+    ]
+    _assert_same(model, statements)
+    counts = model._fast_features()._cache  # the repeated n-grams were registered as such
+    assert counts.rare_indptr.size > 1 and counts.rare_columns.size > 0
+
+
+def test_decisions_from_threads_equal_one_call(model):
+    """Callers share the word cache: concurrent batches of new words get the same numbers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    fresh = copy.copy(model)
+    fresh.__dict__.pop("_fast", None)
+    batches = [
+        [
+            StatementInput(f"Neuwort{i}x{j} Stadtteilfest{j} nicht gut, aber Thema{i}", "bewertung")
+            for j in range(40)
+        ]
+        for i in range(8)
+    ]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(fresh.decisions, batches))
+    for batch, result in zip(batches, results, strict=True):
+        np.testing.assert_allclose(result, _general_decisions(model, batch), atol=1e-10)
 
 
 WORDS = st.sampled_from(
@@ -103,8 +153,6 @@ def test_caches_are_not_pickled_and_predictions_survive(model):
 
 
 def test_trained_pipeline_keeps_the_general_path(model):
-    import copy
-
     other = copy.copy(model)
     other.__dict__.pop("_fast", None)
     other.pipeline_name = TRAINED_PIPELINE

@@ -180,6 +180,19 @@ def test_sentiment_fast_path_equals_scikit_learn(trained_model_dir):
     )
 
 
+def test_probabilities_equal_predict_proba_on_the_general_path(trained_model_dir):
+    """`tag` goes through every linear model's decision values at once (`LinearLayout`); without the
+    word-level fast path (as with de_core_news_sm) they come from the feature matrices."""
+    model, _ = load_model(trained_model_dir)
+    model._fast = None
+    theme_p, sentiment_p = model.probabilities(STATEMENTS)
+    X, X_sentiment = model.transform_general(STATEMENTS)
+    np.testing.assert_allclose(theme_p, model.themes.predict_proba(X), atol=1e-12)
+    np.testing.assert_allclose(sentiment_p, model.sentiment.predict_proba(X_sentiment), atol=1e-12)
+    predictions = model.tag(STATEMENTS)
+    assert [p.sentiment for p in predictions] == list(model.sentiment.predict(X_sentiment))
+
+
 @pytest.mark.parametrize("enabled", [True, False])
 def test_tag_leaves_the_garbage_collector_as_it_found_it(trained_model_dir, enabled):
     import gc

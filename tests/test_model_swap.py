@@ -109,3 +109,27 @@ def test_reload_refuses_a_broken_model_and_keeps_serving(
     assert tagged.status_code == 200
     assert {s["model_version"] for s in tagged.json()["statements"]} == {old}
     assert client.get("/readyz").json()["model_version"] == old
+
+
+def test_served_model_is_kept_out_of_collections_and_a_replaced_one_is_freed(trained_model_dir):
+    """After a load the heap is frozen (`freeze_long_lived`): the collector's full passes skip the model.
+    Loading again unfreezes first, so the replaced model, cycles and all, is freed."""
+    import gc
+    import weakref
+
+    from nlp.codebook import load_codebook
+    from service.model_slot import ModelSlot
+
+    slot = ModelSlot(trained_model_dir, load_codebook())
+    try:
+        model = slot.load().model
+        model.__dict__["_cycle"] = [model]  # freed only by the collector, which must see it again
+        first = weakref.ref(model)
+        del model
+        assert gc.get_freeze_count() > 0
+        assert first() is slot.current.model
+        slot.load()
+        assert first() is None
+        assert slot.current is not None and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
