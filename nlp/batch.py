@@ -115,7 +115,7 @@ def tag_source(model: TaggerModel, source: Source, explain: bool = False) -> Fil
                 "regierungsbezirk": k.regierungsbezirk,
                 "event_date": termine[0] if termine else None,
             }
-        records = tag(model, items, explain=explain)
+        records = tag(model, [i.statement for i in items], [i.report for i in items], explain=explain)
     except KfdError as e:
         return FileResult(source.path, failure=BatchFailure(source.path, str(e)))
     except Exception as e:  # noqa: BLE001 — one broken file (a corrupt .docx …) must not stop the batch

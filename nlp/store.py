@@ -27,7 +27,7 @@ from .errors import KfdError
 from .features import StatementInput
 from .ingest import read_text
 from .report import Report, parse_report
-from .tagging import SourcedStatement, record
+from .tagging import record
 
 DEFAULT_DATABASE_URL = "sqlite:///data/kfd.sqlite3"
 log = logging.getLogger(__name__)
@@ -97,9 +97,8 @@ class StoredReport:
         """Tagged statements in the shape of `kfd tag` records; ids are `<report id>:<section>:<index>`."""
         return [
             record(
-                SourcedStatement(
-                    StatementInput(s.text, s.section, f"{self.id}:{s.section}:{s.index}"), self.filename
-                ),
+                StatementInput(s.text, s.section, f"{self.id}:{s.section}:{s.index}"),
+                self.filename,
                 s.prediction,
                 number,
             )

@@ -106,13 +106,15 @@ def report_items(path: Path, report) -> list[SourcedStatement]:
     ]
 
 
-def record(item: SourcedStatement, prediction: Prediction, number: int) -> dict[str, Any]:
+def record(
+    statement: StatementInput, report: str | None, prediction: Prediction, number: int
+) -> dict[str, Any]:
     """One output record per statement: the same shape for the CLI and the HTTP API."""
     return {
-        "id": item.statement.id if item.statement.id is not None else str(number),
-        "report": item.report,
-        "section": item.statement.section,
-        "text": item.statement.text,
+        "id": statement.id if statement.id is not None else str(number),
+        "report": report,
+        "section": statement.section,
+        "text": statement.text,
         "themes": list(prediction.themes),
         "sentiment": prediction.sentiment,
         "scores": {"themes": prediction.theme_scores, "sentiment": prediction.sentiment_scores},
@@ -120,14 +122,26 @@ def record(item: SourcedStatement, prediction: Prediction, number: int) -> dict[
     }
 
 
-def tag(model: TaggerModel, items: Sequence[SourcedStatement], explain: bool = False) -> list[dict[str, Any]]:
-    predictions = model.tag([item.statement for item in items])
+def tag(
+    model: TaggerModel,
+    statements: Sequence[StatementInput],
+    reports: Sequence[str | None] | None = None,
+    explain: bool = False,
+) -> list[dict[str, Any]]:
+    """Records of the statements, each with the file name of its report (`reports`, same order; None
+    for all when not given, as for statements posted to the API)."""
+    predictions = model.tag(statements)
+    if reports is None:
+        reports = [None] * len(statements)
     with collector_paused():  # a dict per statement, no cycles: see `collector_paused`
-        records = [record(item, p, n) for n, (item, p) in enumerate(zip(items, predictions, strict=True), 1)]
+        records = [
+            record(statement, report, p, n)
+            for n, (statement, report, p) in enumerate(zip(statements, reports, predictions, strict=True), 1)
+        ]
     if explain:
-        for rec, item, prediction in zip(records, items, predictions, strict=True):
+        for rec, statement, prediction in zip(records, statements, predictions, strict=True):
             rec["explanation"] = {
                 label: [{"term": term, "weight": weight} for term, weight in terms]
-                for label, terms in model.explain(item.statement, prediction).items()
+                for label, terms in model.explain(statement, prediction).items()
             }
     return records

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from nlp.artifacts import ARTIFACT, load_model
 from nlp.features import StatementInput
-from nlp.tagging import SourcedStatement, tag
+from nlp.tagging import tag
 from service.app import create_app
 from service.schemas import ClassifyResponse
 from service.settings import InsecureBind, Settings, check_bind, get_settings
@@ -117,11 +117,9 @@ def test_classify_tags_like_kfd_tag(client, read, models_dir):
     assert reply.status_code == 200
     body = reply.json()
     model, manifest = load_model(models_dir)
-    items = [
-        SourcedStatement(StatementInput(s["text"], s.get("section"), s.get("id")), None) for s in STATEMENTS
-    ]
+    statements = [StatementInput(s["text"], s.get("section"), s.get("id")) for s in STATEMENTS]
     assert body["model_version"] == manifest.version
-    assert body["statements"] == tag(model, items)
+    assert body["statements"] == tag(model, statements)
     assert [s["id"] for s in body["statements"]] == ["s1", "2"]
     # written without pydantic on the way out, so check it has the documented shape
     assert ClassifyResponse.model_validate(body).model_dump(mode="json") == body

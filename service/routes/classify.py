@@ -6,7 +6,7 @@ import orjson
 from fastapi import APIRouter, Depends, HTTPException, Response
 
 from nlp.features import StatementInput
-from nlp.tagging import SourcedStatement, tag
+from nlp.tagging import tag
 
 from ..deps import ClassifyBody, ModelDep, SettingsDep, inline_schema, require_key
 from ..schemas import ClassifyRequest, ClassifyResponse
@@ -44,9 +44,9 @@ def classify(body: ClassifyBody, settings: SettingsDep, served: ModelDep) -> Res
                 f"statement {statement.id or number} has {len(statement.text)} characters; "
                 f"at most {settings.max_statement_chars} are allowed",
             )
-    items = [SourcedStatement(StatementInput(s.text.strip(), s.section, s.id), None) for s in body.statements]
+    statements = [StatementInput(s.text.strip(), s.section, s.id) for s in body.statements]
     # The records are ours and have the documented shape (`test_service` checks them against the
     # schema), so they are written out directly rather than validated again: for 1,000 statements that
     # is a fifth of the time the request takes.
-    content = {"model_version": served.model.version, "statements": tag(served.model, items)}
+    content = {"model_version": served.model.version, "statements": tag(served.model, statements)}
     return Response(orjson.dumps(content), media_type="application/json")
