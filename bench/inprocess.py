@@ -47,21 +47,12 @@ def stage_breakdown(model, statements: list[StatementInput]) -> dict[str, float]
     lang = load_pipeline(model.pipeline_name)
     texts = [" ".join(s.text.split()) for s in statements]
     model.tag(statements)  # warm the word cache and the per-word sums, as in the throughput runs
-    layout = model._layout()
     out: dict[str, float] = {}
     out["decision values of every linear model (word-level fast path, caches warm)"], decisions = _timed(
         lambda: model.decisions(statements)
     )
     out["probabilities from the decision values"], (theme_p, sentiment_p) = _timed(
-        lambda: (
-            model.themes.proba_from_decisions(decisions[:, layout.themes]),
-            model.sentiment.proba_from_decisions(
-                decisions[:, layout.positive],
-                decisions[:, layout.negative],
-                decisions[:, layout.final],
-                layout.head_weights,
-            ),
-        )
+        lambda: model.probabilities_from(decisions)
     )
     with collector_paused():  # as `tag` builds them
         out["result objects (`Prediction` with score dicts)"], _ = _timed(

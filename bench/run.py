@@ -2,7 +2,8 @@
 
 BENCH_QUICK=1 runs a reduced version (under a minute) and writes bench/results.quick.json and
 bench/RESULTS.quick.md instead, so a smoke run never replaces the full figures; the spaCy-textcat
-comparison then comes from the served model's manifest (our CV metrics only) instead of a fresh `kfd evaluate --baseline spacy`.
+comparison then comes from the served model's manifest (our CV metrics only) instead of a fresh
+`kfd evaluate --baseline spacy`.
 """
 
 from __future__ import annotations
@@ -55,10 +56,7 @@ def _reusable_quality(manifest: ModelManifest) -> dict | None:
     except (OSError, ValueError, KeyError):
         print("bench: no earlier full run to reuse the quality comparison from", file=sys.stderr)
         return None
-    data_hash = model.get("training_data_hash") or ""
-    same_data = data_hash == manifest.training_data_hash or (
-        not data_hash and model.get("version", "").rsplit("-", 1)[-1] == manifest.training_data_hash[:8]
-    )
+    same_data = model.get("training_data_hash") == manifest.training_data_hash
     ours, now = quality.get("kfd", {}), manifest.metrics
     same_metrics = (
         ours.get("themes", {}).get("micro_f1") == now.get("themes", {}).get("micro_f1")

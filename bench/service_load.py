@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -18,12 +17,8 @@ import numpy as np
 import psutil
 
 from nlp.features import StatementInput
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from service import child
+from service.child import free_port
 
 
 def _percentiles(latencies_s: list[float]) -> dict[str, float]:
@@ -62,18 +57,10 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = started + 60
-        while time.perf_counter() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"kfd serve exited; see {self.workdir / 'server.log'}")
-            try:
-                if httpx.get(f"{self.base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("kfd serve did not become ready within 60 s")
+        try:
+            child.wait_ready(self.proc, self.base, timeout=60)
+        except child.ServiceNotReady as e:
+            raise RuntimeError(f"kfd serve: {e}; see {self.workdir / 'server.log'}") from None
         self.startup_s = time.perf_counter() - started
         self.ps = psutil.Process(self.proc.pid)
         self.rss_ready_mb = self.ps.memory_info().rss / 2**20
@@ -87,12 +74,7 @@ class Server:
         return float("nan")
 
     def __exit__(self, *exc) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        child.stop(self.proc, timeout=10)
         self.log.close()
 
 

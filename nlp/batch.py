@@ -25,12 +25,11 @@ from .pipeline import load_pipeline
 from .report import parse_report
 from .tagging import (
     STATEMENT_TABLE_SUFFIXES,
-    SourcedStatement,
     StatementFileError,
     jsonl_objects,
     read_statement_table,
     read_table_text,
-    report_items,
+    report_statements,
     tag,
 )
 
@@ -102,11 +101,11 @@ def tag_source(model: TaggerModel, source: Source, explain: bool = False) -> Fil
     """Tag one input file. Statements without an id get id None; `tag_sources` numbers them."""
     try:
         if source.statements is not None:
-            items = [SourcedStatement(s, None) for s in source.statements]
+            statements, name = source.statements, None
             fields: dict[str, Any] = dict.fromkeys(REPORT_KEYS)
         else:
             report = parse_report(source.path)
-            items = report_items(source.path, report)
+            statements, name = report_statements(source.path, report), source.path.name
             k = report.kommune
             termine = report.veranstaltung.termine
             fields = {
@@ -115,13 +114,13 @@ def tag_source(model: TaggerModel, source: Source, explain: bool = False) -> Fil
                 "regierungsbezirk": k.regierungsbezirk,
                 "event_date": termine[0] if termine else None,
             }
-        records = tag(model, [i.statement for i in items], [i.report for i in items], explain=explain)
+        records = tag(model, statements, name, explain=explain)
     except KfdError as e:
         return FileResult(source.path, failure=BatchFailure(source.path, str(e)))
     except Exception as e:  # noqa: BLE001 — one broken file (a corrupt .docx …) must not stop the batch
         return FileResult(source.path, failure=BatchFailure(source.path, f"{type(e).__name__}: {e}"))
-    for item, rec in zip(items, records, strict=True):
-        if item.statement.id is None:
+    for statement, rec in zip(statements, records, strict=True):
+        if statement.id is None:
             rec["id"] = None
         rec.update(fields)
     return FileResult(source.path, tuple(records))

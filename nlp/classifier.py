@@ -410,8 +410,11 @@ class TaggerModel:
     def probabilities(self, statements: Sequence[StatementInput]) -> tuple[np.ndarray, np.ndarray]:
         """(theme probabilities in label order, sentiment probabilities in the classifier's class order):
         the numbers of `themes.predict_proba` and `sentiment.predict_proba` on `transform`'s features."""
+        return self.probabilities_from(self.decisions(statements))
+
+    def probabilities_from(self, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`probabilities` from the decision values of `decisions`."""
         layout = self._layout()
-        d = self.decisions(statements)
         return (
             self.themes.proba_from_decisions(d[:, layout.themes]),
             self.sentiment.proba_from_decisions(

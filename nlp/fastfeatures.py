@@ -67,7 +67,7 @@ class _Cache:
     """Everything known per chunk and per lemma form. Replaced whole when full, so a transform that
     took a snapshot keeps consistent ids."""
 
-    def __init__(self, lemma_vocab: dict[str, int]):
+    def __init__(self, lemma_vocab: dict[str, int], outputs: int):
         self.chunk_ids: dict[str, int] = {}
         self.chunk_token_start, self.chunk_token_count = _Column(), _Column()
         # Character n-gram counts of chunk i: columns and counts [char_indptr[i], char_indptr[i + 1]);
@@ -81,7 +81,8 @@ class _Cache:
         self.rare_deltas = _Column(float, width=2)  # (1 + log c) - c and (1 + log c)² - c
         self.char_indptr.extend([0])
         self.rare_indptr.extend([0])
-        self.chunk_sums: _Column | None = None  # per chunk: its char tf-idf row @ weights, squared norm
+        # Per chunk, filled in by `FastFeatures._chunk_sums`: its char tf-idf row @ weights | squared norm.
+        self.chunk_sums = _Column(float, width=outputs + 1)
         self.irregular = False  # a lemma with whitespace, which the vectorizer would split: no fast path
         self.token_kind, self.token_plain, self.token_negated, self.token_negator = (
             _Column() for _ in range(4)
@@ -108,19 +109,20 @@ class _Cache:
                 column.extend([value])
         return form
 
-    def chars(self, chunks: int, width: int, rare: bool = False) -> csr_matrix:
-        """Chunk × n-gram counts of the first `chunks` chunks (views, no copies); with `rare`, only the
-        counts above 1 and their two deltas as separate matrices."""
-        if rare:
-            indptr = self.rare_indptr.values[: chunks + 1]
-            end = int(indptr[-1])
-            columns, deltas = self.rare_columns.values[:end], self.rare_deltas.values[:end]
-            return tuple(csr_matrix((deltas[:, k], columns, indptr), shape=(chunks, width)) for k in range(2))
+    def chars(self, chunks: int, width: int) -> csr_matrix:
+        """Chunk × n-gram counts of the first `chunks` chunks (views, no copies)."""
         indptr = self.char_indptr.values[: chunks + 1]
         end = int(indptr[-1])
         return csr_matrix(
             (self.char_counts.values[:end], self.char_columns.values[:end], indptr), shape=(chunks, width)
         )
+
+    def rare(self, chunks: int, width: int) -> tuple[csr_matrix, csr_matrix]:
+        """For the counts above 1 of the first `chunks` chunks: (1 + log c) - c and (1 + log c)² - c."""
+        indptr = self.rare_indptr.values[: chunks + 1]
+        end = int(indptr[-1])
+        columns, deltas = self.rare_columns.values[:end], self.rare_deltas.values[:end]
+        return tuple(csr_matrix((deltas[:, k], columns, indptr), shape=(chunks, width)) for k in range(2))
 
 
 @dataclass(frozen=True)
@@ -142,10 +144,10 @@ class _Batch:
 
 
 class FastFeatures:
-    """Theme and sentiment feature rows of statements, from the fitted parts of a `TaggerModel`; with
-    `weights` (features × outputs), the decision values X @ weights of the theme features X."""
+    """Theme and sentiment feature rows of statements, from the fitted parts of a `TaggerModel`, and the
+    decision values X @ weights of the theme features X (`weights`: features × outputs)."""
 
-    def __init__(self, features, cues, pipeline_name: str, weights: np.ndarray | None = None):
+    def __init__(self, features, cues, pipeline_name: str, weights: np.ndarray):
         if not supported(pipeline_name):
             raise ValueError(f"word-level features need the lookup lemmatizer, not {pipeline_name!r}")
         parts = {name: transformer for name, transformer, _ in features.transformers_}
@@ -159,15 +161,18 @@ class FastFeatures:
         self._section_column = {c: self._n_lemmas + self._n_chars + i for i, c in enumerate(categories)}
         self._idf = np.concatenate([lemmas.idf_, chars.idf_, np.ones(len(categories))])
         self._cue_weight = float((cues.transformer_weights or {}).get("cues", 1.0))
-        if weights is not None and weights.shape[0] != self._n_features:
+        if weights.shape[0] != self._n_features:
             raise ValueError(f"weights have {weights.shape[0]} rows for {self._n_features} features")
-        self._weights = None if weights is None else np.ascontiguousarray(weights, dtype=float)
+        self._weights = np.ascontiguousarray(weights, dtype=float)
         lang = load_pipeline(pipeline_name)
         # What `lang(chunk)` does, without its per-call overhead (~50 µs against ~8 µs for one word).
         self._tokenizer = lang.tokenizer
         self._components = [component for _, component in lang.pipeline]
         self._lock = threading.Lock()
-        self._cache = _Cache(self._lemma_vocab)
+        self._cache = self._new_cache()
+
+    def _new_cache(self) -> _Cache:
+        return _Cache(self._lemma_vocab, self._weights.shape[1])
 
     @property
     def cached_chunks(self) -> int:
@@ -179,19 +184,19 @@ class FastFeatures:
         batch = self._batch(texts)
         if batch is None:
             return None
-        n = batch.size
         A = batch.chunk_matrix()
-        X = (A @ batch.cache.chars(A.shape[1], self._n_features)).tocsr()
+        char_counts = (A @ batch.cache.chars(A.shape[1], self._n_features)).tocsr()
         lemma_counts, cue_counts = self._lemma_counts(batch)
-        X = X + lemma_counts + self._section_counts(sections, n)
-        self._tfidf(X)
+        X = (
+            _normalised(_sublinear_tfidf(lemma_counts, self._idf))
+            + _normalised(_sublinear_tfidf(char_counts, self._idf))
+            + self._section_counts(sections)
+        )
         return X, _append_columns(X, cue_values(cue_counts) * self._cue_weight)
 
     def decisions(self, texts: Sequence[str], sections: Sequence[str | None]):
         """(X @ weights, cue values): the decision values of the theme features X that `transform` would
         build, and the cue columns that the sentiment features add to X; None where `transform` is."""
-        if self._weights is None:
-            raise ValueError("these features were built without classifier weights")
         batch = self._batch(texts)
         if batch is None:
             return None
@@ -200,7 +205,7 @@ class FastFeatures:
         lemma = _sublinear_tfidf(lemma_counts, self._idf)
         out = np.asarray(lemma @ weights) / _norms(_row_sums(lemma.data**2, lemma.indptr))[:, None]
         out += self._char_decisions(batch)
-        columns = np.array([self._section_column.get(s or NO_SECTION, -1) for s in sections], dtype=np.int64)
+        columns = self._section_columns(sections)
         known = columns >= 0
         out[known] += weights[columns[known]]
         return out, cue_values(cue_counts) * self._cue_weight
@@ -210,9 +215,7 @@ class FastFeatures:
         n-gram (count c = c1 + c2 + ...: 1 + log c instead of (1 + log c1) + (1 + log c2) + ...)."""
         cache, weights = batch.cache, self._weights
         A = batch.chunk_matrix()
-        sums = np.asarray(
-            A @ self._chunk_sums(cache, A.shape[1])
-        )  # [Σ chunk rows @ weights | Σ squared norms]
+        sums = np.asarray(A @ self._chunk_sums(cache, A.shape[1]))  # [Σ rows @ weights | Σ squared norms]
         counts = (A @ cache.chars(A.shape[1], self._n_features)).tocsr()
         shared = counts.data >= 2  # several chunks, or one chunk's repeated n-gram (rare, exact anyway)
         if shared.any():
@@ -226,10 +229,9 @@ class FastFeatures:
             fix = csr_matrix((phi - total, *pattern), shape=counts.shape)
             fix_squares = csr_matrix((phi**2 - total, *pattern), shape=counts.shape)
             if cache.rare_indptr.values[A.shape[1]] > 0:
-                rare, rare_squares = cache.chars(A.shape[1], self._n_features, rare=True)
+                rare, rare_squares = cache.rare(A.shape[1], self._n_features)
                 fix, fix_squares = fix - A @ rare, fix_squares - A @ rare_squares
-            idf = self._idf[fix.indices]
-            fix.data *= idf
+            fix.data *= self._idf[fix.indices]
             sums[:, :-1] += fix @ weights
             sums[:, -1] += _row_sums(
                 fix_squares.data * self._idf[fix_squares.indices] ** 2, fix_squares.indptr
@@ -240,14 +242,10 @@ class FastFeatures:
         """Per chunk (the first `chunks`): its character tf-idf row (unnormalised) @ weights, and its
         squared norm; computed once per chunk, for every chunk added since the last call at once."""
         sums = cache.chunk_sums
-        if sums is None or sums.size < chunks:
+        if sums.size < chunks:
             with self._lock:
-                if cache.chunk_sums is None:
-                    cache.chunk_sums = _Column(float, width=self._weights.shape[1] + 1)
-                sums = cache.chunk_sums
                 if sums.size < chunks:
-                    new = cache.chars(chunks, self._n_features)[sums.size :]
-                    new.data = (1.0 + np.log(new.data)) * self._idf[new.indices]
+                    new = _sublinear_tfidf(cache.chars(chunks, self._n_features)[sums.size :], self._idf)
                     rows = np.empty((new.shape[0], sums.values.shape[1]))
                     rows[:, :-1] = new @ self._weights
                     rows[:, -1] = _row_sums(new.data**2, new.indptr)
@@ -321,28 +319,14 @@ class FastFeatures:
         cues[:, 3] = cues[:, 3] > 0
         return lemma, cues
 
-    def _section_counts(self, sections: Sequence[str | None], n: int) -> csr_matrix:
-        columns = [self._section_column.get(s or NO_SECTION, -1) for s in sections]
-        rows = [i for i, c in enumerate(columns) if c >= 0]
-        return csr_matrix(
-            (np.ones(len(rows)), (rows, [columns[i] for i in rows])), shape=(n, self._n_features)
-        )
+    def _section_columns(self, sections: Sequence[str | None]) -> np.ndarray:
+        """The one-hot column of each statement's section; -1 for a section the model never saw."""
+        return np.array([self._section_column.get(s or NO_SECTION, -1) for s in sections], dtype=np.int64)
 
-    def _tfidf(self, X: csr_matrix) -> None:
-        """Counts to [lemma tf-idf | char tf-idf | section one-hot] in place, each tf-idf block
-        L2-normalised, as `TfidfVectorizer(sublinear_tf=True)` computes them. Each (row, column) is
-        stored once: the sparse product and sums that built X add up duplicates."""
-        np.log(X.data, X.data)
-        X.data += 1.0
-        X.data *= self._idf[X.indices]
-        n = X.shape[0]
-        rows = np.repeat(np.arange(n), np.diff(X.indptr))
-        block = (X.indices >= self._n_lemmas).astype(np.int64) + (X.indices >= self._n_lemmas + self._n_chars)
-        key = rows * 3 + block
-        norms = np.sqrt(np.bincount(key, weights=X.data**2, minlength=3 * n))
-        norms[2::3] = 1.0  # the section one-hot is not normalised
-        norms[norms == 0] = 1.0
-        X.data /= norms[key]
+    def _section_counts(self, sections: Sequence[str | None]) -> csr_matrix:
+        columns = self._section_columns(sections)
+        rows = np.flatnonzero(columns >= 0)
+        return csr_matrix((np.ones(len(rows)), (rows, columns[rows])), shape=(len(columns), self._n_features))
 
     def _add(self, cache: _Cache, chunk: str) -> int:
         """Analyse a chunk not seen before and register it; its id."""
@@ -351,7 +335,7 @@ class FastFeatures:
             if known is not None:
                 return known
             if len(cache.chunk_ids) >= MAX_CACHED_CHUNKS and cache is self._cache:
-                self._cache = _Cache(self._lemma_vocab)  # later batches start afresh; this one goes on
+                self._cache = self._new_cache()  # later batches start afresh; this one goes on
             doc = self._tokenizer(chunk)
             for component in self._components:
                 doc = component(doc)
@@ -410,6 +394,12 @@ def _row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     if len(nonempty):
         sums[nonempty] = np.add.reduceat(values, indptr[nonempty])
     return sums
+
+
+def _normalised(X: csr_matrix) -> csr_matrix:
+    """Each row L2-normalised in place (empty rows stay zero), as `TfidfVectorizer` does."""
+    X.data /= np.repeat(_norms(_row_sums(X.data**2, X.indptr)), np.diff(X.indptr))
+    return X
 
 
 def _norms(squares: np.ndarray) -> np.ndarray:

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +20,6 @@ MAX_STATEMENT_CHARS = 5000
 
 class StatementFileError(KfdError):
     """A statement table (.jsonl/.csv) that cannot be read."""
-
-
-@dataclass(frozen=True)
-class SourcedStatement:
-    statement: StatementInput
-    report: str | None  # file name of the report it came from
 
 
 def _check_section(section: Any, where: str) -> str | None:
@@ -98,11 +91,10 @@ def read_statement_table(path: Path) -> list[StatementInput]:
     return statements
 
 
-def report_items(path: Path, report) -> list[SourcedStatement]:
+def report_statements(path: Path, report) -> list[StatementInput]:
     """The statements of a parsed report file, with ids "<file stem>:<section>:<index>"."""
     return [
-        SourcedStatement(StatementInput(s.text, s.section, f"{path.stem}:{s.section}:{s.index}"), path.name)
-        for s in report.statements
+        StatementInput(s.text, s.section, f"{path.stem}:{s.section}:{s.index}") for s in report.statements
     ]
 
 
@@ -125,18 +117,16 @@ def record(
 def tag(
     model: TaggerModel,
     statements: Sequence[StatementInput],
-    reports: Sequence[str | None] | None = None,
+    report: str | None = None,
     explain: bool = False,
 ) -> list[dict[str, Any]]:
-    """Records of the statements, each with the file name of its report (`reports`, same order; None
-    for all when not given, as for statements posted to the API)."""
+    """Records of the statements of one report (`report`: its file name), or of statements from a table
+    or posted to the API (None)."""
     predictions = model.tag(statements)
-    if reports is None:
-        reports = [None] * len(statements)
     with collector_paused():  # a dict per statement, no cycles: see `collector_paused`
         records = [
             record(statement, report, p, n)
-            for n, (statement, report, p) in enumerate(zip(statements, reports, predictions, strict=True), 1)
+            for n, (statement, p) in enumerate(zip(statements, predictions, strict=True), 1)
         ]
     if explain:
         for rec, statement, prediction in zip(records, statements, predictions, strict=True):

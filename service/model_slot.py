@@ -52,7 +52,6 @@ class ModelSlot:
             served = ServedModel(model, manifest)
             self.current = served
             self.error = None
-            del model
             freeze_long_lived()  # the replaced model's cycles are collected, the new one is kept out of passes
             log.info("serving model %s", manifest.version)
             return served

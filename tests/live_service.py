@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-
-def free_port() -> int:
-    """A free TCP port on loopback, for a service started by a test."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from service import child
 
 
 def start_service(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:
@@ -33,23 +25,7 @@ def start_service(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen
 
 
 def wait_ready(process: subprocess.Popen, base: str, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the service exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"the service was not ready after {timeout} s:\n{log.read_text()}")
-
-
-def stop_service(process: subprocess.Popen) -> None:
-    process.terminate()
     try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        child.wait_ready(process, base, timeout)
+    except child.ServiceNotReady as e:
+        pytest.fail(f"{e}:\n{log.read_text()}")

@@ -10,7 +10,9 @@ import httpx
 
 pytest_plugins = ["service_fixtures"]
 
-from live_service import free_port, start_service, stop_service, wait_ready  # noqa: E402
+from live_service import start_service, wait_ready  # noqa: E402
+
+from service.child import free_port, stop  # noqa: E402
 
 
 def test_service_live_intake_flow(
@@ -83,7 +85,7 @@ def test_service_live_intake_flow(
             assert retag.json()["report"]["statements"][0]["model_version"] == "29990101-000000-live"
             assert httpx.get(f"{base}/v1/reports").status_code == 401
     finally:
-        stop_service(process)
+        stop(process)
     assert (tmp_path / "data" / "kfd.sqlite3").is_file()
 
 
