@@ -13,21 +13,20 @@ from pathlib import Path
 import numpy as np
 import spacy
 
-from nlp.artifacts import load_model
-from nlp.classifier import collector_paused, freeze_long_lived
 from nlp.codebook import load_codebook
-from nlp.corpus import read_labels
-from nlp.features import StatementInput
-from nlp.pipeline import load_pipeline
+from nlp.model.artifacts import load_model
+from nlp.model.features import StatementInput
+from nlp.model.inference import Tagger
+from nlp.model.pipeline import load_pipeline
+from nlp.training.corpus import read_labels
+from service.runtime import collector_paused, freeze_long_lived
 
 
 @functools.cache
 def corpus_statements(data_dir: str | Path, n: int) -> list[StatementInput]:
     """The corpus' labelled statements, cycled to `n` (read without the slow validation of `load_corpus`;
     `make bench` depends on a trained model, so the corpus was validated already)."""
-    records = read_labels(
-        Path(data_dir) / "labels.jsonl", load_codebook(Path(data_dir) / "codebook.yaml"), []
-    )
+    records = read_labels(Path(data_dir) / "labels.jsonl", load_codebook(), [])
     source = [StatementInput(r.text, r.section) for r in records]
     return list(itertools.islice(itertools.cycle(source), n))
 
@@ -54,7 +53,7 @@ def stage_breakdown(model, statements: list[StatementInput]) -> dict[str, float]
     out["probabilities from the decision values"], (theme_p, sentiment_p) = _timed(
         lambda: model.probabilities_from(decisions)
     )
-    with collector_paused():  # as `tag` builds them
+    with collector_paused():  # as the edges build them
         out["result objects (`Prediction` with score dicts)"], _ = _timed(
             lambda: model.predictions(theme_p, sentiment_p)
         )
@@ -63,12 +62,12 @@ def stage_breakdown(model, statements: list[StatementInput]) -> dict[str, float]
     # used by `explain`), and the general path through spaCy's pipe and the fitted scikit-learn
     # transformers, which the fast path replaces (and `de_core_news_sm` models still use).
     out["feature matrices (word-level path; `tag` does not build them)"], _ = _timed(
-        lambda: model.transform(statements)
+        lambda: model.fast.transform([s.text for s in statements], [s.section for s in statements])
     )
     out["general path: spaCy pipe with lemmatizer"], _ = _timed(
         lambda: sum(len(d) for d in lang.pipe(texts, batch_size=256))
     )
-    out["general path: prepare + ColumnTransformer"], _ = _timed(lambda: model.transform_general(statements))
+    out["general path: prepare + ColumnTransformer"], _ = _timed(lambda: model.model.transform(statements))
     return {k: round(v, 4) for k, v in out.items()}
 
 
@@ -77,16 +76,22 @@ def cold_first_pass(model, statements: list[StatementInput]) -> dict[str, float]
     (whose own chunk cache is empty too), one pass over the corpus' distinct statements."""
     unique = list({(s.text, s.section): s for s in statements}.values())
     texts = [s.text for s in unique]
-    model.__dict__.pop("_fast", None)  # a fresh word cache
+    model = Tagger(model.model)  # a fresh word cache
     tokenizer = spacy.blank("de").tokenizer
     t_tok, _ = _timed(lambda: _tokenize_all(tokenizer, texts))
-    t_ours, _ = _timed(lambda: model.tag(unique))
+    t_ours, _ = _timed(lambda: _tag(model, unique))
     return {
         "statements": len(unique),
         "tokenizer_per_s": round(len(unique) / t_tok, 1),
         "ours_per_s": round(len(unique) / t_ours, 1),
         "ratio": round(t_tok / t_ours, 3),
     }
+
+
+def _tag(model: Tagger, statements: list[StatementInput]):
+    """`tag` as the edges call it: with the cyclic collector paused (`service.runtime`)."""
+    with collector_paused():
+        return model.tag(statements)
 
 
 def profile_tag(model, statements: list[StatementInput], out_path: Path) -> list[dict]:
@@ -105,7 +110,7 @@ def profile_tag(model, statements: list[StatementInput], out_path: Path) -> list
 
     def walk(frame):
         nonlocal tag_total
-        if frame.function == "tag" and frame.file_path and frame.file_path.endswith("classifier.py"):
+        if frame.function == "tag" and frame.file_path and frame.file_path.endswith("inference.py"):
             tag_total = max(tag_total, frame.time)
         if frame.file_path and not frame.file_path.startswith("<") and not frame.function.startswith("["):
             key = f"{frame.function} ({Path(frame.file_path).parent.name}/{Path(frame.file_path).name})"
@@ -129,7 +134,7 @@ def probe(data_dir: str | Path, model_dir: str | Path, n: int) -> Callable[[], f
     model.tag(statements)
 
     def measure() -> float:
-        seconds, _ = _timed(lambda: model.tag(statements))
+        seconds, _ = _timed(lambda: _tag(model, statements))
         return n / seconds
 
     return measure
@@ -156,7 +161,7 @@ def run(
     runs = []
     for _ in range(repeats):
         t_tok, n_tokens = _timed(lambda: _tokenize_all(tokenizer, texts))
-        t_ours, predictions = _timed(lambda: model.tag(statements))
+        t_ours, predictions = _timed(lambda: _tag(model, statements))
         assert len(predictions) == n
         runs.append(
             {

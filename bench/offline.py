@@ -49,7 +49,7 @@ def _subset(data_dir: Path, fraction: float, dest: Path) -> int:
     chosen = [line for line in lines if line.strip() and json.loads(line).get("report") in keep]
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "labels.jsonl").write_text("\n".join(chosen) + "\n", encoding="utf-8")
-    for name in ("codebook.yaml", "reports"):
+    for name in ("reports",):
         link = dest / name
         if not link.exists():
             link.symlink_to((data_dir / name).resolve())

@@ -19,8 +19,8 @@ from pathlib import Path
 from bench import inprocess, offline, service_load
 from bench.machine import machine_facts
 from bench.report import markdown
-from nlp.artifacts import ModelManifest, resolve_model_dir
-from nlp.ingest import read_text
+from nlp.model.artifacts import ModelManifest, resolve_model_dir
+from nlp.reading.ingest import read_text
 
 HERE = Path(__file__).parent
 DATA, MODELS = "training_data", "models"

@@ -16,9 +16,9 @@ import httpx
 import numpy as np
 import psutil
 
-from nlp.features import StatementInput
-from service import child
-from service.child import free_port
+from nlp.model.features import StatementInput
+from tests import service_process as child
+from tests.service_process import free_port
 
 
 def _percentiles(latencies_s: list[float]) -> dict[str, float]:

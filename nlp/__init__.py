@@ -6,22 +6,23 @@ report does not pay for importing scikit-learn.
 
 import importlib
 
-from .errors import CorpusError, KfdError, ModelError, ModelMismatch, ReportParseError, UnknownLabel
-from .report import Report, parse_report
-from .statements import Statement
+from nlp.errors import CorpusError, KfdError, ModelError, ModelMismatch, ReportParseError, UnknownLabel
+from nlp.reading.report import Report, parse_report
+from nlp.reading.statements import Statement
 
 _LAZY = {
-    "load_model": ".artifacts",
-    "Prediction": ".classifier",
-    "TaggerModel": ".classifier",
-    "StatementInput": ".features",
-    "train": ".train",
+    "load_model": "nlp.model.artifacts",
+    "Prediction": "nlp.model.inference",
+    "Tagger": "nlp.model.inference",
+    "TaggerModel": "nlp.model.estimators",
+    "StatementInput": "nlp.model.features",
+    "train": "nlp.training.train",
 }
 
 
 def __getattr__(name: str):
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -35,6 +36,7 @@ __all__ = [
     "ReportParseError",
     "Statement",
     "StatementInput",
+    "Tagger",
     "TaggerModel",
     "UnknownLabel",
     "load_model",

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from .errors import CorpusError, UnknownLabel
+from nlp.errors import CorpusError, UnknownLabel
 
-DEFAULT_CODEBOOK = Path(__file__).resolve().parent.parent / "training_data" / "codebook.yaml"
+DEFAULT_CODEBOOK = Path(__file__).resolve().parent / "codebook.yaml"
 
 
 @dataclass(frozen=True)

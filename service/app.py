@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from nlp.codebook import load_codebook
-from nlp.store import Store
+from nlp.storage.store import Store
 
 from .errors import BodyLimitMiddleware, install_error_handlers
 from .model_slot import ModelSlot

@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from nlp.codebook import Codebook
-from nlp.ingest import SUPPORTED_SUFFIXES
-from nlp.store import Store
+from nlp.reading.ingest import SUPPORTED_SUFFIXES
+from nlp.storage.store import Store
 
 from .model_slot import ModelSlot, ServedModel
 from .schemas import EXTERNAL_ID_MAX, FILENAME_MAX, ClassifyRequest, ReportCreate

@@ -9,9 +9,9 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nlp.aggregate import UnknownDimension
 from nlp.errors import KfdError, ModelError, ReportParseError, UnknownLabel
-from nlp.store import ReportNotFound, StoreError
+from nlp.results.aggregate import UnknownDimension
+from nlp.storage.store import ReportNotFound, StoreError
 
 log = logging.getLogger(__name__)
 

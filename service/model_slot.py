@@ -7,11 +7,12 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from nlp.artifacts import ModelManifest, load_model
-from nlp.classifier import TaggerModel, freeze_long_lived
 from nlp.codebook import Codebook
 from nlp.errors import KfdError, ModelError
-from nlp.features import StatementInput
+from nlp.model.artifacts import ModelManifest, load_model
+from nlp.model.features import StatementInput
+from nlp.model.inference import Tagger
+from service.runtime import freeze_long_lived
 
 log = logging.getLogger(__name__)
 # Tagged once before a model is served: loads the spaCy pipeline and proves the artifact works.
@@ -20,7 +21,7 @@ _PROBE = StatementInput("Die Moderation war gut, aber die Zeit war zu knapp.", "
 
 @dataclass(frozen=True)
 class ServedModel:
-    model: TaggerModel
+    model: Tagger
     manifest: ModelManifest
 
 

@@ -7,11 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from nlp.aggregate import AggregateTable
-from nlp.artifacts import ModelManifest
 from nlp.codebook import Codebook
-from nlp.form import STATEMENT_SECTIONS
-from nlp.store import ReportPage, ReportSummary, StoredReport
+from nlp.model.artifacts import ModelManifest
+from nlp.reading.form import STATEMENT_SECTIONS
+from nlp.results.aggregate import AggregateTable
+from nlp.storage.store import ReportPage, ReportSummary, StoredReport
 
 SectionId = Literal[STATEMENT_SECTIONS]  # type: ignore[valid-type]
 EXTERNAL_ID_MAX = 200  # the lengths of the database columns

@@ -1,17 +1,17 @@
-"""Settings of the HTTP service: one pydantic-settings class, read from `KFD_*` environment variables."""
+"""Settings of the HTTP service: the library's `Settings` (model, codebook, database) plus host, keys and
+limits, read from `KFD_*` environment variables."""
 
 from __future__ import annotations
 
 import functools
 import ipaddress
-from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode
 
 from nlp.errors import KfdError
-from nlp.store import DEFAULT_DATABASE_URL
+from nlp.settings import Settings as LibrarySettings
 
 # Keys are lists given as "key1,key2"; NoDecode keeps pydantic-settings from expecting JSON.
 KeyList = Annotated[list[str], NoDecode, Field(default_factory=list, repr=False)]
@@ -21,12 +21,7 @@ class InsecureBind(KfdError):
     """The service would answer beyond this machine without any API key."""
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KFD_", extra="ignore")
-
-    database_url: str = DEFAULT_DATABASE_URL  # any SQLAlchemy URL, e.g. postgresql+psycopg://…
-    model_dir: Path = Path("models")  # a model directory, or a folder whose `current` is served
-    codebook: Path | None = None  # None: the repository's training_data/codebook.yaml
+class Settings(LibrarySettings):
     host: str = "127.0.0.1"
     port: int = 8000
     api_keys: KeyList  # may read (classify, reports, aggregate, model)

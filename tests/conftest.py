@@ -23,7 +23,7 @@ DATA_DIR = Path(__file__).parent / "data"
 SEED_PATH = Path(__file__).parents[1].parent / "shared/seeds/000_ef00028a58811921.txt"
 
 # The form's headings and Kommune-block labels as the builders know them. Kept separate from
-# nlp.form on purpose: the builders must not share the parser's idea of what a heading is.
+# nlp.reading.form on purpose: the builders must not share the parser's idea of what a heading is.
 FORM_HEADINGS = (
     "Angaben zur Kommune",
     "Veranstaltungskonzept",
@@ -251,7 +251,6 @@ def _write_small_corpus(target: Path, n_reports: int = SMALL_CORPUS_REPORTS) -> 
     reports = sorted({row["report"] for row in labels if row["report"]})
     keep = set(reports[:: max(1, len(reports) // n_reports)][:n_reports])
     (target / "reports").mkdir(parents=True)
-    shutil.copy(TRAINING_DATA / "codebook.yaml", target / "codebook.yaml")
     for report in keep:
         shutil.copy(TRAINING_DATA / report, target / report)
     rows = [row for row in labels if row["report"] in keep]
@@ -277,6 +276,6 @@ def corpus_copy(tmp_path, small_corpus) -> Path:
 @pytest.fixture(scope="session")
 def trained_model_dir(tmp_path_factory, small_corpus) -> Path:
     """A small model trained once per test session (no cross-validation)."""
-    from nlp.train import train
+    from nlp.training.train import train
 
     return train(small_corpus, tmp_path_factory.mktemp("models"), folds=0, seed=0)

@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from service import child
+import service_process as child
 
 
 def start_service(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:

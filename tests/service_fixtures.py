@@ -21,11 +21,11 @@ import sklearn
 import spacy
 from fastapi.testclient import TestClient
 
-from nlp.artifacts import CURRENT, MANIFEST, load_model
-from nlp.classifier import Prediction
 from nlp.codebook import DEFAULT_CODEBOOK
-from nlp.features import StatementInput
-from nlp.train import train
+from nlp.model.artifacts import CURRENT, MANIFEST, load_model
+from nlp.model.features import StatementInput
+from nlp.model.inference import Prediction
+from nlp.training.train import train
 from service.app import create_app
 from service.settings import Settings
 
@@ -62,7 +62,6 @@ def _train(work: Path) -> Path:
     shutil.rmtree(work, ignore_errors=True)
     data.mkdir(parents=True)
     shutil.copy(CORPUS / "labels.jsonl", data / "labels.jsonl")
-    shutil.copy(DEFAULT_CODEBOOK, data / "codebook.yaml")
     return train(data, work / "models", folds=0)
 
 

@@ -1,4 +1,4 @@
-"""nlp.aggregate: counts and shares checked by hand on five statements."""
+"""nlp.results.aggregate: counts and shares checked by hand on five statements."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import io
 
 import pytest
 
-from nlp.aggregate import (
+from nlp.codebook import load_codebook
+from nlp.errors import KfdError
+from nlp.results.aggregate import (
     DIMENSIONS,
     NONE,
     StatementRow,
@@ -15,8 +17,6 @@ from nlp.aggregate import (
     parse_dimensions,
     write_csv,
 )
-from nlp.codebook import load_codebook
-from nlp.errors import KfdError
 
 ROWS = [
     StatementRow(("moderation", "organisation_zeit"), "positiv", "bewertung", "Esslingen", "Stuttgart", 2016),

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from nlp.cli import main
+from cli import main
 
 SENTIMENTS = ("positiv", "negativ", "gemischt", "neutral")
 

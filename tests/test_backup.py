@@ -7,9 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from nlp.backup import BackupError, export_db, import_db
-from nlp.cli import main
-from nlp.store import Store
+from cli import main
+from nlp import intake
+from nlp.storage.backup import BackupError, export_db, import_db
+from nlp.storage.store import Store
 
 pytest_plugins = ["service_fixtures"]
 
@@ -20,14 +21,15 @@ NAMES = ("lindenau.txt", "birkenfeld.txt", "erlenbach.txt")
 def filled_store(tmp_path, service_report, keyword_model):
     store = Store(f"sqlite:///{tmp_path / 'source.sqlite3'}")
     for number, name in enumerate(NAMES):
-        store.add_report(
+        intake.add_report(
+            store,
             service_report(name),
             keyword_model(version=f"kw-{number}"),
             filename=name,
             external_id=f"intake-{number}" if number else None,
         )
     store.delete_report(1)  # a gap in the ids
-    store.add_report(service_report(NAMES[0]), keyword_model(), filename=NAMES[0])
+    intake.add_report(store, service_report(NAMES[0]), keyword_model(), filename=NAMES[0])
     yield store
     store.close()
 
@@ -65,7 +67,7 @@ def test_backup_import_into_a_store_with_other_reports_keeps_both(
     export_db(filled_store, backup)
     target = Store(f"sqlite:///{tmp_path / 'target.sqlite3'}")
     try:
-        target.add_report(service_report("erlenbach.txt"), keyword_model(), filename="erlenbach.txt")
+        intake.add_report(target, service_report("erlenbach.txt"), keyword_model(), filename="erlenbach.txt")
         result = import_db(target, backup)
         assert (result.n_reports, result.n_skipped) == (2, 1)
         assert sorted(r.content_sha256 for r in _everything(target)) == sorted(

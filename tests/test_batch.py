@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import DATA_DIR
 
-from nlp.batch import REPORT_KEYS, read_results
-from nlp.cli import main
+from cli import main
 from nlp.codebook import load_codebook
+from nlp.results.batch import REPORT_KEYS, read_results
 
 GOOD = ("steckbrief_title.txt", "kurz_ohne_prompts.txt", "report.html")
 

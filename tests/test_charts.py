@@ -5,10 +5,10 @@ import struct
 
 from click.testing import CliRunner
 
-from nlp.aggregate import StatementRow, aggregate
-from nlp.charts import theme_sentiment_png
-from nlp.cli import main
+from cli import main
 from nlp.codebook import load_codebook
+from nlp.results.aggregate import StatementRow, aggregate
+from nlp.results.charts import theme_sentiment_png
 
 
 def _png_size(data: bytes) -> tuple[int, int]:

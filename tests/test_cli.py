@@ -8,7 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from nlp.cli import main
+from cli import main
 
 REPORT_KEYS = {
     "kommune", "kontakt", "veranstaltung", "themenfelder", "akteure", "kosten", "sections",

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp.codebook import load_codebook
+from nlp.codebook import DEFAULT_CODEBOOK, load_codebook
 from nlp.errors import UnknownLabel
 
 SHARED_CODEBOOK = Path(__file__).resolve().parents[1].parent / "shared" / "codebook.md"
@@ -52,7 +52,7 @@ def test_codebook_unknown_label_names_valid_ones():
 
 
 def test_codebook_hash_changes_with_definitions(tmp_path):
-    source = (Path(__file__).resolve().parents[1] / "training_data" / "codebook.yaml").read_text("utf-8")
+    source = DEFAULT_CODEBOOK.read_text("utf-8")
     changed = tmp_path / "codebook.yaml"
     changed.write_text(source.replace("money, funding", "money and funding"), "utf-8")
     assert load_codebook(changed).hash != load_codebook().hash

@@ -6,9 +6,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import TRAINING_DATA
 
-from nlp.cli import main
-from nlp.corpus import check_corpus, load_corpus, near_duplicates
+from cli import main
 from nlp.errors import CorpusError
+from nlp.training.corpus import check_corpus, load_corpus, near_duplicates
 
 
 def _rows(corpus):

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nlp.cli import main
+from cli import main
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 COMMANDS = sorted(set(re.findall(r"kfd ((?:data )?[a-z-]+)", README)))

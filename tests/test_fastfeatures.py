@@ -1,4 +1,4 @@
-"""The word-level feature path (`nlp.fastfeatures`) computes exactly what the scikit-learn transformers
+"""The word-level feature path (`nlp.model.fastfeatures`) computes exactly what the scikit-learn transformers
 compute, on the whole corpus and on arbitrary text, with a bounded cache."""
 
 import copy
@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlp import fastfeatures
-from nlp.artifacts import load_model
-from nlp.features import StatementInput
-from nlp.pipeline import BLANK_PIPELINE, TRAINED_PIPELINE
+from nlp.model import fastfeatures
+from nlp.model.artifacts import load_model
+from nlp.model.features import StatementInput
+from nlp.model.inference import Tagger
+from nlp.model.pipeline import BLANK_PIPELINE, TRAINED_PIPELINE
 
 CORPUS = Path(__file__).resolve().parents[1] / "training_data" / "labels.jsonl"
 pytestmark = pytest.mark.skipif(
@@ -32,8 +33,8 @@ def model(trained_model_dir):
 
 def _general_decisions(model, statements):
     """Every decision value from the scikit-learn feature matrices: X @ W + cues @ W + bias."""
-    layout = model._layout()
-    X, X_sentiment = model.transform_general(statements)
+    layout = model.layout
+    X, X_sentiment = model.model.transform(statements)
     cues = X_sentiment[:, X.shape[1] :].toarray()
     return np.asarray(X @ layout.weights) + cues @ layout.cue_weights + layout.bias
 
@@ -41,22 +42,23 @@ def _general_decisions(model, statements):
 def _assert_same(model, statements):
     """The fast path's feature matrices and its decision values (computed without those matrices) equal
     the general path's; so do the probabilities and the predictions."""
-    fast = model.transform(statements)
-    general = model.transform_general(statements)
+    fast = model.fast.transform([s.text for s in statements], [s.section for s in statements])
+    general = model.model.transform(statements)
     for a, b in zip(fast, general, strict=True):
         assert a.shape == b.shape
         difference = abs(a - b)
         assert (difference.max() if difference.nnz else 0.0) <= 1e-12
     np.testing.assert_allclose(model.decisions(statements), _general_decisions(model, statements), atol=1e-10)
-    theme_p, sentiment_p = model.probabilities(statements)
-    np.testing.assert_allclose(theme_p, model.themes.predict_proba(general[0]), atol=1e-10)
-    np.testing.assert_allclose(sentiment_p, model.sentiment.predict_proba(general[1]), atol=1e-10)
+    theme_p, sentiment_p = model.probabilities_from(model.decisions(statements))
+    reference_themes, reference_sentiment = model.model.predict_proba(statements)
+    np.testing.assert_allclose(theme_p, reference_themes, atol=1e-10)
+    np.testing.assert_allclose(sentiment_p, reference_sentiment, atol=1e-10)
 
 
 def test_fast_features_equal_scikit_learn_on_the_whole_corpus(model):
     rows = [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines() if line]
     statements = [StatementInput(r["text"], r["section"]) for r in rows]
-    assert model._fast_features() is not None
+    assert model.fast is not None
     _assert_same(model, statements)
 
 
@@ -88,7 +90,7 @@ def test_decisions_where_chunks_share_character_ngrams(model):
         StatementInput("Flüchtlinge Geflüchtete flüchten Flucht", None),
     ]
     _assert_same(model, statements)
-    counts = model._fast_features()._cache  # the repeated n-grams were registered as such
+    counts = model.fast._cache  # the repeated n-grams were registered as such
     assert counts.rare_indptr.size > 1 and counts.rare_columns.size > 0
 
 
@@ -96,8 +98,7 @@ def test_decisions_from_threads_equal_one_call(model):
     """Callers share the word cache: concurrent batches of new words get the same numbers."""
     from concurrent.futures import ThreadPoolExecutor
 
-    fresh = copy.copy(model)
-    fresh.__dict__.pop("_fast", None)
+    fresh = Tagger(model.model)  # a fresh word cache
     batches = [
         [
             StatementInput(f"Neuwort{i}x{j} Stadtteilfest{j} nicht gut, aber Thema{i}", "bewertung")
@@ -134,7 +135,7 @@ def test_fast_features_equal_scikit_learn_on_arbitrary_text(model, texts, sectio
 
 
 def test_cache_is_bounded_and_results_stay_exact(model, monkeypatch):
-    fast = model._fast_features()
+    fast = model.fast
     monkeypatch.setattr(fastfeatures, "MAX_CACHED_CHUNKS", 5)
     statements = [StatementInput(f"Wort{i} Nummer{i} nicht gut {i}", "bewertung") for i in range(20)]
     for statement in statements:  # one at a time: each call may start a fresh cache
@@ -143,18 +144,17 @@ def test_cache_is_bounded_and_results_stay_exact(model, monkeypatch):
     _assert_same(model, statements)
 
 
-def test_caches_are_not_pickled_and_predictions_survive(model):
+def test_the_artifact_holds_no_caches_and_predictions_survive(model):
     statements = [StatementInput("Die Moderation war gut, aber zu wenig Zeit.", "bewertung")]
     before = model.tag(statements)
-    assert "_fast" in model.__dict__  # tag built the word cache
-    again = pickle.loads(pickle.dumps(model))
-    assert "_fast" not in again.__dict__
+    assert model.fast.cached_chunks > 0  # tag built the word cache
+    again = Tagger(pickle.loads(pickle.dumps(model.model)))  # what model.joblib holds
+    assert again.fast.cached_chunks == 0
     assert again.tag(statements) == before
 
 
 def test_trained_pipeline_keeps_the_general_path(model):
-    other = copy.copy(model)
-    other.__dict__.pop("_fast", None)
+    other = copy.copy(model.model)
     other.pipeline_name = TRAINED_PIPELINE
     assert not fastfeatures.supported(TRAINED_PIPELINE)
-    assert other._fast_features() is None
+    assert Tagger(other).fast is None

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nlp.errors import ReportParseError
-from nlp.report import Report, parse_report
+from nlp.reading.report import Report, parse_report
 
 pytest_plugins = ["service_fixtures"]
 

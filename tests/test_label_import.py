@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import DATA_DIR
 
-from nlp.cli import main
+from cli import main
 
 REPORT = "steckbrief_title.txt"
 
@@ -81,10 +81,10 @@ def test_import_rejects_text_not_in_report(exported, corpus_copy, trained_model_
 
 
 def test_import_good_file_changes_what_train_learns(exported, corpus_copy, trained_model_dir, tmp_path):
-    from nlp.artifacts import load_model
-    from nlp.corpus import check_corpus
-    from nlp.features import StatementInput
-    from nlp.train import train
+    from nlp.model.artifacts import load_model
+    from nlp.model.features import StatementInput
+    from nlp.training.corpus import check_corpus
+    from nlp.training.train import train
 
     _, header, rows = exported
     # The evaluator says: every statement of this report is (also) about Sprache & Verständigung.

@@ -6,13 +6,13 @@ import shutil
 import numpy as np
 import pytest
 
-from nlp.artifacts import MANIFEST, ModelManifest, load_model
-from nlp.classifier import ThresholdedMultiLabel
-from nlp.corpus import load_corpus
 from nlp.errors import ModelError, ModelMismatch
-from nlp.evaluate import grouped_folds, to_examples
-from nlp.features import StatementInput, prepare
-from nlp.train import train
+from nlp.model.artifacts import MANIFEST, ModelManifest, load_model
+from nlp.model.estimators import ThresholdedMultiLabel
+from nlp.model.features import StatementInput, prepare
+from nlp.training.corpus import load_corpus
+from nlp.training.evaluate import grouped_folds, to_examples
+from nlp.training.train import train
 
 STATEMENTS = [
     StatementInput("Die Moderation war hervorragend und hat alle zu Wort kommen lassen.", "bewertung"),
@@ -139,8 +139,8 @@ def test_explain_names_features_of_the_statement(trained_model_dir):
 
 
 def test_spacy_baseline_trains_and_predicts_every_label(small_corpus):
-    from nlp.baseline import spacy_textcat
     from nlp.codebook import load_codebook
+    from nlp.training.baseline import spacy_textcat
 
     codebook = load_codebook()
     examples = to_examples(load_corpus(small_corpus))[:120]
@@ -154,9 +154,10 @@ def test_spacy_baseline_trains_and_predicts_every_label(small_corpus):
 
 
 def test_theme_probabilities_equal_each_svm_with_its_sigmoid(trained_model_dir):
-    model, _ = load_model(trained_model_dir)
+    tagger, _ = load_model(trained_model_dir)
+    model = tagger.model
     X, _ = model.transform(STATEMENTS)
-    fast = model.themes.predict_proba(X)
+    fast, _ = tagger.probabilities_from(tagger.decisions(STATEMENTS))
     for j, (svm, platt) in enumerate(zip(model.themes.estimators_, model.themes.calibrators_, strict=True)):
         if svm is not None:
             slow = platt.predict_proba(svm.decision_function(X).reshape(-1, 1))[:, 1]
@@ -164,9 +165,14 @@ def test_theme_probabilities_equal_each_svm_with_its_sigmoid(trained_model_dir):
 
 
 def test_sentiment_fast_path_equals_scikit_learn(trained_model_dir):
-    from nlp.classifier import calibrated_proba
+    from nlp.model.inference import calibrated_from_decisions, fold_weights
 
-    model, _ = load_model(trained_model_dir)
+    def calibrated_proba(calibrated, X):
+        weights, bias = fold_weights(calibrated)
+        return calibrated_from_decisions(calibrated, np.asarray(X @ weights) + bias)
+
+    tagger, _ = load_model(trained_model_dir)
+    model = tagger.model
     _, X = model.transform(STATEMENTS)
     for head in model.sentiment.heads_:
         np.testing.assert_allclose(calibrated_proba(head, X), head.predict_proba(X), rtol=1e-9, atol=1e-12)
@@ -183,19 +189,22 @@ def test_sentiment_fast_path_equals_scikit_learn(trained_model_dir):
 def test_probabilities_equal_predict_proba_on_the_general_path(trained_model_dir):
     """`tag` goes through every linear model's decision values at once (`LinearLayout`); without the
     word-level fast path (as with de_core_news_sm) they come from the feature matrices."""
-    model, _ = load_model(trained_model_dir)
-    model._fast = None
-    theme_p, sentiment_p = model.probabilities(STATEMENTS)
-    X, X_sentiment = model.transform_general(STATEMENTS)
+    tagger, _ = load_model(trained_model_dir)
+    tagger.fast = None
+    model = tagger.model
+    theme_p, sentiment_p = tagger.probabilities_from(tagger.decisions(STATEMENTS))
+    X, X_sentiment = model.transform(STATEMENTS)
     np.testing.assert_allclose(theme_p, model.themes.predict_proba(X), atol=1e-12)
     np.testing.assert_allclose(sentiment_p, model.sentiment.predict_proba(X_sentiment), atol=1e-12)
-    predictions = model.tag(STATEMENTS)
+    predictions = tagger.tag(STATEMENTS)
     assert [p.sentiment for p in predictions] == list(model.sentiment.predict(X_sentiment))
 
 
 @pytest.mark.parametrize("enabled", [True, False])
-def test_tag_leaves_the_garbage_collector_as_it_found_it(trained_model_dir, enabled):
+def test_collector_paused_leaves_the_garbage_collector_as_it_found_it(trained_model_dir, enabled):
     import gc
+
+    from service.runtime import collector_paused
 
     model, _ = load_model(trained_model_dir)
     was = gc.isenabled()
@@ -209,7 +218,8 @@ def test_tag_leaves_the_garbage_collector_as_it_found_it(trained_model_dir, enab
             return original(*args)
 
         model.predictions = spy
-        assert len(model.tag(STATEMENTS)) == len(STATEMENTS)
+        with collector_paused():
+            assert len(model.tag(STATEMENTS)) == len(STATEMENTS)
         assert seen == [False]  # paused while the results are built
         assert gc.isenabled() is enabled
     finally:

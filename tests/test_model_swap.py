@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from nlp.artifacts import ARTIFACT, CURRENT, MANIFEST
+from nlp.model.artifacts import ARTIFACT, CURRENT, MANIFEST
 
 pytest_plugins = ["service_fixtures"]
 

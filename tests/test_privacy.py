@@ -9,7 +9,7 @@ import logging
 import pytest
 from click.testing import CliRunner
 
-from nlp.cli import main
+from cli import main
 
 pytest_plugins = ["service_fixtures"]
 

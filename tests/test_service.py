@@ -8,9 +8,9 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from nlp.artifacts import ARTIFACT, load_model
-from nlp.features import StatementInput
-from nlp.tagging import tag
+from nlp.model.artifacts import ARTIFACT, load_model
+from nlp.model.features import StatementInput
+from nlp.results.tagging import tag
 from service.app import create_app
 from service.schemas import ClassifyResponse
 from service.settings import InsecureBind, Settings, check_bind, get_settings

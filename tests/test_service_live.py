@@ -11,8 +11,7 @@ import httpx
 pytest_plugins = ["service_fixtures"]
 
 from live_service import start_service, wait_ready  # noqa: E402
-
-from service.child import free_port, stop  # noqa: E402
+from service_process import free_port, stop  # noqa: E402
 
 
 def test_service_live_intake_flow(

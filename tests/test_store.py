@@ -1,4 +1,4 @@
-"""nlp.store: reports with tagged statements in SQLite; idempotent, also under concurrent posts."""
+"""nlp.storage.store: reports with tagged statements in SQLite; idempotent, also under concurrent posts."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from nlp import intake
 from nlp.errors import ReportParseError
-from nlp.report import parse_report
-from nlp.store import ReportNotFound, Store, StoreError, content_hash
+from nlp.reading.report import parse_report
+from nlp.storage.store import ReportNotFound, Store, StoreError, content_hash
 
 pytest_plugins = ["service_fixtures"]
 
@@ -28,13 +29,15 @@ def filled(store, keyword_model, service_report):
     """Three reports: Lindenau (Tübingen, 2017), Birkenfeld (Karlsruhe, 2016), Erlenbach (Stuttgart, 2016)."""
     model = keyword_model()
     for name in ("lindenau.txt", "birkenfeld.txt", "erlenbach.txt"):
-        store.add_report(service_report(name), model, filename=name)
+        intake.add_report(store, service_report(name), model, filename=name)
     return store
 
 
 def test_add_report_stores_every_statement_tagged(store, keyword_model, service_report):
     text = service_report("lindenau.txt")
-    stored, created = store.add_report(text, keyword_model(), filename="lindenau.txt", external_id="in-1")
+    stored, created = intake.add_report(
+        store, text, keyword_model(), filename="lindenau.txt", external_id="in-1"
+    )
     parsed = parse_report(text, "lindenau.txt")
     assert created
     assert stored.id == 1 and stored.external_id == "in-1" and stored.filename == "lindenau.txt"
@@ -50,7 +53,9 @@ def test_add_report_stores_every_statement_tagged(store, keyword_model, service_
 
 
 def test_stored_report_records_have_the_cli_shape(store, keyword_model, service_report):
-    stored, _ = store.add_report(service_report("lindenau.txt"), keyword_model(), filename="lindenau.txt")
+    stored, _ = intake.add_report(
+        store, service_report("lindenau.txt"), keyword_model(), filename="lindenau.txt"
+    )
     first = stored.records()[0]
     assert list(first) == [
         "id",
@@ -67,9 +72,9 @@ def test_stored_report_records_have_the_cli_shape(store, keyword_model, service_
 
 def test_add_report_same_content_returns_the_stored_one(store, keyword_model, service_report):
     text = service_report("lindenau.txt")
-    first, created = store.add_report(text, keyword_model())
-    again, created_again = store.add_report(
-        text.replace("\n", "\r\n").encode("cp1252"), keyword_model("kw-2"), filename="lindenau.txt"
+    first, created = intake.add_report(store, text, keyword_model())
+    again, created_again = intake.add_report(
+        store, text.replace("\n", "\r\n").encode("cp1252"), keyword_model("kw-2"), filename="lindenau.txt"
     )
     assert created and not created_again
     assert again.id == first.id
@@ -78,8 +83,10 @@ def test_add_report_same_content_returns_the_stored_one(store, keyword_model, se
 
 
 def test_add_report_same_external_id_returns_the_stored_one(store, keyword_model, service_report):
-    first, _ = store.add_report(service_report("lindenau.txt"), keyword_model(), external_id="in-7")
-    again, created = store.add_report(service_report("birkenfeld.txt"), keyword_model(), external_id="in-7")
+    first, _ = intake.add_report(store, service_report("lindenau.txt"), keyword_model(), external_id="in-7")
+    again, created = intake.add_report(
+        store, service_report("birkenfeld.txt"), keyword_model(), external_id="in-7"
+    )
     assert not created and again.id == first.id
     assert again.report.kommune.name == "Lindenau am Neckar"
     assert store.list_reports().total == 1
@@ -92,7 +99,9 @@ def test_add_report_concurrent_identical_posts_store_one(store, keyword_model, s
     model = keyword_model(barrier=threading.Barrier(n))
     text = service_report("erlenbach.txt")
     with ThreadPoolExecutor(n) as pool:
-        results = list(pool.map(lambda _: store.add_report(text, model, external_id=external_id), range(n)))
+        results = list(
+            pool.map(lambda _: intake.add_report(store, text, model, external_id=external_id), range(n))
+        )
     assert sum(created for _, created in results) == 1
     assert {stored.id for stored, _ in results} == {results[0][0].id}
     assert store.list_reports().total == 1
@@ -101,7 +110,7 @@ def test_add_report_concurrent_identical_posts_store_one(store, keyword_model, s
 
 def test_add_report_rejects_a_text_that_is_no_report(store, keyword_model):
     with pytest.raises(ReportParseError, match="no section of the Steckbrief form"):
-        store.add_report("Liebe Grüße aus dem Urlaub!", keyword_model())
+        intake.add_report(store, "Liebe Grüße aus dem Urlaub!", keyword_model())
     assert store.list_reports().total == 0
 
 
@@ -147,21 +156,21 @@ def test_delete_report_removes_its_statements(filled):
 
 
 def test_retag_all_brings_every_tag_to_one_version(filled, keyword_model):
-    result = filled.retag(keyword_model("kw-2"))
+    result = intake.retag(filled, keyword_model("kw-2"))
     assert result.n_reports == 3 and result.n_statements == len(filled.statement_rows())
     assert filled.model_versions() == {"kw-2": result.n_statements}
 
 
 def test_retag_one_report_and_only_outdated(filled, keyword_model):
     done = []
-    result = filled.retag(keyword_model("kw-2"), 1, progress=done.append)
+    result = intake.retag(filled, keyword_model("kw-2"), 1, progress=done.append)
     assert done == [1]
     assert result.n_statements == len(filled.get_report(1).statements)
-    again = filled.retag(keyword_model("kw-2"), only_outdated=True)
+    again = intake.retag(filled, keyword_model("kw-2"), only_outdated=True)
     assert again.n_reports == 2
     assert set(filled.model_versions()) == {"kw-2"}
     with pytest.raises(ReportNotFound):
-        filled.retag(keyword_model("kw-3"), 99)
+        intake.retag(filled, keyword_model("kw-3"), 99)
 
 
 def test_statement_rows_carry_the_report_fields(filled):
@@ -177,7 +186,7 @@ def test_sqlite_store_uses_wal_and_foreign_keys(tmp_path, keyword_model, service
     store = Store(f"sqlite:///{path}")
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-    store.add_report(service_report("lindenau.txt"), keyword_model())
+    intake.add_report(store, service_report("lindenau.txt"), keyword_model())
     store.close()
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -185,7 +194,7 @@ def test_sqlite_store_uses_wal_and_foreign_keys(tmp_path, keyword_model, service
 
 def test_in_memory_store_works(keyword_model, service_report):
     store = Store("sqlite://")
-    stored, _ = store.add_report(service_report("lindenau.txt"), keyword_model())
+    stored, _ = intake.add_report(store, service_report("lindenau.txt"), keyword_model())
     assert store.get_report(stored.id).id == stored.id
     store.ping()
 

@@ -4,9 +4,9 @@ import json
 
 from click.testing import CliRunner
 
-from nlp.artifacts import ModelManifest
-from nlp.cli import main
-from nlp.suggest import least_certain, uncertainty
+from cli import main
+from nlp.model.artifacts import ModelManifest
+from nlp.training.suggest import least_certain, uncertainty
 
 THRESHOLDS = {"moderation": 0.4, "sprache": 0.5}
 

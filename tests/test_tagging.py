@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import DATA_DIR, TRAINING_DATA
 
-from nlp.cli import main
+from cli import main
 
 RECORD_KEYS = {
     "id",

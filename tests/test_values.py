@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from nlp import values
+from nlp.reading import values
 
 
 def _d(iso: str) -> dt.date:

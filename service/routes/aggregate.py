@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from nlp.aggregate import DIMENSIONS, UnknownDimension, aggregate, write_csv
+from nlp.results.aggregate import DIMENSIONS, UnknownDimension, aggregate, write_csv
 
 from ..deps import CodebookDep, StoreDep, require_key
 from ..schemas import AggregateOut
@@ -71,7 +71,7 @@ def aggregate_statements(
     once per theme; one without counts under "(none)". `share = count / total`, where `total` counts
     the statements in the same group of the dimensions other than theme and sentiment (section,
     landkreis, regierungsbezirk, year), or all statements when `by` lacks either kind. Filters are
-    read from the query (see `nlp.aggregate.aggregate`)."""
+    read from the query (see `nlp.results.aggregate.aggregate`)."""
     _check_parameters(request)
     given = zip(DIMENSIONS, (theme, sentiment, section, landkreis, regierungsbezirk, year), strict=True)
     filters = {dim: _split(values) for dim, values in given if values}

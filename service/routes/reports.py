@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
 
+from nlp import intake
+
 from ..deps import ModelDep, StoreDep, UploadDep, require_admin, require_key
 from ..schemas import ReportCreate, ReportList, ReportOut, RetagOut
 
@@ -61,8 +63,8 @@ _UPLOAD_BODY = {
 def create_report(response: Response, upload: UploadDep, served: ModelDep, store: StoreDep) -> ReportOut:
     """Parse, tag and store a report (201). Idempotent: the same content or `external_id` again gives
     200 with the stored record, never a duplicate."""
-    stored, created = store.add_report(
-        upload.source, served.model, filename=upload.filename, external_id=upload.external_id
+    stored, created = intake.add_report(
+        store, upload.source, served.model, filename=upload.filename, external_id=upload.external_id
     )
     if not created:
         response.status_code = 200
@@ -127,7 +129,7 @@ def delete_report(report_id: ReportId, store: StoreDep) -> Response:
 )
 def retag_report(report_id: ReportId, served: ModelDep, store: StoreDep) -> RetagOut:
     """Tag the report's statements again with the served model (after `kfd train` and a reload)."""
-    result = store.retag(served.model, report_id)
+    result = intake.retag(store, served.model, report_id)
     return RetagOut(
         model_version=result.model_version,
         n_statements=result.n_statements,

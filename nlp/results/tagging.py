@@ -9,10 +9,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .classifier import Prediction, TaggerModel, collector_paused
-from .errors import KfdError
-from .features import StatementInput
-from .form import STATEMENT_SECTIONS
+from nlp.errors import KfdError
+from nlp.model.features import StatementInput
+from nlp.model.inference import Prediction, Tagger
+from nlp.reading.form import STATEMENT_SECTIONS
 
 STATEMENT_TABLE_SUFFIXES = (".jsonl", ".csv")
 MAX_STATEMENT_CHARS = 5000
@@ -115,7 +115,7 @@ def record(
 
 
 def tag(
-    model: TaggerModel,
+    model: Tagger,
     statements: Sequence[StatementInput],
     report: str | None = None,
     explain: bool = False,
@@ -123,11 +123,10 @@ def tag(
     """Records of the statements of one report (`report`: its file name), or of statements from a table
     or posted to the API (None)."""
     predictions = model.tag(statements)
-    with collector_paused():  # a dict per statement, no cycles: see `collector_paused`
-        records = [
-            record(statement, report, p, n)
-            for n, (statement, p) in enumerate(zip(statements, predictions, strict=True), 1)
-        ]
+    records = [
+        record(statement, report, p, n)
+        for n, (statement, p) in enumerate(zip(statements, predictions, strict=True), 1)
+    ]
     if explain:
         for rec, statement, prediction in zip(records, statements, predictions, strict=True):
             rec["explanation"] = {

@@ -8,10 +8,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .codebook import Codebook, load_codebook
-from .errors import CorpusError, ReportParseError
-from .form import STATEMENT_SECTIONS
-from .report import parse_report
+from nlp.codebook import DEFAULT_CODEBOOK, Codebook, load_codebook
+from nlp.errors import CorpusError, ReportParseError
+from nlp.reading.form import STATEMENT_SECTIONS
+from nlp.reading.report import parse_report
 
 LABELS_FILE = "labels.jsonl"
 # Sections in which every statement of a labelled report must carry a label.
@@ -95,11 +95,15 @@ def read_labels(path: Path, codebook: Codebook, problems: list[str]) -> list[Lab
 
 
 def check_corpus(
-    data_dir: str | Path, labels: str | Path | None = None, find_near_duplicates: bool = True
+    data_dir: str | Path,
+    labels: str | Path | None = None,
+    find_near_duplicates: bool = True,
+    codebook: Codebook | None = None,
 ) -> CheckResult:
-    """Validate a corpus: ids, statement texts found in their reports, duplicates, coverage."""
+    """Validate a corpus: ids, statement texts found in their reports, duplicates, coverage. Labels are
+    checked against `codebook` (default: the codebook shipped with the package)."""
     data_dir = Path(data_dir)
-    codebook = load_codebook(data_dir / "codebook.yaml")
+    codebook = codebook or load_codebook()
     labels_path = Path(labels) if labels else data_dir / LABELS_FILE
     problems: list[str] = []
     records = read_labels(labels_path, codebook, problems)
@@ -191,9 +195,9 @@ def distribution(records: list[LabelledStatement], codebook: Codebook) -> dict[s
     }
 
 
-def load_corpus(data_dir: str | Path) -> list[LabelledStatement]:
+def load_corpus(data_dir: str | Path, codebook: Codebook | None = None) -> list[LabelledStatement]:
     """The validated corpus for training; any problem raises CorpusError naming the first few."""
-    result = check_corpus(data_dir, find_near_duplicates=False)
+    result = check_corpus(data_dir, find_near_duplicates=False, codebook=codebook)
     if not result.ok:
         shown = "; ".join(result.problems[:3])
         more = f" (and {len(result.problems) - 3} more)" if len(result.problems) > 3 else ""
@@ -201,11 +205,13 @@ def load_corpus(data_dir: str | Path) -> list[LabelledStatement]:
     return result.statements
 
 
-def data_hash(data_dir: str | Path) -> str:
-    """sha256 over the labels, the codebook and every report the labels refer to."""
+def data_hash(data_dir: str | Path, codebook_path: str | Path | None = None) -> str:
+    """sha256 over the labels, the codebook file and every report in the data folder."""
     data_dir = Path(data_dir)
     digest = hashlib.sha256()
-    files = [data_dir / LABELS_FILE, data_dir / "codebook.yaml"]
+    codebook_file = Path(codebook_path or DEFAULT_CODEBOOK)
+    digest.update(b"codebook.yaml\0" + codebook_file.read_bytes())
+    files = [data_dir / LABELS_FILE]
     files += sorted((data_dir / "reports").glob("*")) if (data_dir / "reports").is_dir() else []
     for path in files:
         if path.is_file():

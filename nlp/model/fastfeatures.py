@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from .features import NEGATORS, NO_SECTION, WINDOW_ENDS, cue_values, token_lemma, word_cues
-from .pipeline import BLANK_PIPELINE, load_pipeline
+from nlp.model.features import NEGATORS, NO_SECTION, WINDOW_ENDS, cue_values, token_lemma, word_cues
+from nlp.model.pipeline import BLANK_PIPELINE, load_pipeline
 
 _WORD, _RESET, _SKIP = 0, 1, 2
 _FORM_BITS = 31  # a bigram's key: first form id << 31 | second form id

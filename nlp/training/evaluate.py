@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,11 +16,13 @@ from sklearn.metrics import (
 )
 from sklearn.model_selection import GroupKFold
 
-from .classifier import Prediction, TaggerModel, TrainingExample, fit_model
-from .codebook import Codebook
-from .corpus import LabelledStatement
-from .errors import CorpusError
-from .features import StatementInput
+from nlp.codebook import Codebook
+from nlp.errors import CorpusError
+from nlp.model.estimators import TrainingExample, fit_model
+from nlp.model.features import StatementInput
+from nlp.model.inference import Prediction, Tagger
+from nlp.model.pipeline import available_pipeline
+from nlp.training.corpus import LabelledStatement, load_corpus, read_labels
 
 
 def to_examples(records: Sequence[LabelledStatement]) -> list[TrainingExample]:
@@ -105,7 +108,7 @@ def cross_validate(
 
         def fit(train: list[TrainingExample]):
             model = fit_model(train, codebook.theme_ids, codebook.sentiment_ids, pipeline_name, seed)
-            return model.tag
+            return Tagger(model).tag
 
     predictions: list[Prediction | None] = [None] * len(examples)
     fit_seconds = predict_seconds = 0.0
@@ -125,8 +128,37 @@ def cross_validate(
     return result
 
 
-def score_model(
-    model: TaggerModel, examples: Sequence[TrainingExample], codebook: Codebook
-) -> dict[str, Any]:
+def score_model(model: Tagger, examples: Sequence[TrainingExample], codebook: Codebook) -> dict[str, Any]:
     """Metrics of a trained model on a labelled set it was not trained on (a held-out file)."""
     return metrics(examples, model.tag([e.statement for e in examples]), codebook)
+
+
+def evaluate(
+    data_path: str | Path,
+    codebook: Codebook,
+    *,
+    model: Tagger | None = None,
+    folds: int = 5,
+    seed: int = 0,
+    baseline: str | None = None,
+) -> dict[str, Any]:
+    """What `kfd evaluate` reports. With a model: its scores on a labelled .jsonl file (`{"model": version,
+    **metrics}`). Without: grouped cross-validation on a training data folder (`{"kfd": metrics}`, and
+    `"spacy"` with `baseline="spacy"`: spaCy's textcat on the same folds)."""
+    if model is not None:
+        problems: list[str] = []
+        records = read_labels(Path(data_path), codebook, problems)
+        if problems:
+            more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+            raise CorpusError("; ".join(problems[:3]) + more)
+        return {"model": model.version, **score_model(model, to_examples(records), codebook)}
+    examples = to_examples(load_corpus(data_path, codebook=codebook))
+    pipeline = available_pipeline().name
+    results = {"kfd": cross_validate(examples, codebook, pipeline, folds, seed)}
+    if baseline == "spacy":
+        from nlp.training.baseline import spacy_textcat
+
+        results["spacy"] = cross_validate(
+            examples, codebook, pipeline, folds, seed, fit=spacy_textcat(codebook, seed)
+        )
+    return results

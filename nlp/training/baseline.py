@@ -13,9 +13,10 @@ import spacy
 from spacy.training import Example
 from spacy.util import minibatch
 
-from .classifier import Prediction, TrainingExample
-from .codebook import Codebook
-from .features import StatementInput
+from nlp.codebook import Codebook
+from nlp.model.estimators import TrainingExample
+from nlp.model.features import StatementInput
+from nlp.model.inference import Prediction
 
 EPOCHS = 10
 

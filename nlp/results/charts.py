@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 
-from .aggregate import NONE, AggregateTable
-from .codebook import Codebook
+from nlp.codebook import Codebook
+from nlp.results.aggregate import NONE, AggregateTable
 
 # Okabe–Ito colours, distinguishable with the common colour-vision deficiencies.
 SENTIMENT_COLOURS = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .pipeline import sentence_splitter
-from .values import MONTHS
+from nlp.model.pipeline import sentence_splitter
+from nlp.reading.values import MONTHS
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from .aggregate import NONE, StatementRow, aggregate, matches
-from .charts import codebook_name, theme_sentiment_png
-from .codebook import Codebook
+from nlp.codebook import Codebook
+from nlp.results.aggregate import NONE, StatementRow, aggregate, matches
+from nlp.results.charts import codebook_name, theme_sentiment_png
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }

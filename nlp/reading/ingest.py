@@ -7,7 +7,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from .errors import ReportParseError
+from nlp.errors import ReportParseError
 
 MAX_BYTES = 5 * 1024 * 1024
 SUPPORTED_SUFFIXES = (".txt", ".docx", ".html", ".htm")

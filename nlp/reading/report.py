@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import values
-from .errors import ReportParseError
-from .form import (
+from nlp.errors import ReportParseError
+from nlp.reading import values
+from nlp.reading.form import (
     SECTION_IDS,
     SECTIONS,
     STATEMENT_SECTIONS,
@@ -19,8 +19,8 @@ from .form import (
     normalize,
     strip_prompt,
 )
-from .ingest import read_text
-from .statements import Statement, bullet_items, split_statements
+from nlp.reading.ingest import read_text
+from nlp.reading.statements import Statement, bullet_items, split_statements
 
 REGIERUNGSBEZIRKE = ("Stuttgart", "Karlsruhe", "Freiburg", "Tübingen")
 

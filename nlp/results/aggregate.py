@@ -9,9 +9,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from .codebook import Codebook
-from .errors import KfdError
-from .form import STATEMENT_SECTIONS
+from nlp.codebook import Codebook
+from nlp.errors import KfdError
+from nlp.reading.form import STATEMENT_SECTIONS
 
 DIMENSIONS = ("theme", "sentiment", "section", "landkreis", "regierungsbezirk", "year")
 # Dimensions that classify a statement's content; the others (where it was said) form the base of a share.

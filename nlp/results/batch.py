@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from .classifier import TaggerModel
-from .codebook import Codebook
-from .errors import KfdError, ReportParseError
-from .features import StatementInput
-from .ingest import SUPPORTED_SUFFIXES
-from .pipeline import load_pipeline
-from .report import parse_report
-from .tagging import (
+from nlp.codebook import Codebook
+from nlp.errors import KfdError, ReportParseError
+from nlp.model.features import StatementInput
+from nlp.model.inference import Tagger
+from nlp.model.pipeline import load_pipeline
+from nlp.reading.ingest import SUPPORTED_SUFFIXES
+from nlp.reading.report import parse_report
+from nlp.results.tagging import (
     STATEMENT_TABLE_SUFFIXES,
     StatementFileError,
     jsonl_objects,
@@ -97,7 +97,7 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith((".", "~$")) for part in path.relative_to(root).parts)
 
 
-def tag_source(model: TaggerModel, source: Source, explain: bool = False) -> FileResult:
+def tag_source(model: Tagger, source: Source, explain: bool = False) -> FileResult:
     """Tag one input file. Statements without an id get id None; `tag_sources` numbers them."""
     try:
         if source.statements is not None:
@@ -126,10 +126,10 @@ def tag_source(model: TaggerModel, source: Source, explain: bool = False) -> Fil
     return FileResult(source.path, tuple(records))
 
 
-_worker_model: TaggerModel | None = None
+_worker_model: Tagger | None = None
 
 
-def _init_worker(model: TaggerModel) -> None:
+def _init_worker(model: Tagger) -> None:
     global _worker_model
     _worker_model = model
 
@@ -140,7 +140,7 @@ def _tag_in_worker(source: Source, explain: bool) -> FileResult:
 
 
 def tag_sources(
-    model: TaggerModel,
+    model: Tagger,
     inputs: Sequence[Source],
     jobs: int = 1,
     explain: bool = False,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,15 +21,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from .aggregate import StatementRow
-from .classifier import Prediction, TaggerModel
-from .errors import KfdError
-from .features import StatementInput
-from .ingest import read_text
-from .report import Report, parse_report
-from .tagging import record
+from nlp.errors import KfdError
+from nlp.model.features import StatementInput
+from nlp.model.inference import Prediction
+from nlp.reading.report import Report
+from nlp.results.aggregate import StatementRow
+from nlp.results.tagging import record
+from nlp.settings import DEFAULT_DATABASE_URL
 
-DEFAULT_DATABASE_URL = "sqlite:///data/kfd.sqlite3"
 log = logging.getLogger(__name__)
 
 
@@ -132,6 +131,29 @@ class RetagResult:
     model_version: str
     n_reports: int
     n_statements: int
+
+
+@dataclass(frozen=True)
+class StatementRef:
+    """A stored statement to tag again: its row id, section and text."""
+
+    row_id: int
+    section: str
+    text: str
+
+
+def report_columns(report: Report) -> dict[str, Any]:
+    """The columns of the reports table that are read off the parsed report (for filters and listing)."""
+    dates = report.veranstaltung.termine
+    first_date = dt.date.fromisoformat(dates[0]) if dates else None
+    return {
+        "kommune_name": report.kommune.name,
+        "landkreis": report.kommune.landkreis,
+        "regierungsbezirk": report.kommune.regierungsbezirk,
+        "first_event_date": first_date,
+        "year": first_date.year if first_date else None,
+        "report": report.to_dict(),
+    }
 
 
 def content_hash(text: str) -> str:
@@ -261,42 +283,37 @@ class Store:
 
     def add_report(
         self,
-        source: str | bytes | Path,
-        model: TaggerModel,
+        report: Report,
+        predictions: Sequence[Prediction],
         *,
+        content_sha256: str,
         filename: str | None = None,
         external_id: str | None = None,
+        created_at: dt.datetime | None = None,
+        report_id: int | None = None,
     ) -> tuple[StoredReport, bool]:
-        """Parse, tag and store a report. Returns (report, created); created is False when the same
-        external id or the same content was stored before — then nothing is parsed, tagged or written
-        (a known content under a new external id keeps the stored record as it is)."""
-        text = read_text(source, filename)
-        if isinstance(source, Path):
-            filename = filename or source.name
-        digest = content_hash(text)
-        existing = self.find(digest, external_id)
+        """Store a parsed report with the predictions of its statements (in `report.statements` order).
+        Returns (report, created); created is False when a report with the same content or external id
+        is stored already (also when another writer stored it a moment ago) — then nothing is written.
+        `report_id` is kept where it is free (a restored backup keeps its ids)."""
+        existing = self.find(content_sha256, external_id)
         if existing is not None:
             return self.get_report(existing), False
-        report = parse_report(text, filename)
-        predictions = model.tag([StatementInput(s.text, s.section) for s in report.statements])
-        dates = report.veranstaltung.termine
-        first_date = dt.date.fromisoformat(dates[0]) if dates else None
+        values = {
+            "content_sha256": content_sha256,
+            "external_id": external_id,
+            "filename": filename,
+            "created_at": created_at or dt.datetime.now(dt.UTC),
+            **report_columns(report),
+        }
         try:
             with self._write() as conn:
-                report_id = conn.execute(
-                    sa.insert(reports).values(
-                        content_sha256=digest,
-                        external_id=external_id,
-                        filename=filename,
-                        created_at=dt.datetime.now(dt.UTC),
-                        kommune_name=report.kommune.name,
-                        landkreis=report.kommune.landkreis,
-                        regierungsbezirk=report.kommune.regierungsbezirk,
-                        first_event_date=first_date,
-                        year=first_date.year if first_date else None,
-                        report=report.to_dict(),
-                    )
-                ).inserted_primary_key[0]
+                if (
+                    report_id is not None
+                    and conn.execute(sa.select(reports.c.id).where(reports.c.id == report_id)).first() is None
+                ):
+                    values["id"] = report_id
+                report_id = conn.execute(sa.insert(reports).values(**values)).inserted_primary_key[0]
                 rows = [
                     {"report_id": report_id, "section": s.section, "position": s.index, "text": s.text}
                     | _tag_values(p)
@@ -306,7 +323,7 @@ class Store:
                     conn.execute(sa.insert(statements), rows)
         except IntegrityError:
             # Another request stored the same report between our lookup and our insert.
-            existing = self.find(digest, external_id)
+            existing = self.find(content_sha256, external_id)
             if existing is None:
                 raise
             return self.get_report(existing), False
@@ -398,47 +415,35 @@ class Store:
         with self.engine.connect() as conn:
             return list(conn.execute(sa.select(reports.c.id).order_by(reports.c.id)).scalars())
 
-    def retag(
-        self,
-        model: TaggerModel,
-        report_id: int | None = None,
-        *,
-        only_outdated: bool = False,
-        progress: Callable[[int], None] | None = None,
-    ) -> RetagResult:
-        """Tag stored statements again with `model` (one report, or all), so that every tag records
-        the same model version. `only_outdated` skips statements already tagged by this version.
-        `progress` is called with each report id once it is done."""
-        if report_id is not None:
-            with self.engine.connect() as conn:
-                if conn.execute(sa.select(reports.c.id).where(reports.c.id == report_id)).scalar() is None:
-                    raise ReportNotFound(f"no report with id {report_id}")
-        ids = [report_id] if report_id is not None else self.report_ids()
-        n_reports = n_statements = 0
-        for rid in ids:
-            query = sa.select(statements.c.id, statements.c.section, statements.c.text).where(
-                statements.c.report_id == rid
+    def check_report(self, report_id: int) -> int:
+        """`report_id` if such a report is stored, else ReportNotFound."""
+        with self.engine.connect() as conn:
+            if conn.execute(sa.select(reports.c.id).where(reports.c.id == report_id)).scalar() is None:
+                raise ReportNotFound(f"no report with id {report_id}")
+        return report_id
+
+    def statements_of(self, report_id: int, unless_version: str | None = None) -> list[StatementRef]:
+        """The stored statements of a report in order, without those tagged by `unless_version`."""
+        query = sa.select(statements.c.id, statements.c.section, statements.c.text).where(
+            statements.c.report_id == report_id
+        )
+        if unless_version is not None:
+            query = query.where(statements.c.model_version != unless_version)
+        with self.engine.connect() as conn:
+            return [
+                StatementRef(r.id, r.section, r.text) for r in conn.execute(query.order_by(statements.c.id))
+            ]
+
+    def update_tags(self, statement_ids: Sequence[int], predictions: Sequence[Prediction]) -> None:
+        """Replace the tags of stored statements (one executemany)."""
+        with self._write() as conn:
+            conn.execute(
+                _RETAG,
+                [
+                    {"statement_id": sid, **{f"new_{k}": v for k, v in _tag_values(p).items()}}
+                    for sid, p in zip(statement_ids, predictions, strict=True)
+                ],
             )
-            if only_outdated:
-                query = query.where(statements.c.model_version != model.version)
-            with self.engine.connect() as conn:
-                rows = conn.execute(query.order_by(statements.c.id)).all()
-            if rows:
-                predictions = model.tag([StatementInput(r.text, r.section) for r in rows])
-                with self._write() as conn:  # one executemany for the report's statements
-                    conn.execute(
-                        _RETAG,
-                        [
-                            {"statement_id": r.id, **{f"new_{k}": v for k, v in _tag_values(p).items()}}
-                            for r, p in zip(rows, predictions, strict=True)
-                        ],
-                    )
-                n_reports += 1
-                n_statements += len(rows)
-            if progress:
-                progress(rid)
-        log.info("retagged %d statements of %d reports with model %s", n_statements, n_reports, model.version)
-        return RetagResult(model.version, n_reports, n_statements)
 
     def model_versions(self) -> dict[str, int]:
         """How many stored statements each model version tagged."""
@@ -449,7 +454,7 @@ class Store:
         return {version: n for version, n in rows}
 
     def statement_rows(self) -> list[StatementRow]:
-        """Every stored statement as a row for `nlp.aggregate.aggregate`."""
+        """Every stored statement as a row for `nlp.results.aggregate.aggregate`."""
         query = sa.select(
             statements.c.themes,
             statements.c.sentiment,

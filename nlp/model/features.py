@@ -17,7 +17,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import OneHotEncoder
 
-from .pipeline import load_pipeline
+from nlp.model.pipeline import load_pipeline
 
 TEXT, LEMMAS, SECTION = 0, 1, 2
 NO_SECTION = "-"

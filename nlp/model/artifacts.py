@@ -19,13 +19,14 @@ import joblib
 import sklearn
 import spacy
 
-from .classifier import TaggerModel
-from .codebook import Codebook, load_codebook
-from .errors import ModelError, ModelMismatch
-from .pipeline import available_pipeline
+from nlp.codebook import Codebook, load_codebook
+from nlp.errors import ModelError, ModelMismatch
+from nlp.model.estimators import TaggerModel
+from nlp.model.inference import Tagger
+from nlp.model.pipeline import available_pipeline
 
 # Bumped whenever the classes inside model.joblib change shape; an older artifact is refused.
-MODEL_FORMAT = 2
+MODEL_FORMAT = 3
 ARTIFACT = "model.joblib"
 MANIFEST = "manifest.json"
 CURRENT = "current"
@@ -146,9 +147,7 @@ def resolve_model_dir(path: str | Path) -> Path:
     raise ModelError(f"no model at {path}; train one with `kfd train` (or `make train`)")
 
 
-def load_model(
-    path: str | Path = "models", codebook: Codebook | None = None
-) -> tuple[TaggerModel, ModelManifest]:
+def load_model(path: str | Path = "models", codebook: Codebook | None = None) -> tuple[Tagger, ModelManifest]:
     """Load and verify a model. Every mismatch is a ModelMismatch that says what differs."""
     model_dir = resolve_model_dir(path)
     manifest = ModelManifest.read(model_dir)
@@ -172,7 +171,7 @@ def load_model(
     if not isinstance(model, TaggerModel):
         raise ModelError(f"{artifact}: not a kfd-tagger model")
     model.version = manifest.version
-    return model, manifest
+    return Tagger(model), manifest
 
 
 def check_compatible(manifest: ModelManifest, codebook: Codebook) -> None:

@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-
-from .errors import KfdError
-from .report import Report
-from .store import Store, reports, statements
-from .tagging import jsonl_objects, read_table_text
+from nlp.errors import KfdError
+from nlp.model.inference import Prediction
+from nlp.reading.report import Report
+from nlp.results.tagging import jsonl_objects, read_table_text
+from nlp.storage.store import Store
 
 FORMAT = "kfd-backup/1"
 
@@ -73,46 +71,40 @@ def export_db(store: Store, out: Path) -> BackupResult:
     return BackupResult(n_reports, n_statements)
 
 
-def _report_row(data: dict[str, Any], where: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _restorable(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """The arguments of `Store.add_report` for one backup line; BackupError when it is not one."""
     try:
         if data.get("format") != FORMAT:
             raise BackupError(f"{where}: not a {FORMAT} line (format {data.get('format')!r})")
         report = Report.from_dict(data["report"])
-        dates = report.veranstaltung.termine
-        first_date = dt.date.fromisoformat(dates[0]) if dates else None
-        row = {
-            "id": int(data["id"]),
+        tagged = data["statements"]
+        if [(s["section"], int(s["index"]), s["text"]) for s in tagged] != [
+            (s.section, s.index, s.text) for s in report.statements
+        ]:
+            raise BackupError(f"{where}: the tagged statements are not those of the report")
+        predictions = [
+            Prediction(
+                tuple(s["themes"]),
+                s["sentiment"],
+                dict(s["scores"]["themes"]),
+                dict(s["scores"]["sentiment"]),
+                s["model_version"],
+            )
+            for s in tagged
+        ]
+        return {
+            "report": report,
+            "predictions": predictions,
             "content_sha256": str(data["content_sha256"]),
             "external_id": data["external_id"],
             "filename": data["filename"],
             "created_at": dt.datetime.fromisoformat(data["created_at"]),
-            "kommune_name": report.kommune.name,
-            "landkreis": report.kommune.landkreis,
-            "regierungsbezirk": report.kommune.regierungsbezirk,
-            "first_event_date": first_date,
-            "year": first_date.year if first_date else None,
-            "report": report.to_dict(),
+            "report_id": int(data["id"]),
         }
-        tagged = [
-            {
-                "section": s["section"],
-                "position": int(s["index"]),
-                "text": s["text"],
-                "themes": list(s["themes"]),
-                "sentiment": s["sentiment"],
-                "scores": {
-                    "themes": dict(s["scores"]["themes"]),
-                    "sentiment": dict(s["scores"]["sentiment"]),
-                },
-                "model_version": s["model_version"],
-            }
-            for s in data["statements"]
-        ]
     except BackupError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise BackupError(f"{where}: not a valid backup record ({e.__class__.__name__}: {e})") from None
-    return row, tagged
 
 
 def import_db(store: Store, source: Path) -> BackupResult:
@@ -121,26 +113,15 @@ def import_db(store: Store, source: Path) -> BackupResult:
     report is written in one transaction with all its statements."""
     raw = read_table_text(source, BackupError)
     # every line is checked before anything is written
-    parsed = [
-        _report_row(data, f"{source}:{number}") for number, data in jsonl_objects(source, raw, BackupError)
+    restorable = [
+        _restorable(data, f"{source}:{number}") for number, data in jsonl_objects(source, raw, BackupError)
     ]
     n_reports = n_statements = n_skipped = 0
-    for row, tagged in parsed:
-        if store.find(row["content_sha256"], row["external_id"]) is not None:
-            n_skipped += 1
-            continue
-        with store.engine.connect() as conn:
-            id_taken = conn.execute(sa.select(reports.c.id).where(reports.c.id == row["id"])).first()
-        if id_taken:
-            row = {k: v for k, v in row.items() if k != "id"}
-        try:
-            with store._write() as conn:
-                report_id = conn.execute(sa.insert(reports).values(**row)).inserted_primary_key[0]
-                if tagged:
-                    conn.execute(sa.insert(statements), [{"report_id": report_id, **s} for s in tagged])
-        except IntegrityError:  # stored meanwhile by someone else
+    for arguments in restorable:
+        _, created = store.add_report(**arguments)
+        if not created:
             n_skipped += 1
             continue
         n_reports += 1
-        n_statements += len(tagged)
+        n_statements += len(arguments["predictions"])
     return BackupResult(n_reports, n_statements, n_skipped)

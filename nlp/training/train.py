@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .artifacts import save_model
-from .classifier import fit_model
-from .codebook import load_codebook
-from .corpus import data_hash, load_corpus
-from .errors import CorpusError
-from .evaluate import cross_validate, to_examples
-from .pipeline import available_pipeline
+from nlp.codebook import load_codebook
+from nlp.errors import CorpusError
+from nlp.model.artifacts import save_model
+from nlp.model.estimators import fit_model
+from nlp.model.pipeline import available_pipeline
+from nlp.training.corpus import data_hash, load_corpus
+from nlp.training.evaluate import cross_validate, to_examples
 
 
 def train(
@@ -18,11 +18,13 @@ def train(
     out_dir: str | Path = "models",
     folds: int = 5,
     seed: int = 0,
+    codebook_path: str | Path | None = None,
 ) -> Path:
-    """Validate the corpus, cross-validate (unless folds=0), fit on everything, save. Returns the model dir."""
+    """Validate the corpus against the codebook (a path; default: the package's), cross-validate (unless
+    folds=0), fit on everything, save. Returns the model dir."""
     data_dir = Path(data_dir)
-    codebook = load_codebook(data_dir / "codebook.yaml")
-    records = load_corpus(data_dir)
+    codebook = load_codebook(codebook_path)
+    records = load_corpus(data_dir, codebook)
     if len(records) < 20:
         raise CorpusError(
             f"{data_dir}: only {len(records)} labelled statements; at least 20 are needed to train"
@@ -36,7 +38,7 @@ def train(
         model,
         out_dir,
         codebook=codebook,
-        data_hash=data_hash(data_dir),
+        data_hash=data_hash(data_dir, codebook_path),
         seed=seed,
         n_statements=len(records),
         n_reports=n_reports,

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .batch import csv_rows
-from .classifier import Prediction
-from .codebook import Codebook
-from .corpus import LABELS_FILE, REQUIRED_SECTIONS, read_labels
-from .errors import CorpusError, ReportParseError
-from .form import STATEMENT_SECTIONS
-from .report import parse_report
-from .tagging import read_table_text
+from nlp.codebook import Codebook
+from nlp.errors import CorpusError, ReportParseError
+from nlp.model.inference import Prediction
+from nlp.reading.form import STATEMENT_SECTIONS
+from nlp.reading.report import parse_report
+from nlp.results.batch import csv_rows
+from nlp.results.tagging import read_table_text
+from nlp.training.corpus import LABELS_FILE, REQUIRED_SECTIONS, read_labels
 
 REPORTS_DIR = "reports"
 

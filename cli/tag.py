@@ -1,0 +1,129 @@
+"""`kfd tag`: reports, folders of reports or statement tables in, one tagged record per statement out."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+import click
+
+from cli._util import UserError, load_model, main, model_option, names, settings, translate_errors
+
+
+@main.command("tag")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@model_option("A model directory, or a folder whose `current` is used.")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write here instead of standard output.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default=None,
+    help="Output format (default: from --output's suffix, else jsonl).",
+)
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for German Excel: UTF-8 with BOM, ';' as delimiter, decimal commas (implies --format csv).",
+)
+@click.option(
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Tag this many files at once, in separate processes.",
+)
+@click.option("--explain", is_flag=True, help="Add the terms that pushed each assigned label.")
+@click.option("--redact", is_flag=True, help="Leave out the contact person (`kontakt`) of every record.")
+@translate_errors
+def tag_cmd(
+    inputs: tuple[Path, ...],
+    model_path: Path | None,
+    output: Path | None,
+    fmt: str | None,
+    excel: bool,
+    jobs: int,
+    explain: bool,
+    redact: bool = False,
+) -> None:
+    """Tag every statement of report files (.txt, .docx, .html), folders of reports, or statement tables
+    (.jsonl, .csv with a `text` column and optional `id`, `section`) with themes and a sentiment.
+
+    Each record carries the report's kommune, landkreis, regierungsbezirk and first event date. A report
+    that cannot be read is skipped and listed at the end; the exit code is then 1."""
+    from nlp.results.batch import sources, tag_sources, write_results
+
+    codebook = settings().load_codebook()
+    model, _ = load_model(model_path, codebook)
+    inputs_, skipped = sources(inputs)
+    if not inputs_:
+        raise UserError(f"no reports (.txt, .docx, .html) found in {', '.join(map(str, inputs))}")
+    with _progress(len(inputs_), "tagging") as on_result:
+        batch = tag_sources(model, inputs_, jobs=jobs, explain=explain, on_result=on_result)
+    if redact:
+        batch.records = [{k: v for k, v in rec.items() if k != "kontakt"} for rec in batch.records]
+    fmt = "csv" if excel else fmt or ("csv" if output and output.suffix.lower() == ".csv" else "jsonl")
+    if output is None:
+        write_results(batch.records, sys.stdout, fmt, codebook, excel=excel)
+    else:
+        tmp = output.with_name(f".{output.name}.tmp")
+        with tmp.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="") as f:
+            write_results(batch.records, f, fmt, codebook, excel=excel)
+        tmp.replace(output)
+    n_ok = batch.n_files - len(batch.failures)
+    where = f" -> {output}" if output else ""
+    click.echo(
+        f"{len(batch.records)} statements from {n_ok} of {batch.n_files} files tagged with model "
+        f"{model.version}{where}",
+        err=True,
+    )
+    if skipped:
+        click.echo(f"skipped {len(skipped)} files that are not reports: {names(skipped)}", err=True)
+    if batch.failures:
+        click.echo(f"{len(batch.failures)} files failed:", err=True)
+        for failure in batch.failures:
+            click.echo(f"  {failure.path}: {failure.reason}", err=True)
+        raise SystemExit(1)
+
+
+@contextlib.contextmanager
+def _progress(total: int, what: str):
+    """A per-file callback: a progress bar on a terminal, one plain line per file in a pipe."""
+    done = 0
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        # No refresh thread (auto_refresh=False): the worker processes of --jobs are forked meanwhile.
+        with Progress(
+            f"[bold]{what}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),  # standard output may carry the records
+            transient=True,
+            auto_refresh=False,
+        ) as bar:
+            task = bar.add_task(what, total=total)
+            bar.refresh()
+
+            def advance(result) -> None:
+                bar.advance(task)
+                bar.refresh()
+
+            yield advance
+        return
+
+    def line(result) -> None:
+        nonlocal done
+        done += 1
+        status = f"failed: {result.failure.reason}" if result.failure else f"{len(result.records)} statements"
+        click.echo(f"[{done}/{total}] {result.path}: {status}", err=True)
+
+    yield line
