@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 MODEL  := models/current/manifest.json
 DATA   := $(shell find training_data -type f 2>/dev/null | sort)
 # The code that defines what a model artifact holds: a change there needs a new model.
-MODEL_CODE := nlp/classifier.py nlp/features.py nlp/artifacts.py nlp/pipeline.py
+MODEL_CODE := $(wildcard nlp/model/*.py) nlp/codebook.yaml
 
 .PHONY: install test lint train run bench clean
 
@@ -23,8 +23,9 @@ test: install
 	$(BIN)/python -m pytest -q
 
 lint: install
-	$(BIN)/ruff check nlp service tests
-	$(BIN)/ruff format --check nlp service tests
+	$(BIN)/ruff check nlp service cli tests bench
+	$(BIN)/ruff format --check nlp service cli tests bench
+	$(BIN)/mypy
 
 # A model is rebuilt when the training data, the codebook or the model code changes.
 $(MODEL): $(STAMP) $(DATA) $(MODEL_CODE)

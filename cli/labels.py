@@ -30,7 +30,7 @@ def suggest_cmd(results: Path, n: int, model_path: Path | None, output: Path | N
     codebook = settings().load_codebook()
     manifest = ModelManifest.read(resolve_model_dir(model_path or settings().model_dir))
     records = read_results(results, codebook)
-    others = {r.get("model_version") for r in records} - {manifest.version, None}
+    others = {str(v) for r in records if (v := r.get("model_version")) not in (manifest.version, None)}
     if others:
         click.echo(
             f"note: RESULTS were tagged by {', '.join(sorted(others))}, not {manifest.version}", err=True

@@ -21,7 +21,7 @@ _SCORES_EXAMPLE = {
     "themes": {"moderation": 0.91, "organisation_zeit": 0.62, "wohnen": 0.03},
     "sentiment": {"positiv": 0.22, "negativ": 0.08, "gemischt": 0.64, "neutral": 0.06},
 }
-_TAGGED_EXAMPLE = {
+_TAGGED_EXAMPLE: dict[str, Any] = {
     "id": "s1",
     "report": None,
     "section": "bewertung",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
@@ -176,8 +177,10 @@ class TaggerModel:
     """Fitted features and classifiers with their label ids; what `models/<version>/model.joblib` holds.
     `nlp.model.inference.Tagger` turns it into the fast scorer that tags."""
 
-    features: object  # text features for both tasks
-    sentiment_cues: object  # judgement cues, for sentiment only (they do not help themes)
+    features: Any  # fitted ColumnTransformer: text features for both tasks
+    sentiment_cues: (
+        Any  # fitted ColumnTransformer: judgement cues, for sentiment only (they do not help themes)
+    )
     themes: ThresholdedMultiLabel
     sentiment: JudgementSentiment
     theme_ids: tuple[str, ...]

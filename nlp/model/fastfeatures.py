@@ -258,12 +258,15 @@ class FastFeatures:
         flat: list[int] = []
         lengths: list[int] = []
         for text in texts:
-            ids = list(map(get, text.split()))
-            if None in ids:
-                ids = [
+            found = list(map(get, text.split()))
+            ids: list[int] = (
+                [
                     self._add(cache, chunk) if i is None else i
-                    for chunk, i in zip(text.split(), ids, strict=True)
+                    for chunk, i in zip(text.split(), found, strict=True)
                 ]
+                if None in found
+                else found  # type: ignore[assignment]  # no None among them
+            )
             flat += ids
             lengths.append(len(ids))
         if cache.irregular:

@@ -10,6 +10,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -76,9 +77,10 @@ def sentence_guard(doc: Doc) -> Doc:
 
 
 def _add_abbreviations(lang: Language) -> None:
+    tokenizer: Any = lang.tokenizer  # a spaCy Tokenizer (typed as a plain callable)
     for abbr in ABBREVIATIONS:
         for form in {abbr, abbr.capitalize(), abbr[:1].upper() + abbr[1:]}:
-            lang.tokenizer.add_special_case(form, [{"ORTH": form}])
+            tokenizer.add_special_case(form, [{"ORTH": form}])
 
 
 @functools.cache

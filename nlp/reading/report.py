@@ -248,8 +248,8 @@ def _kommune(fields: dict[str, str], title: str | None, warnings: list[str]) -> 
     name = re.sub(r"\s*(?:->|→|=>|>|–|-|\(|:)\s*$", "", name.split("\n")[0]).strip(" ,;-–")
     if name.endswith(")") and name.count("(") < name.count(")"):
         name = name[:-1].rstrip()
-    name = name or title or None
-    if name is None:
+    kommune_name = name or title or None
+    if kommune_name is None:
         warnings.append("no name of the Stadt or Gemeinde found")
 
     einwohner = stand = None
@@ -289,7 +289,7 @@ def _kommune(fields: dict[str, str], title: str | None, warnings: list[str]) -> 
             )
     else:
         warnings.append("missing Regierungsbezirk")
-    return Kommune(name, website, einwohner, stand, landkreis, bezirk)
+    return Kommune(kommune_name, website, einwohner, stand, landkreis, bezirk)
 
 
 _TITLE = r"^(?:Frau|Herr|Hr\.|Fr\.|BM|OB|Bürgermeister(?:in)?|Oberbürgermeister(?:in)?)\s+"  # "Dr." stays: part of the name
@@ -476,7 +476,7 @@ def _kosten(text: str, warnings: list[str]) -> Kosten:
     if totals:
         gesamt: float | None = totals[-1]
         parts = sum(p.betrag_eur for p in posten)
-        if parts and abs(parts - gesamt) > 0.5:
+        if parts and gesamt is not None and abs(parts - gesamt) > 0.5:
             warnings.append(f"cost items add up to {parts:.2f} €, but the stated total is {gesamt:.2f} €")
     else:
         gesamt = round(sum(p.betrag_eur for p in posten), 2) if any(p.betrag_eur for p in posten) else None

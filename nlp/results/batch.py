@@ -99,6 +99,7 @@ def _hidden(path: Path, root: Path) -> bool:
 
 def tag_source(model: Tagger, source: Source, explain: bool = False) -> FileResult:
     """Tag one input file. Statements without an id get id None; `tag_sources` numbers them."""
+    statements: Sequence[StatementInput]
     try:
         if source.statements is not None:
             statements, name = source.statements, None

@@ -313,7 +313,9 @@ class Store:
                     and conn.execute(sa.select(reports.c.id).where(reports.c.id == report_id)).first() is None
                 ):
                     values["id"] = report_id
-                report_id = conn.execute(sa.insert(reports).values(**values)).inserted_primary_key[0]
+                inserted = conn.execute(sa.insert(reports).values(**values)).inserted_primary_key
+                assert inserted is not None
+                report_id = inserted[0]
                 rows = [
                     {"report_id": report_id, "section": s.section, "position": s.index, "text": s.text}
                     | _tag_values(p)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import spacy
 from spacy.training import Example
@@ -50,7 +51,7 @@ def spacy_textcat(codebook: Codebook, seed: int = 0, epochs: int = EPOCHS):
                 out.append(
                     Prediction(
                         themes=tuple(t for t, p in theme_scores.items() if p >= 0.5),
-                        sentiment=max(sentiment_scores, key=sentiment_scores.get),
+                        sentiment=max(sentiment_scores, key=lambda s: sentiment_scores[s]),
                         theme_scores=theme_scores,
                         sentiment_scores=sentiment_scores,
                         model_version="spacy-baseline",
@@ -66,7 +67,7 @@ def spacy_textcat(codebook: Codebook, seed: int = 0, epochs: int = EPOCHS):
 def _train(factory: str, labels: Sequence[str], data: list[tuple[str, dict]], seed: int, epochs: int):
     spacy.util.fix_random_seed(seed)
     lang = spacy.blank("de")
-    component = lang.add_pipe(factory)
+    component: Any = lang.add_pipe(factory)  # a TextCategorizer
     for label in labels:
         component.add_label(label)
     examples = [Example.from_dict(lang.make_doc(text), {"cats": cats}) for text, cats in data]

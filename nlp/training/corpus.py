@@ -74,7 +74,7 @@ def _record(
     if report is not None and not isinstance(report, str):
         problems.append(f"{where}:{line}: 'report' must be a path or null")
         return None
-    return LabelledStatement(text, section, tuple(themes), sentiment, report, line)
+    return LabelledStatement(text, section, tuple(themes), str(sentiment), report, line)
 
 
 def read_labels(path: Path, codebook: Codebook, problems: list[str]) -> list[LabelledStatement]:

@@ -121,7 +121,7 @@ def cross_validate(
         predict_seconds += time.perf_counter() - start
         for i, prediction in zip(test_idx, fold_predictions, strict=True):
             predictions[i] = prediction
-    result = metrics(examples, predictions, codebook)
+    result = metrics(examples, [p for p in predictions if p is not None], codebook)
     result["folds"] = folds
     result["train_seconds"] = round(fit_seconds, 2)
     result["predict_seconds"] = round(predict_seconds, 2)

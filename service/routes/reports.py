@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
@@ -101,12 +101,14 @@ def list_reports(
     return ReportList.from_page(page)
 
 
-@router.get("/v1/reports/{report_id}", responses={404: {"description": "No such report"}})
-def get_report(report_id: ReportId, store: StoreDep, redact: Redact = False) -> ReportOut:
+@router.get(
+    "/v1/reports/{report_id}", response_model=ReportOut, responses={404: {"description": "No such report"}}
+)
+def get_report(report_id: ReportId, store: StoreDep, redact: Redact = False) -> ReportOut | JSONResponse:
     out = ReportOut.from_stored(store.get_report(report_id))
     if redact:
         # The raw Kommune section holds the contact lines too; its fields stay in `report.kommune`.
-        hidden = {"report": {"kontakt": True, "sections": {"kommune": True}}}
+        hidden: dict[str, Any] = {"report": {"kontakt": True, "sections": {"kommune": True}}}
         return JSONResponse(out.model_dump(mode="json", exclude=hidden))
     return out
 
