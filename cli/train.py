@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli._util import data_option, load_model, main, seed_option, settings, translate_errors
+from cli._util import UserError, data_option, load_model, main, seed_option, settings, translate_errors
 
 
 @main.command("train")
@@ -45,8 +45,10 @@ def train_cmd(data_dir: Path, out_dir: Path, folds: int, seed: int) -> None:
         f"model {manifest.version} written to {model_dir} ({manifest.n_statements} statements, "
         f"{manifest.n_reports} reports)"
     )
-    if manifest.metrics:
+    if "themes" in manifest.metrics:
         click.echo(_metrics_summary(manifest.metrics))
+    if "behaviour" in manifest.metrics:
+        click.echo(_behaviour_summary(manifest.metrics["behaviour"]["overall"]))
 
 
 @main.command("evaluate")
@@ -78,6 +80,26 @@ def train_cmd(data_dir: Path, out_dir: Path, folds: int, seed: int) -> None:
     default=None,
     help="Also cross-validate spaCy's textcat on the same folds and print both side by side.",
 )
+@click.option(
+    "--behaviour",
+    is_flag=True,
+    help="Score a trained model (--model, default KFD_MODEL_DIR) on the behaviour suite, per capability.",
+)
+@click.option(
+    "--suite",
+    "suite_path",
+    default=str(Path("training_data") / "behaviour" / "suite.jsonl"),
+    show_default=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="With --behaviour: the suite file.",
+)
+@click.option(
+    "--show-failures",
+    default=10,
+    show_default=True,
+    type=click.IntRange(0),
+    help="With --behaviour: failing items (and broken pairs) listed per capability.",
+)
 @seed_option
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @translate_errors
@@ -86,14 +108,29 @@ def evaluate_cmd(
     folds: int,
     model_path: Path | None,
     baseline: str | None,
+    behaviour: bool,
+    suite_path: Path,
+    show_failures: int,
     seed: int,
     as_json: bool,
 ) -> None:
     """Measure quality: grouped cross-validation (statements of one report never straddle train and
-    test) or, with --model, a trained model on a held-out labelled file."""
+    test), with --model a trained model on a held-out labelled file, or with --behaviour a trained model
+    on the behaviour suite (negation, contrast, typos, placeholders … per capability)."""
     from nlp.training.evaluate import evaluate
 
     codebook = settings().load_codebook()
+    if behaviour:
+        if baseline:
+            raise UserError("--baseline cross-validates; it cannot be combined with --behaviour")
+        from nlp.training.behaviour import evaluate_suite
+
+        report = evaluate_suite(suite_path, load_model(model_path, codebook)[0], codebook)
+        if as_json:
+            click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            click.echo(_behaviour_table(report, suite_path, show_failures))
+        return
     model = load_model(model_path, codebook)[0] if model_path is not None else None
     results = evaluate(data_path, codebook, model=model, folds=folds, seed=seed, baseline=baseline)
     if as_json:
@@ -112,6 +149,57 @@ def _metrics_summary(m: dict) -> str:
         f"macro-F1 {m['themes']['macro_f1']:.3f}; sentiment accuracy {m['sentiment']['accuracy']:.3f}, "
         f"macro-F1 {m['sentiment']['macro_f1']:.3f}"
     )
+
+
+def _behaviour_summary(overall: dict) -> str:
+    return (
+        f"behaviour suite ({overall['n']} items): sentiment accuracy {overall['sentiment_accuracy']:.3f}, "
+        f"themes F1 {overall['theme_f1']:.3f}, pairs broken {overall['pairs_broken']}/{overall['pairs']}"
+    )
+
+
+def _labels(labels) -> str:
+    return f"{'|'.join(labels.themes) or '(none)'} / {labels.sentiment}"
+
+
+def _shorten(text: str, width: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _behaviour_table(report, suite_path: Path, show_failures: int) -> str:
+    lines = [f"model {report.model} on {suite_path} ({report.overall.n} items)", ""]
+    lines.append(
+        f"{'capability':<16}{'n':>5}{'sentiment acc':>15}{'theme F1':>10}{'pairs broken':>14}{'abstained':>11}"
+    )
+
+    def row(name, f) -> str:
+        pairs = f"{f.pairs_broken}/{f.pairs}" if f.pairs else "-"
+        abstained = f"{f.abstained:.2f}" if f.abstained is not None else "-"
+        return f"{name:<16}{f.n:>5}{f.sentiment_accuracy:>15.2f}{f.theme_f1:>10.2f}{pairs:>14}{abstained:>11}"
+
+    lines += [row(c.capability, c.figures) for c in report.capabilities]
+    lines.append(row("overall", report.overall))
+    if show_failures:
+        lines += ["", f"failing items (gold → predicted; at most {show_failures} per capability):"]
+        for c in report.capabilities:
+            if not (c.failures or c.broken_pairs):
+                continue
+            lines += ["", f"{c.capability}: {len(c.failures)} of {c.figures.n} items wrong"]
+            for f in c.failures[:show_failures]:
+                lines.append(f"  {f.id:<9} {_shorten(f.text)}")
+                lines.append(f"  {'':<9} {_labels(f.gold)} → {_labels(f.predicted)}")
+            if len(c.failures) > show_failures:
+                lines.append(f"  … and {len(c.failures) - show_failures} more")
+            if c.broken_pairs:
+                lines.append(f"  broken pairs ({len(c.broken_pairs)} of {c.figures.pairs}; base → edit):")
+                for p in c.broken_pairs[:show_failures]:
+                    lines.append(
+                        f"  {p.id:<9} vs {p.pair_of} ({p.expect}): {_labels(p.base)} → {_labels(p.edited)}"
+                    )
+                if len(c.broken_pairs) > show_failures:
+                    lines.append(f"  … and {len(c.broken_pairs) - show_failures} more")
+    return "\n".join(lines)
 
 
 def _metrics_table(m: dict, codebook, other: dict | None = None) -> str:
