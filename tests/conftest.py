@@ -1,26 +1,49 @@
-"""Shared fixtures: the hand-written reports in tests/data, the real seed report, and builders that
-turn a text report into the .docx, .html and cp1252 variants a municipality might send instead."""
+"""The shared fixtures of the whole suite, defined here and nowhere else:
+
+- the hand-written reports in tests/data, the seed report (a real report with its contact persons
+  replaced by invented ones), and builders that turn a text report into the .docx, .html and cp1252
+  variants a municipality might send instead;
+- labelled data (a fixed slice of training_data/) and ONE trained test model (`trained_model`);
+- the service: settings over a temporary folder, API keys, a TestClient, the invented reports of
+  tests/data/service_corpus/reports/ to post, and a keyword model that stands in for the tagger.
+
+Helper modules beside this file (`live_service`, `service_process`) are imported by name: pyproject.toml
+puts tests/ on the pytest pythonpath. Test modules may import constants from here (`from conftest import
+DATA_DIR`), never fixtures.
+"""
 
 from __future__ import annotations
 
 import html
 import io
+import json
 import os
 import re
-from collections.abc import Callable
+import shutil
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
+
+from nlp.model.artifacts import CURRENT, MANIFEST
+from nlp.model.features import StatementInput
+from nlp.model.inference import Prediction
+from service.app import create_app
+from service.settings import Settings
 
 # CI replays the same examples on every run (a red CI then means a real regression, not a new random
 # draw); local runs keep exploring new examples.
-settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
-    settings.load_profile("ci")
+    hypothesis_settings.load_profile("ci")
 
 DATA_DIR = Path(__file__).parent / "data"
-SEED_PATH = Path(__file__).parents[1].parent / "shared/seeds/000_ef00028a58811921.txt"
+# A real report (shared/seeds/000_ef00028a58811921.txt) kept in the repo so that a fresh clone runs every
+# test; its contact person (name, street, phone, e-mail) and its moderators are invented replacements.
+SEED_PATH = DATA_DIR / "seed_report.txt"
 
 # The form's headings and Kommune-block labels as the builders know them. Kept separate from
 # nlp.reading.form on purpose: the builders must not share the parser's idea of what a heading is.
@@ -195,8 +218,6 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def seed_path() -> Path:
-    if not SEED_PATH.is_file():
-        pytest.skip(f"seed report {SEED_PATH} is not available")
     return SEED_PATH
 
 
@@ -232,7 +253,7 @@ def cp1252_path(tmp_path: Path) -> Callable[[str], Path]:
     return write
 
 
-# --- labelled data and a small trained model ------------------------------------------------------
+# --- labelled data and the trained test model ----------------------------------------------------
 
 REPO = Path(__file__).resolve().parents[1]
 TRAINING_DATA = REPO / "training_data"
@@ -242,9 +263,6 @@ SMALL_CORPUS_REPORTS = 24
 
 def _write_small_corpus(target: Path, n_reports: int = SMALL_CORPUS_REPORTS) -> Path:
     """Copy the codebook, the labels of the first n reports (sorted by name) and those reports."""
-    import json
-    import shutil
-
     labels = [
         json.loads(line) for line in (TRAINING_DATA / "labels.jsonl").read_text("utf-8").splitlines() if line
     ]
@@ -268,14 +286,164 @@ def small_corpus(tmp_path_factory) -> Path:
 @pytest.fixture
 def corpus_copy(tmp_path, small_corpus) -> Path:
     """A private copy of the small corpus that a test may break."""
-    import shutil
-
     return Path(shutil.copytree(small_corpus, tmp_path / "corpus"))
 
 
 @pytest.fixture(scope="session")
-def trained_model_dir(tmp_path_factory, small_corpus) -> Path:
-    """A small model trained once per test session (no cross-validation)."""
+def trained_model(tmp_path_factory, small_corpus) -> Path:
+    """The one test model: trained once per session from the small corpus (no cross-validation, seed 0);
+    its `models/<version>` directory. Read-only: copy it before changing anything (`models_dir`,
+    `install_model` and `make_settings` do).
+
+    The CLI, model and training tests need a model of real reports (the determinism test retrains on
+    the same corpus and compares); the service tests only need some valid model, so they share it.
+    """
     from nlp.training.train import train
 
     return train(small_corpus, tmp_path_factory.mktemp("models"), folds=0, seed=0)
+
+
+# Statements of every section kind, for the model tests.
+STATEMENTS = [
+    StatementInput("Die Moderation war hervorragend und hat alle zu Wort kommen lassen.", "bewertung"),
+    StatementInput("Leider kamen kaum Geflüchtete, die Einladung hat sie nicht erreicht.", "bewertung"),
+    StatementInput("Mehr Zeit für die Workshops einplanen", "empfehlungen"),
+    StatementInput("Gutes Format, aber viel zu wenig Zeit für den Austausch.", "bewertung"),
+]
+
+
+# --- the service -------------------------------------------------------------------------------
+
+# Invented reports to post to the service (with invented contact persons).
+SERVICE_REPORTS = DATA_DIR / "service_corpus" / "reports"
+READ_KEY = "read-key-for-tests"
+ADMIN_KEY = "admin-key-for-tests"
+HEADERS = {
+    "none": {},
+    "wrong": {"Authorization": "Bearer not-a-key"},
+    "read": {"Authorization": f"Bearer {READ_KEY}"},
+    "admin": {"Authorization": f"Bearer {ADMIN_KEY}"},
+}
+
+
+def _service_report_text(name: str) -> str:
+    return (SERVICE_REPORTS / name).read_text(encoding="utf-8")
+
+
+def _install_model(source: Path, models: Path, version: str | None = None) -> Path:
+    """Copy a model directory into `models/` (as another version when given) and make it `current`."""
+    version = version or source.name
+    target = models / version
+    shutil.copytree(source, target)
+    if version != source.name:
+        manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+        manifest["version"] = version
+        (target / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    link = models / CURRENT
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(version, target_is_directory=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def install_model() -> Callable[..., Path]:
+    return _install_model
+
+
+def _models_folder(base: Path, trained_model: Path) -> Path:
+    """`base/models/` with the trained model as `current`."""
+    models = base / "models"
+    models.mkdir()
+    _install_model(trained_model, models)
+    return models
+
+
+def _test_settings(base: Path, models: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{base / 'db' / 'kfd.sqlite3'}",
+        model_dir=models,
+        api_keys=[READ_KEY],
+        admin_keys=[ADMIN_KEY],
+    )
+
+
+def service_settings(base: Path, trained_model: Path) -> Settings:
+    """Settings of a service over `base`: `models/` with the trained model as `current`, SQLite in
+    `base/db`, and both test keys."""
+    return _test_settings(base, _models_folder(base, trained_model))
+
+
+@pytest.fixture(scope="session")
+def make_settings() -> Callable[[Path, Path], Settings]:
+    return service_settings
+
+
+@pytest.fixture
+def models_dir(tmp_path: Path, trained_model: Path) -> Path:
+    """A fresh `models/` folder with the trained model as `current`."""
+    return _models_folder(tmp_path, trained_model)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, models_dir: Path) -> Settings:
+    return _test_settings(tmp_path, models_dir)
+
+
+@pytest.fixture(scope="session")
+def keys() -> dict[str, str]:
+    """The API keys of the test settings: {"read": …, "admin": …}."""
+    return {"read": READ_KEY, "admin": ADMIN_KEY}
+
+
+@pytest.fixture(scope="session")
+def auth() -> Callable[[str], dict[str, str]]:
+    """Request headers of a role: "none", "wrong", "read" or "admin"."""
+    return lambda role: dict(HEADERS[role])
+
+
+@pytest.fixture(scope="session")
+def service_report() -> Callable[[str], str]:
+    """The text of an invented report in tests/data/service_corpus/reports/, by file name."""
+    return _service_report_text
+
+
+@pytest.fixture(scope="session")
+def keyword_model() -> type[KeywordModel]:
+    return KeywordModel
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+class KeywordModel:
+    """Stands in for TaggerModel in store tests: themes from keywords, sentiment from a few words.
+    `barrier` holds every tagging call until that many threads are tagging (to force races)."""
+
+    def __init__(self, version: str = "kw-1", barrier: threading.Barrier | None = None):
+        self.version = version
+        self.barrier = barrier
+
+    def tag(self, statements: list[StatementInput]) -> list[Prediction]:
+        if self.barrier is not None:
+            self.barrier.wait(timeout=10)
+        out = []
+        for s in statements:
+            text = s.text.lower()
+            themes = tuple(
+                t for t, word in (("moderation", "moderation"), ("wohnen", "wohn")) if word in text
+            )
+            sentiment = "negativ" if ("leider" in text or "zu " in text) else "neutral"
+            out.append(
+                Prediction(
+                    themes=themes,
+                    sentiment=sentiment,
+                    theme_scores={t: 1.0 for t in themes},
+                    sentiment_scores={sentiment: 1.0},
+                    model_version=self.version,
+                )
+            )
+        return out

@@ -19,10 +19,10 @@ def _run(*args):
 
 
 @pytest.fixture
-def exported(trained_model_dir, tmp_path):
+def exported(trained_model, tmp_path):
     """The Excel export of one report tagged by the small model: (path, header, rows)."""
     out = tmp_path / "results.csv"
-    result = _run("tag", DATA_DIR / REPORT, "--model", trained_model_dir, "--output", out, "--excel")
+    result = _run("tag", DATA_DIR / REPORT, "--model", trained_model, "--output", out, "--excel")
     assert result.exit_code == 0, result.output
     reader = csv.DictReader(io.StringIO(out.read_text("utf-8-sig")), delimiter=";")
     return out, reader.fieldnames, list(reader)
@@ -41,14 +41,14 @@ def _snapshot(data_dir):
     return {p.relative_to(data_dir): p.read_bytes() for p in sorted(data_dir.rglob("*")) if p.is_file()}
 
 
-def test_import_rejects_bad_rows_and_writes_nothing(exported, corpus_copy, trained_model_dir, tmp_path):
+def test_import_rejects_bad_rows_and_writes_nothing(exported, corpus_copy, trained_model, tmp_path):
     _, header, rows = exported
     rows[1]["themes"] = "moderatoin"
     rows[3]["sentiment"] = "begeistert"
     corrected = _write(tmp_path / "corrected.csv", header, rows)
     before = _snapshot(corpus_copy)
     result = _run(
-        "import-labels", corrected, "--data", corpus_copy, "--reports", DATA_DIR, "--model", trained_model_dir
+        "import-labels", corrected, "--data", corpus_copy, "--reports", DATA_DIR, "--model", trained_model
     )
     assert result.exit_code == 2
     assert "corrected.csv:3: unknown theme 'moderatoin'" in result.stderr
@@ -70,7 +70,7 @@ def test_import_jsonl_lists_every_bad_line_and_writes_nothing(corpus_copy, tmp_p
     assert _snapshot(corpus_copy) == before
 
 
-def test_import_rejects_text_not_in_report(exported, corpus_copy, trained_model_dir, tmp_path):
+def test_import_rejects_text_not_in_report(exported, corpus_copy, trained_model, tmp_path):
     _, header, rows = exported
     rows[0]["text"] = "Ein Satz, der im Bericht nicht vorkommt."
     corrected = _write(tmp_path / "corrected.csv", header, rows)
@@ -80,7 +80,7 @@ def test_import_rejects_text_not_in_report(exported, corpus_copy, trained_model_
     assert _snapshot(corpus_copy) == before
 
 
-def test_import_good_file_changes_what_train_learns(exported, corpus_copy, trained_model_dir, tmp_path):
+def test_import_good_file_changes_what_train_learns(exported, corpus_copy, trained_model, tmp_path):
     from nlp.model.artifacts import load_model
     from nlp.model.features import StatementInput
     from nlp.training.corpus import check_corpus
@@ -95,7 +95,7 @@ def test_import_good_file_changes_what_train_learns(exported, corpus_copy, train
     corrected = _write(tmp_path / "corrected.csv", header, rows)
     n_before = len((corpus_copy / "labels.jsonl").read_text("utf-8").splitlines())
     result = _run(
-        "import-labels", corrected, "--data", corpus_copy, "--reports", DATA_DIR, "--model", trained_model_dir
+        "import-labels", corrected, "--data", corpus_copy, "--reports", DATA_DIR, "--model", trained_model
     )
     assert result.exit_code == 0, result.output
     assert "+sprache" in result.stdout and "sentiment" in result.stdout
@@ -106,7 +106,7 @@ def test_import_good_file_changes_what_train_learns(exported, corpus_copy, train
     assert (corpus_copy / "reports" / REPORT).read_bytes() == (DATA_DIR / REPORT).read_bytes()
     assert check_corpus(corpus_copy).ok
 
-    old, _ = load_model(trained_model_dir)
+    old, _ = load_model(trained_model)
     new, _ = load_model(train(corpus_copy, tmp_path / "models", folds=0, seed=0))
     statements = [StatementInput(r["text"], r["section"]) for r in rows]
     p_old = sum(p.theme_scores["sprache"] for p in old.tag(statements)) / len(rows)
@@ -114,6 +114,6 @@ def test_import_good_file_changes_what_train_learns(exported, corpus_copy, train
     assert p_new > p_old + 0.2
 
     again = _run(
-        "import-labels", corrected, "--data", corpus_copy, "--reports", DATA_DIR, "--model", trained_model_dir
+        "import-labels", corrected, "--data", corpus_copy, "--reports", DATA_DIR, "--model", trained_model
     )
     assert again.exit_code == 0 and "0 rows to add" in again.stdout  # already labelled: not twice

@@ -17,15 +17,15 @@ from nlp.model.features import StatementInput
 from nlp.model.inference import Tagger
 from nlp.model.pipeline import BLANK_PIPELINE, TRAINED_PIPELINE
 
-CORPUS = Path(__file__).resolve().parents[1] / "training_data" / "labels.jsonl"
+CORPUS = Path(__file__).resolve().parents[2] / "training_data" / "labels.jsonl"
 pytestmark = pytest.mark.skipif(
     not fastfeatures.supported(BLANK_PIPELINE), reason="the fast path serves the blank pipeline only"
 )
 
 
 @pytest.fixture(scope="module")
-def model(trained_model_dir):
-    model, manifest = load_model(trained_model_dir)
+def model(trained_model):
+    model, manifest = load_model(trained_model)
     if manifest.pipeline != BLANK_PIPELINE:
         pytest.skip("model trained with de_core_news_sm: the general path is used")
     return model

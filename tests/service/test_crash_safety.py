@@ -10,13 +10,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from live_service import start_service, wait_ready
+from service_process import free_port
 
 from nlp.reading.report import parse_report
-
-pytest_plugins = ["service_fixtures"]
-
-from live_service import start_service, wait_ready  # noqa: E402
-from service_process import free_port  # noqa: E402
 
 N_REPORTS = 30
 KILL_AFTER = 8  # stored reports before the SIGKILL: the rest of the burst is in flight or not sent

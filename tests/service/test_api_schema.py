@@ -15,8 +15,6 @@ from schemathesis.specs.openapi.checks import (
 
 from service.app import create_app
 
-pytest_plugins = ["service_fixtures"]
-
 MAX_EXAMPLES = 20  # per operation: bounded, so `make test` stays fast
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 # Every operation of the app; test_api_schema_lists_every_operation fails when a route is added.

@@ -9,8 +9,6 @@ from hypothesis import strategies as st
 from nlp.errors import ReportParseError
 from nlp.reading.report import Report, parse_report
 
-pytest_plugins = ["service_fixtures"]
-
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 
 HEADINGS = [

@@ -12,8 +12,6 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.deps import require_admin, require_key
 
-pytest_plugins = ["service_fixtures"]
-
 # Open without a key on purpose: liveness/readiness probes and the API documentation.
 PUBLIC = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 ADMIN = {

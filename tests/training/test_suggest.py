@@ -44,8 +44,8 @@ def test_least_certain_orders_by_margin():
     assert [u.margin for u, _ in chosen] == sorted(u.margin for u, _ in chosen)
 
 
-def test_suggest_cli_uses_the_models_thresholds(trained_model_dir, tmp_path):
-    thresholds = ModelManifest.read(trained_model_dir).thresholds
+def test_suggest_cli_uses_the_models_thresholds(trained_model, tmp_path):
+    thresholds = ModelManifest.read(trained_model).thresholds
     t = thresholds["moderation"]
     records = [
         _record("weit weg", min(t + 0.4, 0.99), 0.0, {"positiv": 0.99, "neutral": 0.01}),
@@ -60,11 +60,11 @@ def test_suggest_cli_uses_the_models_thresholds(trained_model_dir, tmp_path):
     results.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
     out = tmp_path / "next.csv"
     result = CliRunner().invoke(
-        main, ["suggest", str(results), "--n", "2", "--model", str(trained_model_dir), "--output", str(out)]
+        main, ["suggest", str(results), "--n", "2", "--model", str(trained_model), "--output", str(out)]
     )
     assert result.exit_code == 0, result.output
     assert "2 statements" in result.output
     assert [row.split(",")[0] for row in out.read_text("utf-8").splitlines()[1:]] == ["ganz knapp", "knapp"]
-    shown = CliRunner().invoke(main, ["suggest", str(results), "--n", "2", "--model", str(trained_model_dir)])
+    shown = CliRunner().invoke(main, ["suggest", str(results), "--n", "2", "--model", str(trained_model)])
     lines = shown.stdout.splitlines()[1:]
     assert len(lines) == 2 and "ganz knapp" in lines[0] and "'knapp'" in lines[1]

@@ -7,11 +7,8 @@ import subprocess
 import sys
 
 import httpx
-
-pytest_plugins = ["service_fixtures"]
-
-from live_service import start_service, wait_ready  # noqa: E402
-from service_process import free_port, stop  # noqa: E402
+from live_service import start_service, wait_ready
+from service_process import free_port, stop
 
 
 def test_service_live_intake_flow(

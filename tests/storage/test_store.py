@@ -14,8 +14,6 @@ from nlp.errors import ReportParseError
 from nlp.reading.report import parse_report
 from nlp.storage.store import ReportNotFound, Store, StoreError, content_hash
 
-pytest_plugins = ["service_fixtures"]
-
 
 @pytest.fixture
 def store(tmp_path):

@@ -54,7 +54,7 @@ def test_parse_json_seed_done_when_values(runner, seed_path):
     assert data["kommune"]["einwohner_stand"] == "2015-09-30"
     assert data["kommune"]["landkreis"] == "Heidenheim"
     assert data["kommune"]["regierungsbezirk"] == "Stuttgart"
-    assert data["kontakt"]["email"] == "r.fried@landkreis-heidenheim.de"
+    assert data["kontakt"]["email"] == "k.musterfrau@example.org"
     assert data["veranstaltung"]["termine"] == ["2017-02-18"]
     assert data["veranstaltung"]["teilnehmende"] == 180
     assert data["veranstaltung"]["gefluechtete"] == 30

@@ -1,6 +1,7 @@
 """Swapping the served model: a reload during a burst of classify requests drops none and never
 mixes two models in one response; a tampered artifact or a model of another codebook is refused
-while the old model keeps serving."""
+while the old model keeps serving. And the garbage collector around the served model (service.runtime):
+frozen after a load, paused while results are built."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import STATEMENTS as MODEL_STATEMENTS
 
-from nlp.model.artifacts import ARTIFACT, CURRENT, MANIFEST
-
-pytest_plugins = ["service_fixtures"]
+from nlp.model.artifacts import ARTIFACT, CURRENT, MANIFEST, load_model
 
 N_REQUESTS = 40
 N_RELOADS = 6
@@ -111,7 +111,7 @@ def test_reload_refuses_a_broken_model_and_keeps_serving(
     assert client.get("/readyz").json()["model_version"] == old
 
 
-def test_served_model_is_kept_out_of_collections_and_a_replaced_one_is_freed(trained_model_dir):
+def test_served_model_is_kept_out_of_collections_and_a_replaced_one_is_freed(trained_model):
     """After a load the heap is frozen (`freeze_long_lived`): the collector's full passes skip the model.
     Loading again unfreezes first, so the replaced model, cycles and all, is freed."""
     import gc
@@ -120,7 +120,7 @@ def test_served_model_is_kept_out_of_collections_and_a_replaced_one_is_freed(tra
     from nlp.codebook import load_codebook
     from service.model_slot import ModelSlot
 
-    slot = ModelSlot(trained_model_dir, load_codebook())
+    slot = ModelSlot(trained_model, load_codebook())
     try:
         model = slot.load().model
         model.__dict__["_cycle"] = [model]  # freed only by the collector, which must see it again
@@ -133,3 +133,29 @@ def test_served_model_is_kept_out_of_collections_and_a_replaced_one_is_freed(tra
         assert slot.current is not None and gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_collector_paused_leaves_the_garbage_collector_as_it_found_it(trained_model, enabled):
+    import gc
+
+    from service.runtime import collector_paused
+
+    model, _ = load_model(trained_model)
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        seen = []
+        original = model.predictions
+
+        def spy(*args):
+            seen.append(gc.isenabled())
+            return original(*args)
+
+        model.predictions = spy
+        with collector_paused():
+            assert len(model.tag(MODEL_STATEMENTS)) == len(MODEL_STATEMENTS)
+        assert seen == [False]  # paused while the results are built
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

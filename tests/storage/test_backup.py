@@ -12,8 +12,6 @@ from nlp import intake
 from nlp.storage.backup import BackupError, export_db, import_db
 from nlp.storage.store import Store
 
-pytest_plugins = ["service_fixtures"]
-
 NAMES = ("lindenau.txt", "birkenfeld.txt", "erlenbach.txt")
 
 

@@ -11,8 +11,6 @@ from click.testing import CliRunner
 
 from cli import main
 
-pytest_plugins = ["service_fixtures"]
-
 # Invented people, swapped into the invented reports.
 PEOPLE = {
     "lindenau.txt": {

@@ -38,9 +38,9 @@ def reports_dir(tmp_path):
     return folder
 
 
-def test_tag_folder_lists_every_failure_and_exits_1(trained_model_dir, reports_dir, tmp_path):
+def test_tag_folder_lists_every_failure_and_exits_1(trained_model, reports_dir, tmp_path):
     out = tmp_path / "results.jsonl"
-    result = _run("tag", reports_dir, "--model", trained_model_dir, "--output", out)
+    result = _run("tag", reports_dir, "--model", trained_model, "--output", out)
     assert result.exit_code == 1, result.output
     assert "2 files failed:" in result.stderr
     failed = [line for line in result.stderr.splitlines() if line.startswith("  ")]
@@ -55,8 +55,8 @@ def test_tag_folder_lists_every_failure_and_exits_1(trained_model_dir, reports_d
     assert "[3/5]" in result.stderr  # plain progress lines in a pipe
 
 
-def test_tag_records_carry_the_reports_fields(trained_model_dir):
-    result = _run("tag", DATA_DIR / "steckbrief_title.txt", "--model", trained_model_dir)
+def test_tag_records_carry_the_reports_fields(trained_model):
+    result = _run("tag", DATA_DIR / "steckbrief_title.txt", "--model", trained_model)
     assert result.exit_code == 0, result.output
     records = _jsonl(result.stdout)
     assert records and all(set(REPORT_KEYS) <= set(r) for r in records)
@@ -65,20 +65,20 @@ def test_tag_records_carry_the_reports_fields(trained_model_dir):
     assert first["event_date"] == "2016-10-12"
 
 
-def test_tag_jobs_same_output_in_input_order(trained_model_dir, reports_dir, tmp_path):
+def test_tag_jobs_same_output_in_input_order(trained_model, reports_dir, tmp_path):
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
-    _run("tag", reports_dir, "--model", trained_model_dir, "--output", one)
-    result = _run("tag", reports_dir, "--model", trained_model_dir, "--output", two, "--jobs", "3")
+    _run("tag", reports_dir, "--model", trained_model, "--output", one)
+    result = _run("tag", reports_dir, "--model", trained_model, "--output", two, "--jobs", "3")
     assert result.exit_code == 1, result.output
     assert one.read_bytes() == two.read_bytes()
     reports = list(dict.fromkeys(r["report"] for r in _jsonl(one.read_text("utf-8"))))
     assert reports == ["kurz_ohne_prompts.txt", "report.html", "steckbrief_title.txt"]  # sorted paths
 
 
-def test_tag_excel_csv_round_trip(trained_model_dir, tmp_path):
+def test_tag_excel_csv_round_trip(trained_model, tmp_path):
     out = tmp_path / "results.csv"
     report = DATA_DIR / "steckbrief_title.txt"
-    result = _run("tag", report, "--model", trained_model_dir, "--output", out, "--excel")
+    result = _run("tag", report, "--model", trained_model, "--output", out, "--excel")
     assert result.exit_code == 0, result.output
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -88,7 +88,7 @@ def test_tag_excel_csv_round_trip(trained_model_dir, tmp_path):
     rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
     assert "," in rows[0]["p_neutral"]  # decimal comma for German Excel
     assert any("ü" in r["text"] or "ä" in r["text"] for r in rows)
-    expected = _jsonl(_run("tag", report, "--model", trained_model_dir).stdout)
+    expected = _jsonl(_run("tag", report, "--model", trained_model).stdout)
     back = read_results(out, load_codebook())
     assert [(r["text"], r["themes"], r["sentiment"]) for r in back] == [
         (r["text"], r["themes"], r["sentiment"]) for r in expected
@@ -97,12 +97,12 @@ def test_tag_excel_csv_round_trip(trained_model_dir, tmp_path):
     assert [r["theme_names"] for r in rows] == ["|".join(names[t] for t in r["themes"]) for r in expected]
 
 
-def test_tag_empty_folder_is_a_usage_error(trained_model_dir, tmp_path):
+def test_tag_empty_folder_is_a_usage_error(trained_model, tmp_path):
     (tmp_path / "leer").mkdir()
-    result = _run("tag", tmp_path / "leer", "--model", trained_model_dir)
+    result = _run("tag", tmp_path / "leer", "--model", trained_model)
     assert result.exit_code == 2 and "no reports" in result.output
 
 
-def test_tag_missing_input_is_a_usage_error(trained_model_dir, tmp_path):
-    result = _run("tag", tmp_path / "fehlt.txt", "--model", trained_model_dir)
+def test_tag_missing_input_is_a_usage_error(trained_model, tmp_path):
+    result = _run("tag", tmp_path / "fehlt.txt", "--model", trained_model)
     assert result.exit_code == 2 and "no such file" in result.output

@@ -34,9 +34,9 @@ def _jsonl(text):
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def test_tag_report_file_tags_every_statement(trained_model_dir):
+def test_tag_report_file_tags_every_statement(trained_model):
     report = DATA_DIR / "steckbrief_title.txt"
-    result = _run("tag", report, "--model", trained_model_dir)
+    result = _run("tag", report, "--model", trained_model)
     assert result.exit_code == 0, result.output
     records = _jsonl(result.stdout)
     from nlp import parse_report
@@ -51,7 +51,7 @@ def test_tag_report_file_tags_every_statement(trained_model_dir):
     assert set(first["themes"]) <= set(first["scores"]["themes"])
 
 
-def test_tag_jsonl_and_csv_statement_tables(trained_model_dir, tmp_path):
+def test_tag_jsonl_and_csv_statement_tables(trained_model, tmp_path):
     jsonl = tmp_path / "s.jsonl"
     jsonl.write_text(
         '{"id": "a1", "text": "Die Moderation war souverän.", "section": "bewertung"}\n'
@@ -62,7 +62,7 @@ def test_tag_jsonl_and_csv_statement_tables(trained_model_dir, tmp_path):
     semicolon_csv.write_text(
         "\ufeffid;text;section\nb7;Zu wenig Geflüchtete erreicht, schade.;bewertung\n", "utf-8"
     )
-    result = _run("tag", jsonl, semicolon_csv, "--model", trained_model_dir)
+    result = _run("tag", jsonl, semicolon_csv, "--model", trained_model)
     assert result.exit_code == 0, result.output
     records = _jsonl(result.stdout)
     assert [r["id"] for r in records] == ["a1", "2", "b7"]
@@ -70,21 +70,21 @@ def test_tag_jsonl_and_csv_statement_tables(trained_model_dir, tmp_path):
     assert records[2]["text"] == "Zu wenig Geflüchtete erreicht, schade."
 
 
-def test_tag_csv_output_for_spreadsheets(trained_model_dir, tmp_path):
+def test_tag_csv_output_for_spreadsheets(trained_model, tmp_path):
     out = tmp_path / "out.csv"
-    result = _run("tag", DATA_DIR / "kurz_ohne_prompts.txt", "--model", trained_model_dir, "--output", out)
+    result = _run("tag", DATA_DIR / "kurz_ohne_prompts.txt", "--model", trained_model, "--output", out)
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8"))))
     assert rows and {"id", "text", "themes", "sentiment", "p_gesamteindruck", "p_neutral"} <= set(rows[0])
     assert all(0.0 <= float(r["p_neutral"]) <= 1.0 for r in rows)
 
 
-def test_tag_explain_adds_terms(trained_model_dir, tmp_path):
+def test_tag_explain_adds_terms(trained_model, tmp_path):
     table = tmp_path / "s.jsonl"
     table.write_text(
         '{"text": "Die Moderation war hervorragend vorbereitet.", "section": "bewertung"}\n', "utf-8"
     )
-    records = _jsonl(_run("tag", table, "--model", trained_model_dir, "--explain").stdout)
+    records = _jsonl(_run("tag", table, "--model", trained_model, "--explain").stdout)
     explanation = records[0]["explanation"]
     assert records[0]["sentiment"] in explanation
     assert all({"term", "weight"} == set(t) for terms in explanation.values() for t in terms)
@@ -99,10 +99,10 @@ def test_tag_explain_adds_terms(trained_model_dir, tmp_path):
         ("s.pdf", "%PDF", "unsupported input '.pdf'"),
     ],
 )
-def test_tag_bad_input_exit_2_one_line(trained_model_dir, tmp_path, name, content, message):
+def test_tag_bad_input_exit_2_one_line(trained_model, tmp_path, name, content, message):
     path = tmp_path / name
     path.write_text(content, "utf-8")
-    result = _run("tag", path, "--model", trained_model_dir)
+    result = _run("tag", path, "--model", trained_model)
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
@@ -115,7 +115,7 @@ def test_tag_without_model_says_how_to_train(tmp_path):
     assert result.exit_code == 2 and "kfd train" in result.output
 
 
-def test_evaluate_trained_model_on_heldout_file(trained_model_dir, tmp_path):
+def test_evaluate_trained_model_on_heldout_file(trained_model, tmp_path):
     rows = [
         json.loads(line) for line in (TRAINING_DATA / "labels.jsonl").read_text("utf-8").splitlines()[-40:]
     ]
@@ -123,11 +123,11 @@ def test_evaluate_trained_model_on_heldout_file(trained_model_dir, tmp_path):
     heldout.write_text(
         "".join(json.dumps({**r, "report": None}, ensure_ascii=False) + "\n" for r in rows), "utf-8"
     )
-    result = _run("evaluate", "--model", trained_model_dir, "--data", heldout, "--json")
+    result = _run("evaluate", "--model", trained_model, "--data", heldout, "--json")
     assert result.exit_code == 0, result.output
     metrics = json.loads(result.stdout)
     assert metrics["n_statements"] == 40
     assert 0.0 <= metrics["themes"]["micro_f1"] <= 1.0
     assert sum(map(sum, metrics["sentiment"]["confusion"]["matrix"])) == 40
-    table = _run("evaluate", "--model", trained_model_dir, "--data", heldout)
+    table = _run("evaluate", "--model", trained_model, "--data", heldout)
     assert "themes micro-F1" in table.output and "sentiment confusion" in table.output
