@@ -24,13 +24,13 @@ def suggest_cmd(results: Path, n: int, model_path: Path | None, output: Path | N
     """List the statements the model is least sure about — a theme probability near its threshold, or two
     sentiments nearly tied — to label next."""
     from nlp.model.artifacts import ModelManifest, resolve_model_dir
-    from nlp.results.batch import read_results, write_results
+    from nlp.results.records import read_records, write_records
     from nlp.training.suggest import least_certain
 
     codebook = settings().load_codebook()
     manifest = ModelManifest.read(resolve_model_dir(model_path or settings().model_dir))
-    records = read_results(results, codebook)
-    others = {str(v) for r in records if (v := r.get("model_version")) not in (manifest.version, None)}
+    records = read_records(results, codebook)
+    others = {r.model_version for r in records if r.model_version not in (manifest.version, None)}
     if others:
         click.echo(
             f"note: RESULTS were tagged by {', '.join(sorted(others))}, not {manifest.version}", err=True
@@ -39,13 +39,13 @@ def suggest_cmd(results: Path, n: int, model_path: Path | None, output: Path | N
     if output:
         fmt = "csv" if excel or output.suffix.lower() == ".csv" else "jsonl"
         with output.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="") as f:
-            write_results([dict(rec) for _, rec in chosen], f, fmt, codebook, excel=excel)
+            write_records([rec for _, rec in chosen], f, fmt, codebook, excel=excel)
         click.echo(f"{len(chosen)} statements -> {output}", err=True)
         return
     click.echo(f"{'margin':>7}  {'closest call':<48}  statement")
     for u, rec in chosen:
-        where = f"[{rec.get('report') or rec.get('id')}]"
-        click.echo(f"{u.margin:>7.3f}  {u.detail:<48}  {rec['text'][:70]!r} {where}")
+        where = f"[{rec.origin.report or rec.id}]"
+        click.echo(f"{u.margin:>7.3f}  {u.detail:<48}  {rec.text[:70]!r} {where}")
 
 
 @main.command("import-labels")

@@ -59,11 +59,11 @@ def aggregate_cmd(
     statements in the same section/landkreis/regierungsbezirk/year group. The HTTP route /v1/aggregate
     computes the same table."""
     from nlp.results.aggregate import StatementRow, aggregate, write_csv
-    from nlp.results.batch import read_results
+    from nlp.results.records import read_records
 
     codebook = settings().load_codebook()
     filters = _filters(kw)
-    rows = [StatementRow.from_record(r) for r in read_results(results, codebook)]
+    rows = [StatementRow.of(r) for r in read_records(results, codebook)]
     table = aggregate(rows, list(by) or None, filters, codebook)
     if output:
         with output.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="") as f:
@@ -102,10 +102,10 @@ def aggregate_cmd(
 def report_cmd(results: Path, html_path: Path, examples: int, title: str, **kw):
     """One self-contained HTML page of a `kfd tag` output: tables, the chart (embedded), and the most
     confident example statements per theme and sentiment — ready to mail."""
-    from nlp.results.batch import read_results
     from nlp.results.html_report import render
+    from nlp.results.records import read_records
 
     codebook = settings().load_codebook()
-    page = render(read_results(results, codebook), codebook, _filters(kw), title, examples)
+    page = render(read_records(results, codebook), codebook, _filters(kw), title, examples)
     html_path.write_text(page, encoding="utf-8")
     click.echo(f"report -> {html_path}", err=True)

@@ -40,7 +40,11 @@ from cli._util import UserError, load_model, main, model_option, names, settings
     help="Tag this many files at once, in separate processes.",
 )
 @click.option("--explain", is_flag=True, help="Add the terms that pushed each assigned label.")
-@click.option("--redact", is_flag=True, help="Leave out the contact person (`kontakt`) of every record.")
+@click.option(
+    "--redact",
+    is_flag=True,
+    help="Take e-mail addresses, phone numbers and the report's contact person out of the statement texts.",
+)
 @translate_errors
 def tag_cmd(
     inputs: tuple[Path, ...],
@@ -57,7 +61,9 @@ def tag_cmd(
 
     Each record carries the report's kommune, landkreis, regierungsbezirk and first event date. A report
     that cannot be read is skipped and listed at the end; the exit code is then 1."""
-    from nlp.results.batch import sources, tag_sources, write_results
+    from nlp.results.batch import sources, tag_sources
+    from nlp.results.records import write_records
+    from service.runtime import collector_paused
 
     codebook = settings().load_codebook()
     model, _ = load_model(model_path, codebook)
@@ -65,16 +71,17 @@ def tag_cmd(
     if not inputs_:
         raise UserError(f"no reports (.txt, .docx, .html) found in {', '.join(map(str, inputs))}")
     with _progress(len(inputs_), "tagging") as on_result:
-        batch = tag_sources(model, inputs_, jobs=jobs, explain=explain, on_result=on_result)
-    if redact:
-        batch.records = [{k: v for k, v in rec.items() if k != "kontakt"} for rec in batch.records]
+        with collector_paused():  # a few objects per statement, no cycles (see service.runtime)
+            batch = tag_sources(
+                model, inputs_, jobs=jobs, explain=explain, redact=redact, on_result=on_result
+            )
     fmt = "csv" if excel else fmt or ("csv" if output and output.suffix.lower() == ".csv" else "jsonl")
     if output is None:
-        write_results(batch.records, sys.stdout, fmt, codebook, excel=excel)
+        write_records(batch.records, sys.stdout, fmt, codebook, excel=excel)
     else:
         tmp = output.with_name(f".{output.name}.tmp")
         with tmp.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="") as f:
-            write_results(batch.records, f, fmt, codebook, excel=excel)
+            write_records(batch.records, f, fmt, codebook, excel=excel)
         tmp.replace(output)
     n_ok = batch.n_files - len(batch.failures)
     where = f" -> {output}" if output else ""

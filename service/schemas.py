@@ -30,6 +30,12 @@ _TAGGED_EXAMPLE: dict[str, Any] = {
     "sentiment": "gemischt",
     "scores": _SCORES_EXAMPLE,
     "model_version": "20170301-120000-1a2b3c4d",
+    "abstained": False,
+    "abstain_reason": None,
+    "kommune": None,
+    "landkreis": None,
+    "regierungsbezirk": None,
+    "event_date": None,
 }
 
 
@@ -90,6 +96,15 @@ class TaggedStatement(BaseModel):
     sentiment: str
     scores: Scores
     model_version: str
+    abstained: bool = Field(
+        description="True when the statement has no content (a placeholder such as 'entfällt', no letters): "
+        "then no theme and `neutral`"
+    )
+    abstain_reason: str | None = Field(description="Why: 'placeholder', 'no letters' or 'no known words'")
+    kommune: str | None = Field(description="The report's Kommune (null for statements without a report)")
+    landkreis: str | None
+    regierungsbezirk: str | None
+    event_date: str | None = Field(description="The report's first event date (ISO)")
 
 
 class ClassifyResponse(BaseModel):
@@ -197,7 +212,7 @@ class ReportOut(BaseModel):
             content_sha256=stored.content_sha256,
             created_at=stored.created_at,
             report=ParsedReport.model_validate(stored.report.to_dict()),
-            statements=[TaggedStatement.model_validate(r) for r in stored.records()],
+            statements=[TaggedStatement.model_validate(s.to_json()) for s in stored.statements],
             warnings=list(stored.report.warnings),
         )
 

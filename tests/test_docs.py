@@ -126,7 +126,11 @@ EXPECTED = {
     ),
     f"{KFD} tag reports/*.txt --redact": lambda out, ws: (
         (records := [json.loads(line) for line in out.splitlines()]) != []
-        and all("kontakt" not in r for r in records)
+        and not any("@" in r["text"] for r in records)
+    ),
+    f"{KFD} evaluate --behaviour": lambda out, ws: re.search(r"^negation\s+\d+", out, flags=re.M) is not None,
+    f"{KFD} evaluate --behaviour --show-failures 3 --json": lambda out, ws: (
+        "negation" in {c["capability"] for c in json.loads(out)["capabilities"]}
     ),
 }
 
@@ -158,7 +162,7 @@ def _argv(line: str, ws: Path, model: Path, corpus: Path) -> list[str]:
             argv.append(str(REPO / arg))
         else:
             argv.append(arg)
-    if argv[0] in ("tag", "suggest") and "--model" not in argv:
+    if (argv[0] in ("tag", "suggest") or argv[:2] == ["evaluate", "--behaviour"]) and "--model" not in argv:
         argv += ["--model", str(model)]
     if argv[:2] == ["data", "check"] and "--data" not in argv:
         argv += ["--data", str(corpus)]
@@ -169,6 +173,7 @@ def _scratch_folder(ws: Path) -> Path:
     """The files the README's examples name: report.txt/.docx (the seed report), reports/ and neu/
     (the invented reports), statements.csv."""
     invented = sorted((DATA_DIR / "service_corpus" / "reports").glob("*.txt"))
+    (ws / "training_data").symlink_to(REPO / "training_data")  # the behaviour suite at its default path
     shutil.copy(SEED_PATH, ws / "report.txt")
     (ws / "report.docx").write_bytes(text_to_docx(SEED_PATH.read_text(encoding="utf-8")))
     for folder in ("reports", "neu"):

@@ -9,6 +9,7 @@ tests (`tests/model/test_inference.py`) are its contract with `TaggerModel.predi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress
@@ -17,6 +18,7 @@ import numpy as np
 from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 
+from nlp.model.abstain import no_content_reason
 from nlp.model.estimators import JudgementSentiment, TaggerModel, ThresholdedMultiLabel
 from nlp.model.fastfeatures import FastFeatures
 from nlp.model.fastfeatures import supported as fast_supported
@@ -30,6 +32,7 @@ class Prediction:
     theme_scores: dict[str, float]
     sentiment_scores: dict[str, float]
     model_version: str
+    abstained: str | None = None  # why no label was given: the statement has no content (`abstain`)
 
 
 def fold_weights(calibrated: CalibratedClassifierCV) -> tuple[np.ndarray, np.ndarray]:
@@ -217,9 +220,27 @@ class Tagger:
         )
 
     def tag(self, statements: Sequence[StatementInput]) -> list[Prediction]:
+        """Themes and sentiment of each statement; a statement without content (`nlp.model.abstain`)
+        gets no theme, `neutral` and the reason, with the scores the classifiers gave it."""
         if not statements:
             return []
-        return self.predictions(*self.probabilities_from(self.decisions(statements)))
+        predictions = self.predictions(*self.probabilities_from(self.decisions(statements)))
+        known = self.known_words
+        for i, statement in enumerate(statements):
+            reason = no_content_reason(statement.text, known)
+            if reason is not None:
+                p = predictions[i]
+                predictions[i] = Prediction(
+                    (), "neutral", p.theme_scores, p.sentiment_scores, p.model_version, reason
+                )
+        return predictions
+
+    @functools.cached_property
+    def known_words(self) -> frozenset[str]:
+        """The single words among the model's lemma features (what "no known words" is checked against)."""
+        parts = {name: transformer for name, transformer, _ in self.model.features.transformers_}
+        vocabulary = parts["lemmas"].vocabulary_
+        return frozenset(w for w in vocabulary if " " not in w and not w.startswith("neg_"))
 
     def predictions(self, theme_p: np.ndarray, sentiment_p: np.ndarray) -> list[Prediction]:
         """`Prediction` objects from the probability matrices (themes in label order, sentiments in the

@@ -7,11 +7,12 @@ import csv
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TextIO
 
 from nlp.codebook import Codebook
 from nlp.errors import KfdError
 from nlp.reading.form import STATEMENT_SECTIONS
+from nlp.results.records import TaggedStatement
 
 DIMENSIONS = ("theme", "sentiment", "section", "landkreis", "regierungsbezirk", "year")
 # Dimensions that classify a statement's content; the others (where it was said) form the base of a share.
@@ -39,20 +40,16 @@ class StatementRow:
     year: int | None = None
 
     @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> StatementRow:
-        """A row from a tagged-statement record (`kfd tag` output) that may carry the report's fields
-        flat (`landkreis`, `regierungsbezirk`, `year` or an ISO `event_date`)."""
-        year = record.get("year")
-        date = record.get("event_date") or record.get("first_event_date")
-        if year in (None, "") and isinstance(date, str) and date[:4].isdigit():
-            year = date[:4]
+    def of(cls, record: TaggedStatement) -> StatementRow:
+        """What aggregation needs of a tagged record."""
+        origin = record.origin
         return cls(
-            themes=tuple(record.get("themes") or ()),
-            sentiment=record["sentiment"],
-            section=record.get("section") or None,
-            landkreis=record.get("landkreis") or None,
-            regierungsbezirk=record.get("regierungsbezirk") or None,
-            year=int(year) if year not in (None, "") else None,
+            record.themes,
+            record.sentiment,
+            record.section,
+            origin.landkreis,
+            origin.regierungsbezirk,
+            record.year,
         )
 
     def values(self, dimension: str) -> tuple[Value, ...]:

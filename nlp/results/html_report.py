@@ -8,11 +8,11 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from html import escape
-from typing import Any
 
 from nlp.codebook import Codebook
 from nlp.results.aggregate import NONE, StatementRow, aggregate, matches
 from nlp.results.charts import codebook_name, theme_sentiment_png
+from nlp.results.records import TaggedStatement
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
@@ -26,18 +26,18 @@ blockquote { margin: .3rem 0 .3rem 1rem; }
 
 
 def render(
-    records: Sequence[Mapping[str, Any]],
+    records: Sequence[TaggedStatement],
     codebook: Codebook,
     filters: Mapping[str, Sequence[str]] | None = None,
     title: str = "Kommunale Flüchtlingsdialoge: Auswertung",
     examples: int = 3,
 ) -> str:
-    rows = [StatementRow.from_record(r) for r in records]
+    rows = [StatementRow.of(r) for r in records]
     table = aggregate(rows, ("theme", "sentiment"), filters, codebook)
     kept = [r for r, row in zip(records, rows, strict=True) if matches(row, table.filters)]
     png = base64.b64encode(theme_sentiment_png(table, codebook)).decode("ascii")
-    versions = sorted({str(r.get("model_version")) for r in kept})
-    reports = {r.get("report") for r in kept if r.get("report")}
+    versions = sorted({str(r.model_version) for r in kept})
+    reports = {r.origin.report for r in kept if r.origin.report}
     parts = [
         "<!DOCTYPE html>",
         '<html lang="de"><head><meta charset="utf-8">',
@@ -55,13 +55,13 @@ def render(
         "<h2>Beispiele: die sichersten Aussagen je Thema</h2>",
     ]
     for theme in codebook.themes:
-        best = _most_confident([r for r in kept if theme.id in r["themes"]], "themes", theme.id, examples)
+        best = _most_confident([r for r in kept if theme.id in r.themes], "themes", theme.id, examples)
         if best:
             parts.append(f"<h3>{escape(theme.name)}</h3>" + "".join(best))
     parts.append("<h2>Beispiele: die sichersten Aussagen je Stimmung</h2>")
     for sentiment in codebook.sentiments:
         best = _most_confident(
-            [r for r in kept if r["sentiment"] == sentiment.id], "sentiment", sentiment.id, examples
+            [r for r in kept if r.sentiment == sentiment.id], "sentiment", sentiment.id, examples
         )
         if best:
             parts.append(f"<h3>{escape(sentiment.name)}</h3>" + "".join(best))
@@ -95,8 +95,8 @@ def _theme_table(table, codebook: Codebook) -> str:
     return "\n".join(lines)
 
 
-def _place_table(records: Sequence[Mapping[str, Any]]) -> str:
-    counts = Counter((r.get("regierungsbezirk") or NONE, r.get("landkreis") or NONE) for r in records)
+def _place_table(records: Sequence[TaggedStatement]) -> str:
+    counts = Counter((r.origin.regierungsbezirk or NONE, r.origin.landkreis or NONE) for r in records)
     lines = ["<table><tr><th>Regierungsbezirk</th><th>Landkreis</th><th>Aussagen</th></tr>"]
     for (bezirk, landkreis), n in sorted(counts.items()):
         lines.append(f'<tr><td>{escape(bezirk)}</td><td>{escape(landkreis)}</td><td class="n">{n}</td></tr>')
@@ -104,12 +104,15 @@ def _place_table(records: Sequence[Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _most_confident(records, kind: str, label: str, n: int) -> list[str]:
-    ranked = sorted(records, key=lambda r: -r["scores"][kind].get(label, 0.0))[:n]
+def _most_confident(records: Sequence[TaggedStatement], kind: str, label: str, n: int) -> list[str]:
+    def score(r: TaggedStatement) -> float:
+        return (r.theme_scores if kind == "themes" else r.sentiment_scores).get(label, 0.0)
+
+    ranked = sorted(records, key=lambda r: -score(r))[:n]
     return [
-        f"<blockquote>„{escape(r['text'])}“ "
-        f'<span class="meta">(p={r["scores"][kind].get(label, 0.0):.2f}; '
-        f"{escape(str(r.get('kommune') or r.get('report') or '?'))}, {escape(str(r.get('section') or '-'))})</span>"
+        f"<blockquote>„{escape(r.text)}“ "
+        f'<span class="meta">(p={score(r):.2f}; '
+        f"{escape(r.origin.kommune or r.origin.report or '?')}, {escape(r.section or '-')})</span>"
         "</blockquote>"
         for r in ranked
     ]

@@ -15,7 +15,7 @@ from typing import Any
 from nlp.errors import KfdError
 from nlp.model.inference import Prediction
 from nlp.reading.report import Report
-from nlp.results.tagging import jsonl_objects, read_table_text
+from nlp.results.records import jsonl_objects, read_table_text
 from nlp.storage.store import Store
 
 FORMAT = "kfd-backup/1"
@@ -45,14 +45,15 @@ def _line(store: Store, report_id: int) -> dict[str, Any]:
         "statements": [
             {
                 "section": s.section,
-                "index": s.index,
+                "index": statement.index,
                 "text": s.text,
-                "themes": list(s.prediction.themes),
-                "sentiment": s.prediction.sentiment,
-                "scores": {"themes": s.prediction.theme_scores, "sentiment": s.prediction.sentiment_scores},
-                "model_version": s.prediction.model_version,
+                "themes": list(s.themes),
+                "sentiment": s.sentiment,
+                "scores": {"themes": s.theme_scores, "sentiment": s.sentiment_scores},
+                "model_version": s.model_version,
             }
-            for s in stored.statements
+            | ({"abstain_reason": s.abstain_reason} if s.abstain_reason else {})
+            for statement, s in zip(stored.report.statements, stored.statements, strict=True)
         ],
     }
 
@@ -89,6 +90,7 @@ def _restorable(data: dict[str, Any], where: str) -> dict[str, Any]:
                 dict(s["scores"]["themes"]),
                 dict(s["scores"]["sentiment"]),
                 s["model_version"],
+                s.get("abstain_reason"),
             )
             for s in tagged
         ]

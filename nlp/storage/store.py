@@ -22,11 +22,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from nlp.errors import KfdError
-from nlp.model.features import StatementInput
 from nlp.model.inference import Prediction
 from nlp.reading.report import Report
 from nlp.results.aggregate import StatementRow
-from nlp.results.tagging import record
+from nlp.results.records import Origin, TaggedStatement
 from nlp.settings import DEFAULT_DATABASE_URL
 
 log = logging.getLogger(__name__)
@@ -75,14 +74,6 @@ statements = sa.Table(
 
 
 @dataclass(frozen=True)
-class StoredStatement:
-    section: str
-    index: int
-    text: str
-    prediction: Prediction
-
-
-@dataclass(frozen=True)
 class StoredReport:
     id: int
     content_sha256: str
@@ -90,19 +81,7 @@ class StoredReport:
     filename: str | None
     created_at: dt.datetime
     report: Report
-    statements: tuple[StoredStatement, ...]
-
-    def records(self) -> list[dict[str, Any]]:
-        """Tagged statements in the shape of `kfd tag` records; ids are `<report id>:<section>:<index>`."""
-        return [
-            record(
-                StatementInput(s.text, s.section, f"{self.id}:{s.section}:{s.index}"),
-                self.filename,
-                s.prediction,
-                number,
-            )
-            for number, s in enumerate(self.statements, start=1)
-        ]
+    statements: tuple[TaggedStatement, ...]  # ids `<report id>:<section>:<index>`
 
 
 @dataclass(frozen=True)
@@ -164,13 +143,25 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite drops the zone
 
 
-def _prediction(row) -> Prediction:
-    return Prediction(
+def origin_of(report: Report, filename: str | None) -> Origin:
+    """The report facts every tagged statement of it carries."""
+    termine = report.veranstaltung.termine
+    k = report.kommune
+    return Origin(filename, k.name, k.landkreis, k.regierungsbezirk, termine[0] if termine else None)
+
+
+def _tagged(report_id: int, row, origin: Origin) -> TaggedStatement:
+    return TaggedStatement(
+        id=f"{report_id}:{row.section}:{row.position}",
+        text=row.text,
+        section=row.section,
         themes=tuple(row.themes),
         sentiment=row.sentiment,
         theme_scores=dict(row.scores["themes"]),
         sentiment_scores=dict(row.scores["sentiment"]),
         model_version=row.model_version,
+        origin=origin,
+        abstain_reason=row.scores.get("abstained"),
     )
 
 
@@ -178,7 +169,9 @@ def _tag_values(prediction: Prediction) -> dict[str, Any]:
     return {
         "themes": list(prediction.themes),
         "sentiment": prediction.sentiment,
-        "scores": {"themes": prediction.theme_scores, "sentiment": prediction.sentiment_scores},
+        # The abstain reason rides in the scores (the model's output about the statement): no new column.
+        "scores": {"themes": prediction.theme_scores, "sentiment": prediction.sentiment_scores}
+        | ({"abstained": prediction.abstained} if prediction.abstained else {}),
         "model_version": prediction.model_version,
     }
 
@@ -340,14 +333,16 @@ class Store:
             tagged = conn.execute(
                 sa.select(statements).where(statements.c.report_id == report_id).order_by(statements.c.id)
             ).all()
+        report = Report.from_dict(row.report)
+        origin = origin_of(report, row.filename)
         return StoredReport(
             id=row.id,
             content_sha256=row.content_sha256,
             external_id=row.external_id,
             filename=row.filename,
             created_at=_utc(row.created_at),
-            report=Report.from_dict(row.report),
-            statements=tuple(StoredStatement(s.section, s.position, s.text, _prediction(s)) for s in tagged),
+            report=report,
+            statements=tuple(_tagged(row.id, s, origin) for s in tagged),
         )
 
     def list_reports(

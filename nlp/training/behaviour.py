@@ -140,7 +140,7 @@ def _item(data: Any, line: int, codebook: Codebook) -> BehaviourItem:
         raise ValueError("a theme is given twice")
     try:
         checked_themes = codebook.check_themes(themes)
-        sentiment = codebook.check_sentiment(data.get("sentiment"))
+        sentiment = codebook.check_sentiment(str(data.get("sentiment")))
     except UnknownLabel as e:
         raise ValueError(str(e)) from None
     if (pair_of is None) != (expect is None):
@@ -260,13 +260,14 @@ def evaluate_behaviour(model: Tagger, items: Sequence[BehaviourItem], codebook: 
         broken = tuple(
             BrokenPair(
                 i.id,
-                i.pair_of,
-                i.expect,
-                labels(predicted[i.pair_of].themes, predicted[i.pair_of].sentiment),
+                base,
+                expect,
+                labels(predicted[base].themes, predicted[base].sentiment),
                 labels(predicted[i.id].themes, predicted[i.id].sentiment),
             )
             for i in paired
-            if _pair_broken(i.expect, predicted[i.pair_of], predicted[i.id])
+            if (base := i.pair_of) is not None and (expect := i.expect) is not None
+            if _pair_broken(expect, predicted[base], predicted[i.id])
         )
         all_broken, all_pairs = all_broken + len(broken), all_pairs + len(paired)
         figures = _figures(

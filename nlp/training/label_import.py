@@ -16,8 +16,7 @@ from nlp.errors import CorpusError, ReportParseError
 from nlp.model.inference import Prediction
 from nlp.reading.form import STATEMENT_SECTIONS
 from nlp.reading.report import parse_report
-from nlp.results.batch import csv_rows
-from nlp.results.tagging import read_table_text
+from nlp.results.records import csv_rows, read_table_text
 from nlp.training.corpus import LABELS_FILE, REQUIRED_SECTIONS, read_labels
 
 REPORTS_DIR = "reports"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from nlp.results.records import TaggedStatement
 
 
 @dataclass(frozen=True)
@@ -14,17 +15,17 @@ class Uncertainty:
     detail: str  # e.g. "moderation p=0.48, threshold 0.50"
 
 
-def uncertainty(record: Mapping[str, Any], thresholds: Mapping[str, float]) -> Uncertainty:
+def uncertainty(record: TaggedStatement, thresholds: Mapping[str, float]) -> Uncertainty:
     """The statement's closest call: a theme whose probability is near its threshold, or a sentiment
     whose top two probabilities are close. The sentiment flips where the two are equal, i.e. after
     moving (p1 - p2) / 2, which puts both kinds of margin on the same scale."""
     candidates = []
-    for theme, p in record["scores"]["themes"].items():
+    for theme, p in record.theme_scores.items():
         threshold = thresholds.get(theme, 0.5)
         candidates.append(
             Uncertainty(abs(p - threshold), theme, f"{theme} p={p:.2f}, threshold {threshold:.2f}")
         )
-    ranked = sorted(record["scores"]["sentiment"].items(), key=lambda item: -item[1])
+    ranked = sorted(record.sentiment_scores.items(), key=lambda item: -item[1])
     if len(ranked) >= 2:
         (s1, p1), (s2, p2) = ranked[:2]
         candidates.append(Uncertainty((p1 - p2) / 2, s1, f"sentiment {s1} {p1:.2f} vs {s2} {p2:.2f}"))
@@ -33,8 +34,8 @@ def uncertainty(record: Mapping[str, Any], thresholds: Mapping[str, float]) -> U
 
 
 def least_certain(
-    records: Sequence[Mapping[str, Any]], thresholds: Mapping[str, float], n: int
-) -> list[tuple[Uncertainty, Mapping[str, Any]]]:
+    records: Sequence[TaggedStatement], thresholds: Mapping[str, float], n: int
+) -> list[tuple[Uncertainty, TaggedStatement]]:
     """The n records with the smallest margin, least certain first; ties keep input order."""
     scored = [(uncertainty(rec, thresholds), i, rec) for i, rec in enumerate(records)]
     scored.sort(key=lambda item: (item[0].margin, item[1]))

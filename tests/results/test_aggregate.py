@@ -17,6 +17,7 @@ from nlp.results.aggregate import (
     parse_dimensions,
     write_csv,
 )
+from nlp.results.records import NO_ORIGIN, Origin, TaggedStatement
 
 ROWS = [
     StatementRow(("moderation", "organisation_zeit"), "positiv", "bewertung", "Esslingen", "Stuttgart", 2016),
@@ -160,20 +161,16 @@ def test_write_csv_for_german_excel():
     assert out.getvalue() == "theme;count;total;share\nwohnen;2;2;1,0000\n"
 
 
-def test_statement_row_from_record():
-    record = {
-        "id": "1",
-        "themes": ["wohnen"],
-        "sentiment": "positiv",
-        "section": "bewertung",
-        "landkreis": "Rastatt",
-        "regierungsbezirk": "Karlsruhe",
-        "event_date": "2017-01-21",
-    }
-    assert StatementRow.from_record(record) == StatementRow(
+def _tagged(themes, sentiment, section=None, origin=NO_ORIGIN):
+    return TaggedStatement("1", "…", section, tuple(themes), sentiment, {}, {}, "test", origin)
+
+
+def test_statement_row_of_a_tagged_record():
+    origin = Origin("r.txt", "Rastatt", "Rastatt", "Karlsruhe", "2017-01-21")
+    assert StatementRow.of(_tagged(["wohnen"], "positiv", "bewertung", origin)) == StatementRow(
         ("wohnen",), "positiv", "bewertung", "Rastatt", "Karlsruhe", 2017
     )
-    assert StatementRow.from_record({"themes": [], "sentiment": "neutral"}).values("theme") == (NONE,)
+    assert StatementRow.of(_tagged([], "neutral")).values("theme") == (NONE,)
 
 
 def test_aggregate_table_as_dicts():

@@ -11,7 +11,7 @@ from conftest import DATA_DIR
 
 from cli import main
 from nlp.codebook import load_codebook
-from nlp.results.batch import REPORT_KEYS, read_results
+from nlp.results.records import REPORT_FIELDS, read_records
 
 GOOD = ("steckbrief_title.txt", "kurz_ohne_prompts.txt", "report.html")
 
@@ -59,7 +59,7 @@ def test_tag_records_carry_the_reports_fields(trained_model):
     result = _run("tag", DATA_DIR / "steckbrief_title.txt", "--model", trained_model)
     assert result.exit_code == 0, result.output
     records = _jsonl(result.stdout)
-    assert records and all(set(REPORT_KEYS) <= set(r) for r in records)
+    assert records and all(set(REPORT_FIELDS) <= set(r) for r in records)
     first = records[0]
     assert first["landkreis"] == "Musterkreis" and first["regierungsbezirk"] == "Freiburg"
     assert first["event_date"] == "2016-10-12"
@@ -89,8 +89,8 @@ def test_tag_excel_csv_round_trip(trained_model, tmp_path):
     assert "," in rows[0]["p_neutral"]  # decimal comma for German Excel
     assert any("ü" in r["text"] or "ä" in r["text"] for r in rows)
     expected = _jsonl(_run("tag", report, "--model", trained_model).stdout)
-    back = read_results(out, load_codebook())
-    assert [(r["text"], r["themes"], r["sentiment"]) for r in back] == [
+    back = read_records(out, load_codebook())
+    assert [(r.text, list(r.themes), r.sentiment) for r in back] == [
         (r["text"], r["themes"], r["sentiment"]) for r in expected
     ]
     names = {t.id: t.name for t in load_codebook().themes}

@@ -19,6 +19,8 @@ RECORD_KEYS = {
     "sentiment",
     "scores",
     "model_version",
+    "abstained",
+    "abstain_reason",
     "kommune",
     "landkreis",
     "regierungsbezirk",
@@ -65,7 +67,7 @@ def test_tag_jsonl_and_csv_statement_tables(trained_model, tmp_path):
     result = _run("tag", jsonl, semicolon_csv, "--model", trained_model)
     assert result.exit_code == 0, result.output
     records = _jsonl(result.stdout)
-    assert [r["id"] for r in records] == ["a1", "2", "b7"]
+    assert [r["id"] for r in records] == ["a1", "s:2", "b7"]  # without an id: "<file stem>:<line>"
     assert [r["section"] for r in records] == ["bewertung", None, "bewertung"]
     assert records[2]["text"] == "Zu wenig Geflüchtete erreicht, schade."
 

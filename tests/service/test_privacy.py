@@ -93,14 +93,37 @@ def test_get_report_redact_drops_kontakt(client, auth, invented):
     _assert_no_contact(listed.text)
 
 
-def test_tag_redact_leaves_out_kontakt(tmp_path, trained_model, invented):
-    out = tmp_path / "tagged.jsonl"
-    files = [str(tmp_path / name) for name in PEOPLE]
-    result = CliRunner().invoke(
-        main, ["tag", *files, "--model", str(trained_model), "--output", str(out), "--redact"]
+# A statement that names the contact person, as real reports do ("Rückfragen an …").
+CONTACT_LINE = (
+    "• Rückfragen zur Wohnraumbörse an Yohannes Tesfamariam, Tel. 0176 9876-5432, "
+    "y.tesfamariam@beispiel-kommune.de"
+)
+
+
+def test_tag_redact_takes_the_contact_person_out_of_the_statements(tmp_path, trained_model, invented):
+    text = invented["lindenau.txt"].replace(
+        "• Eine Wohnraumbörse wird eingerichtet", "• Eine Wohnraumbörse wird eingerichtet\n" + CONTACT_LINE
     )
-    assert result.exit_code == 0, result.output
-    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert records and all("kontakt" not in record for record in records)
-    _assert_no_contact(out.read_text(encoding="utf-8"))
-    _assert_no_contact(result.output)
+    (tmp_path / "lindenau.txt").write_text(text, encoding="utf-8")
+    files = [str(tmp_path / name) for name in PEOPLE]
+
+    def tag(*flags: str) -> tuple[str, list[dict]]:
+        out = tmp_path / f"tagged{'-'.join(flags)}.jsonl"
+        args = ["tag", *files, "--model", str(trained_model), "--output", str(out), *flags]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        written = out.read_text(encoding="utf-8")
+        return written, [json.loads(line) for line in written.splitlines()]
+
+    plain, plain_records = tag()
+    assert "y.tesfamariam@beispiel-kommune.de" in plain  # without --redact the statement is as written
+    written, records = tag("--redact")
+    _assert_no_contact(written)
+    redacted = next(r for r in records if "Rückfragen" in r["text"])
+    assert redacted["text"] == "Rückfragen zur Wohnraumbörse an [Name], Tel. [Telefon], [E-Mail]"
+    # the tags are those of the text as written; every other statement is unchanged
+    original = next(r for r in plain_records if "Rückfragen" in r["text"])
+    assert (redacted["themes"], redacted["sentiment"]) == (original["themes"], original["sentiment"])
+    assert [r["text"] for r in records if r is not redacted] == [
+        r["text"] for r in plain_records if r is not original
+    ]

@@ -41,12 +41,12 @@ def test_add_report_stores_every_statement_tagged(store, keyword_model, service_
     assert stored.id == 1 and stored.external_id == "in-1" and stored.filename == "lindenau.txt"
     assert stored.content_sha256 == content_hash(text)
     assert stored.report == parsed
-    assert [(s.section, s.index, s.text) for s in stored.statements] == [
-        (s.section, s.index, s.text) for s in parsed.statements
+    assert [(s.id, s.section, s.text) for s in stored.statements] == [
+        (f"1:{s.section}:{s.index}", s.section, s.text) for s in parsed.statements
     ]
-    assert {s.prediction.model_version for s in stored.statements} == {"kw-1"}
+    assert {s.model_version for s in stored.statements} == {"kw-1"}
     moderation = next(s for s in stored.statements if "Moderation war" in s.text)
-    assert moderation.prediction.themes == ("moderation",)
+    assert moderation.themes == ("moderation",)
     assert stored.created_at.tzinfo is not None
 
 
@@ -54,7 +54,7 @@ def test_stored_report_records_have_the_cli_shape(store, keyword_model, service_
     stored, _ = intake.add_report(
         store, service_report("lindenau.txt"), keyword_model(), filename="lindenau.txt"
     )
-    first = stored.records()[0]
+    first = stored.statements[0].to_json()
     assert list(first) == [
         "id",
         "report",
@@ -64,8 +64,15 @@ def test_stored_report_records_have_the_cli_shape(store, keyword_model, service_
         "sentiment",
         "scores",
         "model_version",
+        "abstained",
+        "abstain_reason",
+        "kommune",
+        "landkreis",
+        "regierungsbezirk",
+        "event_date",
     ]
     assert first["id"] == "1:konzept:0" and first["report"] == "lindenau.txt"
+    assert first["kommune"] == stored.report.kommune.name
 
 
 def test_add_report_same_content_returns_the_stored_one(store, keyword_model, service_report):
@@ -76,7 +83,7 @@ def test_add_report_same_content_returns_the_stored_one(store, keyword_model, se
     )
     assert created and not created_again
     assert again.id == first.id
-    assert {s.prediction.model_version for s in again.statements} == {"kw-1"}  # not tagged again
+    assert {s.model_version for s in again.statements} == {"kw-1"}  # not tagged again
     assert store.list_reports().total == 1
 
 

@@ -17,7 +17,7 @@ from nlp.model.inference import Prediction
 from nlp.training.behaviour import CAPABILITIES, evaluate_behaviour, read_suite
 from nlp.training.train import train
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO / "training_data" / "behaviour" / "suite.jsonl"
 LABELS = REPO / "training_data" / "labels.jsonl"
 
@@ -194,9 +194,9 @@ def test_pairs_broken_for_each_expect_kind(tmp_path, codebook):
     assert (report.overall.pairs, report.overall.pairs_broken) == (9, 6)
 
 
-def test_cli_prints_the_table_and_json(trained_model_dir):
+def test_cli_prints_the_table_and_json(trained_model):
     runner = CliRunner()
-    args = ["evaluate", "--behaviour", "--model", str(trained_model_dir), "--suite", str(SUITE)]
+    args = ["evaluate", "--behaviour", "--model", str(trained_model), "--suite", str(SUITE)]
     result = runner.invoke(main, [*args, "--show-failures", "2"])
     assert result.exit_code == 0, result.output
     assert "sentiment acc" in result.output and "theme F1" in result.output
@@ -214,10 +214,10 @@ def test_cli_prints_the_table_and_json(trained_model_dir):
     assert non_statement["figures"]["abstained"] is not None
 
 
-def test_cli_names_a_broken_suite_line(tmp_path, trained_model_dir):
+def test_cli_names_a_broken_suite_line(tmp_path, trained_model):
     path = write_suite(tmp_path / "suite.jsonl", [*GOOD, "{not json"])
     result = CliRunner().invoke(
-        main, ["evaluate", "--behaviour", "--model", str(trained_model_dir), "--suite", str(path)]
+        main, ["evaluate", "--behaviour", "--model", str(trained_model), "--suite", str(path)]
     )
     assert result.exit_code == 2
     assert f"{path}:3:" in result.output

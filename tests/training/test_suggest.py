@@ -6,22 +6,26 @@ from click.testing import CliRunner
 
 from cli import main
 from nlp.model.artifacts import ModelManifest
+from nlp.results.records import TaggedStatement
 from nlp.training.suggest import least_certain, uncertainty
 
 THRESHOLDS = {"moderation": 0.4, "sprache": 0.5}
 
 
 def _record(text, moderation, sprache, sentiment):
-    return {
-        "id": text,
-        "report": None,
-        "section": "bewertung",
-        "model_version": "test",
-        "text": text,
-        "themes": [],
-        "sentiment": max(sentiment, key=sentiment.get),
-        "scores": {"themes": {"moderation": moderation, "sprache": sprache}, "sentiment": sentiment},
-    }
+    return TaggedStatement.from_json(
+        {
+            "id": text,
+            "report": None,
+            "section": "bewertung",
+            "model_version": "test",
+            "text": text,
+            "themes": [],
+            "sentiment": max(sentiment, key=sentiment.get),
+            "scores": {"themes": {"moderation": moderation, "sprache": sprache}, "sentiment": sentiment},
+        },
+        "test",
+    )
 
 
 RECORDS = [
@@ -40,7 +44,7 @@ def test_uncertainty_names_the_closest_call():
 
 def test_least_certain_orders_by_margin():
     chosen = least_certain(RECORDS, THRESHOLDS, 3)
-    assert [rec["text"] for _, rec in chosen] == ["thema knapp", "stimmung knapp", "mittel"]
+    assert [rec.text for _, rec in chosen] == ["thema knapp", "stimmung knapp", "mittel"]
     assert [u.margin for u, _ in chosen] == sorted(u.margin for u, _ in chosen)
 
 
@@ -48,9 +52,9 @@ def test_suggest_cli_uses_the_models_thresholds(trained_model, tmp_path):
     thresholds = ModelManifest.read(trained_model).thresholds
     t = thresholds["moderation"]
     records = [
-        _record("weit weg", min(t + 0.4, 0.99), 0.0, {"positiv": 0.99, "neutral": 0.01}),
-        _record("ganz knapp", t + 0.001, 0.0, {"positiv": 0.99, "neutral": 0.01}),
-        _record("knapp", t - 0.05, 0.0, {"positiv": 0.99, "neutral": 0.01}),
+        _record("weit weg", min(t + 0.4, 0.99), 0.0, {"positiv": 0.99, "neutral": 0.01}).to_json(),
+        _record("ganz knapp", t + 0.001, 0.0, {"positiv": 0.99, "neutral": 0.01}).to_json(),
+        _record("knapp", t - 0.05, 0.0, {"positiv": 0.99, "neutral": 0.01}).to_json(),
     ]
     for r in records:  # every other theme far below its threshold (the lowest threshold is 0.15)
         r["scores"]["themes"] = {k: 0.0 for k in thresholds} | {

@@ -1,0 +1,67 @@
+"""nlp.model.abstain: statements without content get no theme and `neutral`, and the reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.model.abstain import NO_KNOWN_WORDS, NO_LETTERS, PLACEHOLDER, no_content_reason
+from nlp.model.artifacts import load_model
+from nlp.model.features import StatementInput
+
+KNOWN = frozenset({"moderation", "gut", "zeit", "ja"})
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("-", NO_LETTERS),
+        ("???", NO_LETTERS),
+        ("1.250 €", NO_LETTERS),
+        ("12.03.2017", NO_LETTERS),
+        ("entfällt", PLACEHOLDER),
+        ("Entfällt.", PLACEHOLDER),
+        ("k. A.", PLACEHOLDER),
+        ("K.A.", PLACEHOLDER),
+        ("s. o.", PLACEHOLDER),
+        ("siehe Anlage 2", PLACEHOLDER),
+        ("vgl. Protokoll vom 3.4.", PLACEHOLDER),
+        ("Keine Angaben", PLACEHOLDER),
+        ("wird nachgereicht", PLACEHOLDER),
+        (
+            "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut",
+            PLACEHOLDER,
+        ),
+        ("asdf", NO_KNOWN_WORDS),
+        ("qwertz uiop", NO_KNOWN_WORDS),
+    ],
+)
+def test_no_content_reason_names_why(text, reason):
+    assert no_content_reason(text, KNOWN) == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Moderation war gut.",
+        "Ja.",  # under Kosten it answers the form's question
+        "Zeit: knapp.",
+        "Keine Beschwerden über die Moderation.",  # "keine" alone is a placeholder, in a sentence it judges
+        "Siehe oben: die Moderation war gut.",
+        "Top!",  # unknown word but not checked without a vocabulary
+    ],
+)
+def test_statements_with_content_are_tagged(text):
+    assert no_content_reason(text, KNOWN if text != "Top!" else frozenset()) is None
+
+
+def test_tagger_abstains_on_placeholders_and_keeps_its_scores(trained_model):
+    model, _ = load_model(trained_model)
+    statements = [
+        StatementInput("entfällt", "bewertung"),
+        StatementInput("Die Moderation war gut.", "bewertung"),
+    ]
+    placeholder, statement = model.tag(statements)
+    assert (placeholder.themes, placeholder.sentiment, placeholder.abstained) == ((), "neutral", PLACEHOLDER)
+    assert set(placeholder.theme_scores) == set(model.theme_ids)  # what the classifiers said stays visible
+    assert statement.abstained is None
+    assert "moderation" in model.known_words and "entfällt" not in model.known_words
