@@ -101,6 +101,12 @@ def train_cmd(data_dir: Path, out_dir: Path, folds: int, seed: int) -> None:
     help="With --behaviour: failing items (and broken pairs) listed per capability.",
 )
 @seed_option
+@click.option(
+    "--plot",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Also draw the reliability diagram (stated probability against observed frequency) as a PNG.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @translate_errors
 def evaluate_cmd(
@@ -112,6 +118,7 @@ def evaluate_cmd(
     suite_path: Path,
     show_failures: int,
     seed: int,
+    plot: Path | None,
     as_json: bool,
 ) -> None:
     """Measure quality: grouped cross-validation (statements of one report never straddle train and
@@ -133,6 +140,13 @@ def evaluate_cmd(
         return
     model = load_model(model_path, codebook)[0] if model_path is not None else None
     results = evaluate(data_path, codebook, model=model, folds=folds, seed=seed, baseline=baseline)
+    if plot is not None:
+        from nlp.training.calibration import reliability_png
+
+        ours = results if model_path is not None else results["kfd"]
+        what = f"Modell {results['model']}" if model_path is not None else "Kreuzvalidierung"
+        plot.write_bytes(reliability_png(ours["calibration"], f"{what}: {data_path}"))
+        click.echo(f"reliability diagram -> {plot}", err=True)
     if as_json:
         click.echo(json.dumps(results, indent=2, ensure_ascii=False))
         return
@@ -224,6 +238,16 @@ def _metrics_table(m: dict, codebook, other: dict | None = None) -> str:
             "sentiment macro-F1",
             m["sentiment"]["macro_f1"],
             other and other["sentiment"]["macro_f1"],
+        ),
+        (
+            "themes calibration (ECE)",
+            m["calibration"]["themes"]["ece"],
+            other and other["calibration"]["themes"]["ece"],
+        ),
+        (
+            "sentiment calibration (ECE)",
+            m["calibration"]["sentiment"]["ece"],
+            other and other["calibration"]["sentiment"]["ece"],
         ),
     ]
     if "train_seconds" in m:

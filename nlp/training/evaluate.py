@@ -22,6 +22,7 @@ from nlp.model.estimators import TrainingExample, fit_model
 from nlp.model.features import StatementInput
 from nlp.model.inference import Prediction, Tagger
 from nlp.model.pipeline import available_pipeline
+from nlp.training.calibration import calibration
 from nlp.training.corpus import LabelledStatement, load_corpus, read_labels
 
 
@@ -41,7 +42,8 @@ def to_examples(records: Sequence[LabelledStatement]) -> list[TrainingExample]:
 def metrics(
     examples: Sequence[TrainingExample], predictions: Sequence[Prediction], codebook: Codebook
 ) -> dict[str, Any]:
-    """Per-theme precision/recall/F1, micro and macro F1; sentiment accuracy, macro F1, confusion matrix."""
+    """Per-theme precision/recall/F1, micro and macro F1; sentiment accuracy, macro F1, confusion matrix;
+    the calibration of both (`nlp.training.calibration`)."""
     theme_ids, sentiment_ids = list(codebook.theme_ids), list(codebook.sentiment_ids)
     y_true = np.array([[int(t in e.themes) for t in theme_ids] for e in examples])
     y_pred = np.array([[int(t in p.themes) for t in theme_ids] for p in predictions])
@@ -76,6 +78,7 @@ def metrics(
                 "matrix": confusion_matrix(s_true, s_pred, labels=sentiment_ids).tolist(),
             },
         },
+        "calibration": calibration(examples, predictions, codebook),
     }  # fmt: skip
 
 
