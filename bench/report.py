@@ -37,6 +37,40 @@ def _quality_rows(q: dict) -> list[str]:
     return rows
 
 
+def _behaviour_rows(b: dict | None) -> list[str]:
+    """Per capability of the behaviour suite, against issue #18's targets (0.85 each; 0.95 abstained)."""
+    if not b:
+        return ["(not measured in this run)"]
+    rows = [
+        _row("capability", "n", "sentiment acc", "theme F1", "pairs broken", "abstained", "target met"),
+        _row("---", "---:", "---:", "---:", "---:", "---:", ":---:"),
+    ]
+    for c in [*b["capabilities"], {"capability": "overall", **b["overall"]}]:
+        met = c["sentiment_accuracy"] >= 0.85 and c["theme_f1"] >= 0.85
+        if c.get("abstained") is not None:
+            met = met and c["abstained"] >= 0.95
+        rows.append(
+            _row(
+                c["capability"],
+                c["n"],
+                f"{c['sentiment_accuracy']:.3f}",
+                f"{c['theme_f1']:.3f}",
+                f"{c['pairs_broken']}/{c['pairs']}" if c["pairs"] else "–",
+                f"{c['abstained']:.2f}" if c.get("abstained") is not None else "–",
+                "✅" if met else "❌",
+            )
+        )
+    h = b["heldout"]
+    rows += [
+        "",
+        f"Held-out reports ({h['n_statements']} statements, a writer of none of the training reports): themes "
+        f"micro-F1 {h['themes_micro_f1']:.3f}, macro-F1 {h['themes_macro_f1']:.3f}; sentiment accuracy "
+        f"{h['sentiment_accuracy']:.3f}, macro-F1 {h['sentiment_macro_f1']:.3f}; calibration error (ECE) "
+        f"themes {h['themes_ece']:.3f}, sentiment {h['sentiment_ece']:.3f}.",
+    ]
+    return rows
+
+
 def markdown(r: dict) -> str:
     m, t, s = r["machine"], r["throughput"], r["service"]
     libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v)
@@ -168,6 +202,10 @@ def markdown(r: dict) -> str:
         f"## Quality (grouped 5-fold CV; source: {r['quality']['source']})",
         "",
         *_quality_rows(r["quality"]),
+        "",
+        "## Text the model never saw: behaviour suite per capability, held-out reports",
+        "",
+        *_behaviour_rows(r.get("behaviour")),
         "",
         f"## Where `tag` spends its time ({t['profiled_statements']} statements, one pass per stage)",
         "",

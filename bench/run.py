@@ -77,6 +77,33 @@ def _reusable_quality(manifest: ModelManifest) -> dict | None:
     }
 
 
+def _behaviour_and_heldout(models: str) -> dict:
+    """Quality on text the model never saw: the behaviour suite per capability and the held-out reports
+    (the figures CV cannot give). Measured afresh every run: they take seconds."""
+    from nlp.codebook import load_codebook
+    from nlp.model.artifacts import load_model
+    from nlp.training.behaviour import evaluate_suite
+    from nlp.training.evaluate import evaluate
+
+    codebook = load_codebook()
+    model, _ = load_model(models, codebook)
+    suite = evaluate_suite(Path(DATA, "behaviour", "suite.jsonl"), model, codebook).to_dict()
+    heldout = evaluate(Path(DATA, "heldout", "labels.jsonl"), codebook, model=model)
+    return {
+        "capabilities": [{"capability": c["capability"], **c["figures"]} for c in suite["capabilities"]],
+        "overall": suite["overall"],
+        "heldout": {
+            "n_statements": heldout["n_statements"],
+            "themes_micro_f1": heldout["themes"]["micro_f1"],
+            "themes_macro_f1": heldout["themes"]["macro_f1"],
+            "sentiment_accuracy": heldout["sentiment"]["accuracy"],
+            "sentiment_macro_f1": heldout["sentiment"]["macro_f1"],
+            "themes_ece": heldout["calibration"]["themes"]["ece"],
+            "sentiment_ece": heldout["calibration"]["sentiment"]["ece"],
+        },
+    }
+
+
 def main() -> None:
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
     started = time.perf_counter()
@@ -147,6 +174,9 @@ def main() -> None:
                 "source": "kfd evaluate --baseline spacy --json",
                 **_step("kfd evaluate --baseline spacy", lambda: offline.quality(DATA)),
             }
+    results["behaviour"] = _step(
+        "behaviour suite and held-out reports", lambda: _behaviour_and_heldout(MODELS)
+    )
     results["bench_seconds"] = round(time.perf_counter() - started, 1)
     suffix = ".quick" if quick else ""
     (HERE / f"results{suffix}.json").write_text(
