@@ -124,6 +124,9 @@ EXPECTED = {
     f"{KFD} evaluate --model models/current --data training_data/heldout/labels.jsonl": lambda out, ws: (
         re.search(r"^\d+ statements, \d+ reports$", out, flags=re.M) is not None and "F1" in out
     ),
+    f"{KFD} evaluate --model models/current --data training_data/heldout/labels.jsonl --plot reliability.png": (
+        lambda out, ws: (ws / "reliability.png").read_bytes().startswith(b"\x89PNG") and "ECE" in out
+    ),
     f"{KFD} tag reports/*.txt --redact": lambda out, ws: (
         (records := [json.loads(line) for line in out.splitlines()]) != []
         and not any("@" in r["text"] for r in records)
