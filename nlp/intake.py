@@ -90,7 +90,9 @@ def add_report(
         report, predictions, content_sha256=digest, filename=filename, external_id=external_id
     )
     if not created:  # another writer stored it between our lookup and our insert
-        _check_same_content(Located(stored.id, stored.content_sha256, stored.external_id), digest, external_id)
+        _check_same_content(
+            Located(stored.id, stored.content_sha256, stored.external_id), digest, external_id
+        )
     return stored, created
 
 

@@ -35,7 +35,9 @@ class LocalOnlyMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+        headers = {
+            name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]
+        }
         host = headers.get("host")
         if not is_loopback_host_header(host):
             await send_json(

@@ -88,7 +88,11 @@ def test_no_key_mode_allows_writes_from_its_own_pages(local, service_report):
 
 def test_no_key_mode_reload_refuses_a_form_content_type(local):
     """A `text/plain` or form POST is a "simple" request a page may send without asking."""
-    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
+    for content_type in (
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ):
         reply = local.post("/v1/model/reload", content=b"x", headers={"Content-Type": content_type})
         assert reply.status_code == 415, content_type
         assert "application/json" in reply.json()["detail"]
@@ -232,7 +236,10 @@ def test_post_report_same_external_id_other_content_is_409(client, auth, service
     assert reply.status_code == 409
     detail = reply.json()["detail"]
     assert first.json()["content_sha256"] in detail
-    assert client.post("/v1/reports", json={"text": other}, headers=auth("read")).json()["content_sha256"] in detail
+    assert (
+        client.post("/v1/reports", json={"text": other}, headers=auth("read")).json()["content_sha256"]
+        in detail
+    )
     again = client.post("/v1/reports", json={"text": text, "external_id": "in-5"}, headers=auth("read"))
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
 
