@@ -16,11 +16,12 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from nlp.codebook import Codebook
+from nlp.intake import safe_filename
 from nlp.reading.ingest import SUPPORTED_SUFFIXES
 from nlp.storage.store import Store
 
 from .model_slot import ModelSlot, ServedModel
-from .schemas import EXTERNAL_ID_MAX, FILENAME_MAX, ClassifyRequest, ReportCreate
+from .schemas import EXTERNAL_ID_MAX, ClassifyRequest, ReportCreate
 from .settings import Settings, get_settings, is_loopback
 
 bearer = HTTPBearer(auto_error=False, description="An API key from KFD_API_KEYS or KFD_ADMIN_KEYS")
@@ -131,6 +132,34 @@ async def require_json(request: Request) -> None:
         )
 
 
+async def no_form_body(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
+    """For the routes that read no body (reload, retag, delete): without API keys, a body other than
+    JSON is refused. A web page can send a text/plain or form POST anywhere without asking first; a
+    JSON one, never cross-origin. With keys the `Authorization` header already proves the same."""
+    media_type = _media_type(request)
+    if not settings.auth_enabled and media_type and not _is_json(media_type):
+        raise HTTPException(
+            415,
+            f"send no body or application/json, not {media_type!r} (a web page's form could send that)",
+        )
+
+
+# Headers a web page cannot send cross-origin without a CORS preflight, which the service never grants.
+CLIENT_HEADERS = ("x-requested-with", "x-kfd-client")
+
+
+def _not_a_page_form(request: Request) -> bool:
+    """The request cannot be a cross-origin form of a web page: it carries a header that needs a
+    preflight (a client header, any `Authorization: Bearer`), or the browser says it comes from the
+    service's own pages (/docs)."""
+    headers = request.headers
+    return (
+        any(headers.get(name, "").strip() for name in CLIENT_HEADERS)
+        or headers.get("authorization", "").lower().startswith("bearer ")
+        or headers.get("sec-fetch-site", "").lower() == "same-origin"
+    )
+
+
 def _validation_error(e: ValidationError) -> RequestValidationError:
     """A pydantic error as FastAPI reports a body error: 422 with `loc` starting at "body"."""
     errors = e.errors(include_url=False)
@@ -184,14 +213,24 @@ class ReportUpload:
     external_id: str | None
 
 
-async def report_upload(request: Request) -> ReportUpload:
+async def report_upload(
+    request: Request, settings: Annotated[Settings, Depends(get_settings)]
+) -> ReportUpload:
     """A report as JSON `{"text", "filename"?, "external_id"?}` or as a multipart upload (field `file`,
-    optional field `external_id`). Read here, asynchronously; parsing and tagging run in the threadpool."""
+    optional field `external_id`). Read here, asynchronously; parsing and tagging run in the threadpool.
+    Without API keys a multipart upload needs `X-Requested-With` or `X-KFD-Client` (any value): a web
+    page's form can post multipart anywhere, but not with such a header."""
     media_type = _media_type(request)
     if _is_json(media_type):
         data = await _json_body(ReportCreate, request)
         return ReportUpload(data.text, data.filename, data.external_id)
     if media_type == "multipart/form-data":
+        if not settings.auth_enabled and not _not_a_page_form(request):
+            raise HTTPException(
+                403,
+                "without API keys a multipart upload needs an 'X-Requested-With' or 'X-KFD-Client' header "
+                "(any value), which no web page's form can send",
+            )
         async with request.form(max_files=1, max_fields=10) as form:
             upload = form.get("file")
             external_id = form.get("external_id")
@@ -200,12 +239,10 @@ async def report_upload(request: Request) -> ReportUpload:
             if external_id is not None and not isinstance(external_id, str):
                 raise HTTPException(422, "'external_id' must be a text field")
             external_id = (external_id or "").strip() or None
-            filename = Path(upload.filename).name if upload.filename else None
-            # The same limits as for JSON (ReportCreate), which the database columns rely on.
+            filename = safe_filename(upload.filename)
+            # The same limit as for JSON (ReportCreate), which the database column relies on.
             if external_id and len(external_id) > EXTERNAL_ID_MAX:
                 raise HTTPException(422, f"'external_id' is longer than {EXTERNAL_ID_MAX} characters")
-            if filename and len(filename) > FILENAME_MAX:
-                raise HTTPException(422, f"the file name is longer than {FILENAME_MAX} characters")
             suffix = Path(filename).suffix.lower() if filename else ""
             if filename and suffix not in SUPPORTED_SUFFIXES:
                 raise HTTPException(

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nlp.errors import KfdError, ModelError, ReportParseError, UnknownLabel
+from nlp.intake import ExternalIdConflict
 from nlp.results.aggregate import UnknownDimension
 from nlp.storage.store import ReportNotFound, StoreError
 
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 # First match wins: subclasses before their bases.
 STATUS_BY_ERROR: tuple[tuple[type[KfdError], int], ...] = (
     (ReportNotFound, 404),
+    (ExternalIdConflict, 409),
     (ReportParseError, 422),
     (UnknownDimension, 422),
     (UnknownLabel, 422),
@@ -62,10 +64,10 @@ class BodyLimitMiddleware:
         length = headers.get(b"content-length")
         if length is not None:
             if not length.strip().isdigit():
-                await _send_json(send, 400, "invalid Content-Length header")
+                await send_json(send, 400, "invalid Content-Length header")
                 return
             if int(length) > self.max_bytes:
-                await _send_json(send, 413, self._detail())
+                await send_json(send, 413, self._detail())
                 return
         received = 0
 
@@ -81,7 +83,7 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
-async def _send_json(send: Send, code: int, detail: str) -> None:
+async def send_json(send: Send, code: int, detail: str) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send(
         {

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from nlp.codebook import Codebook
+from nlp.intake import FILENAME_MAX, report_warnings, safe_filename
 from nlp.model.artifacts import ModelManifest
 from nlp.reading.form import STATEMENT_SECTIONS
 from nlp.results.aggregate import AggregateTable
 from nlp.storage.store import ReportPage, ReportSummary, StoredReport
 
 SectionId = Literal[STATEMENT_SECTIONS]  # type: ignore[valid-type]
-EXTERNAL_ID_MAX = 200  # the lengths of the database columns
-FILENAME_MAX = 255
+EXTERNAL_ID_MAX = 200  # the length of the database column
+# Surrounding spaces are no part of an id (the multipart field is trimmed the same way).
+ExternalId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=EXTERNAL_ID_MAX)
+]
 
 _SCORES_EXAMPLE = {
     "themes": {"moderation": 0.91, "organisation_zeit": 0.62, "wohnen": 0.03},
@@ -129,12 +133,15 @@ class ReportCreate(BaseModel):
     )
 
     text: str = Field(min_length=1, description="The report as plain text")
-    filename: str | None = Field(None, max_length=FILENAME_MAX)
-    external_id: str | None = Field(
+    filename: str | None = Field(
         None,
-        min_length=1,
-        max_length=EXTERNAL_ID_MAX,
-        description="The sender's id; posting it again returns the stored report",
+        max_length=4096,
+        description=f"Stored without control characters and folders, at most {FILENAME_MAX} characters",
+    )
+    external_id: ExternalId | None = Field(
+        None,
+        description="The sender's id; posting it again with the same content returns the stored report, "
+        "with another content it is a 409",
     )
 
 
@@ -201,19 +208,24 @@ class ReportOut(BaseModel):
     created_at: dt.datetime
     report: ParsedReport
     statements: list[TaggedStatement] = Field(description="Every statement, tagged")
-    warnings: list[str] = Field(description="What the parser read but doubted")
+    warnings: list[str] = Field(
+        description="What the parser read but doubted, and 'no statements found: …' when nothing was tagged"
+    )
 
     @classmethod
     def from_stored(cls, stored: StoredReport) -> ReportOut:
+        filename = safe_filename(stored.filename)  # also for rows stored before names were cleaned
         return cls(
             id=stored.id,
             external_id=stored.external_id,
-            filename=stored.filename,
+            filename=filename,
             content_sha256=stored.content_sha256,
             created_at=stored.created_at,
             report=ParsedReport.model_validate(stored.report.to_dict()),
-            statements=[TaggedStatement.model_validate(s.to_json()) for s in stored.statements],
-            warnings=list(stored.report.warnings),
+            statements=[
+                TaggedStatement.model_validate(s.to_json() | {"report": filename}) for s in stored.statements
+            ],
+            warnings=list(report_warnings(stored.report)),
         )
 
 
@@ -230,7 +242,9 @@ class ReportListItem(BaseModel):
 
     @classmethod
     def from_summary(cls, summary: ReportSummary) -> ReportListItem:
-        return cls.model_validate(summary, from_attributes=True)
+        item = cls.model_validate(summary, from_attributes=True)
+        item.filename = safe_filename(item.filename)
+        return item
 
 
 class ReportList(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import re
 from typing import Annotated
 
 from pydantic import Field, field_validator
@@ -29,6 +30,11 @@ class Settings(LibrarySettings):
     max_body_bytes: int = 2 * 1024 * 1024
     max_statements: int = 1000  # per /v1/classify request
     max_statement_chars: int = 5000
+    # Characters of all statements of one /v1/classify request, after trimming. Real statements average
+    # 94 characters (p99 228): the p99 of a 1,000-statement batch is about 97,000 characters, and 1,000
+    # statements all of p99 length are 228,000. Tagging costs about 11 µs per character, so the cap
+    # bounds one request at about 3 s of CPU instead of 22 s for a full 2 MB body.
+    max_request_chars: int = 250_000
 
     @field_validator("api_keys", "admin_keys", mode="before")
     @classmethod
@@ -57,6 +63,21 @@ def is_loopback(host: str | None) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+_HOST_HEADER = re.compile(r"(?P<name>\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(?::\d{1,5})?")
+
+
+def is_loopback_host_header(value: str | None) -> bool:
+    """A `Host` header (or the host and port of an `Origin`) naming this machine: localhost,
+    127.x.x.x or [::1], with any port. A bare IPv6 address without brackets is no valid Host."""
+    match = _HOST_HEADER.fullmatch(value.strip()) if value else None
+    if match is None:
+        return False
+    name = match["name"]
+    if name.startswith("["):
+        return is_loopback(name)
+    return name.lower() == "localhost" or (":" not in name and is_loopback(name))
 
 
 def check_bind(settings: Settings) -> None:

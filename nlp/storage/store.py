@@ -113,6 +113,15 @@ class RetagResult:
 
 
 @dataclass(frozen=True)
+class Located:
+    """Where a stored report is, and what it holds: found by external id or by content hash."""
+
+    id: int
+    content_sha256: str
+    external_id: str | None
+
+
+@dataclass(frozen=True)
 class StatementRef:
     """A stored statement to tag again: its row id, section and text."""
 
@@ -261,18 +270,28 @@ class Store:
 
     # -- reports ---------------------------------------------------------------------------------
 
-    def find(self, content_sha256: str | None = None, external_id: str | None = None) -> int | None:
-        """Id of the report with this external id or, failing that, this content hash."""
+    def locate(self, content_sha256: str | None = None, external_id: str | None = None) -> Located | None:
+        """The report with this external id or, failing that, this content hash: its id, content hash and
+        external id (so a caller can tell a retry from another content under a known external id)."""
         with self.engine.connect() as conn:
             for column, value in (
                 (reports.c.external_id, external_id),
                 (reports.c.content_sha256, content_sha256),
             ):
                 if value is not None:
-                    found = conn.execute(sa.select(reports.c.id).where(column == value)).scalar()
-                    if found is not None:
-                        return found
+                    row = conn.execute(
+                        sa.select(reports.c.id, reports.c.content_sha256, reports.c.external_id).where(
+                            column == value
+                        )
+                    ).first()
+                    if row is not None:
+                        return Located(row.id, row.content_sha256, row.external_id)
         return None
+
+    def find(self, content_sha256: str | None = None, external_id: str | None = None) -> int | None:
+        """Id of the report with this external id or, failing that, this content hash."""
+        located = self.locate(content_sha256, external_id)
+        return located.id if located else None
 
     def add_report(
         self,

@@ -25,7 +25,7 @@ router = APIRouter(tags=["classify"], dependencies=[Depends(require_key)])
         }
     },
     responses={
-        413: {"description": "Too many statements"},
+        413: {"description": "Too many statements, or too many characters in all"},
         415: {"description": "Not JSON"},
         422: {"description": "Broken JSON, a statement without text, or a statement too long"},
     },
@@ -38,14 +38,22 @@ def classify(body: ClassifyBody, settings: SettingsDep, served: ModelDep) -> Res
             413,
             f"{len(body.statements)} statements in one request; at most {settings.max_statements} are allowed",
         )
-    for number, statement in enumerate(body.statements, start=1):
+    # Lengths are those of the texts that are tagged: trimmed.
+    statements = [StatementInput(s.text.strip(), s.section, s.id) for s in body.statements]
+    for number, statement in enumerate(statements, start=1):
         if len(statement.text) > settings.max_statement_chars:
             raise HTTPException(
                 422,
                 f"statement {statement.id or number} has {len(statement.text)} characters; "
                 f"at most {settings.max_statement_chars} are allowed",
             )
-    statements = [StatementInput(s.text.strip(), s.section, s.id) for s in body.statements]
+    total = sum(len(s.text) for s in statements)
+    if total > settings.max_request_chars:
+        raise HTTPException(
+            413,
+            f"{total} characters in one request; at most {settings.max_request_chars} are allowed "
+            "(KFD_MAX_REQUEST_CHARS): send the statements in smaller batches",
+        )
     # The records are ours and have the documented shape (`test_service` checks them against the
     # schema), so they are written out directly rather than validated again: for 1,000 statements that
     # is a fifth of the time the request takes.

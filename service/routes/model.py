@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException
 
 from nlp.errors import KfdError
 
-from ..deps import CodebookDep, ModelDep, SlotDep, require_admin, require_key
+from ..deps import CodebookDep, ModelDep, SlotDep, no_form_body, require_admin, require_key
 from ..schemas import ModelInfo, ReloadOut
 
 router = APIRouter(tags=["model"])
@@ -20,7 +20,7 @@ def model_info(served: ModelDep, codebook: CodebookDep) -> ModelInfo:
 
 @router.post(
     "/v1/model/reload",
-    dependencies=[Depends(require_admin)],
+    dependencies=[Depends(require_admin), Depends(no_form_body)],
     responses={409: {"description": "The new model failed its checks; the old one keeps serving"}},
 )
 def reload_model(slot: SlotDep, codebook: CodebookDep) -> ReloadOut:

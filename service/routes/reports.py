@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from nlp import intake
 
-from ..deps import ModelDep, StoreDep, UploadDep, require_admin, require_key
+from ..deps import ModelDep, StoreDep, UploadDep, no_form_body, require_admin, require_key
 from ..schemas import ReportCreate, ReportList, ReportOut, RetagOut
 
 router = APIRouter(tags=["reports"], dependencies=[Depends(require_key)])
@@ -52,17 +52,20 @@ _UPLOAD_BODY = {
     openapi_extra={"requestBody": _UPLOAD_BODY},
     responses={
         200: {
-            "description": "Stored before (same content or external_id): the existing record",
+            "description": "Stored before (same content, or same external_id and content): the existing "
+            "record",
             "model": ReportOut,
         },
+        403: {"description": "Without API keys: a cross-origin write, or an upload without X-KFD-Client"},
+        409: {"description": "The external_id is stored with another content; the detail has both hashes"},
         413: {"description": "Body too large"},
         415: {"description": "Neither JSON nor multipart, or an unsupported file type"},
         422: {"description": "Not a report: the parser's message"},
     },
 )
 def create_report(response: Response, upload: UploadDep, served: ModelDep, store: StoreDep) -> ReportOut:
-    """Parse, tag and store a report (201). Idempotent: the same content or `external_id` again gives
-    200 with the stored record, never a duplicate."""
+    """Parse, tag and store a report (201). Idempotent: the same content again gives 200 with the stored
+    record, never a duplicate; a stored `external_id` with another content is a 409."""
     stored, created = intake.add_report(
         store, upload.source, served.model, filename=upload.filename, external_id=upload.external_id
     )
@@ -85,7 +88,8 @@ def list_reports(
         dt.date | None, Query(alias="to", description="First event on or before this date")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    # Bounded: the database's integers overflow at 2^63 (a 500), and no page lies beyond 2^31 reports.
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
     redact: Redact = False,
 ) -> ReportList:
     """Stored reports, oldest first, without their statements. The items never carry the contact
@@ -116,7 +120,7 @@ def get_report(report_id: ReportId, store: StoreDep, redact: Redact = False) -> 
 @router.delete(
     "/v1/reports/{report_id}",
     status_code=204,
-    dependencies=[Depends(require_admin)],
+    dependencies=[Depends(require_admin), Depends(no_form_body)],
     responses={404: {"description": "No such report"}},
 )
 def delete_report(report_id: ReportId, store: StoreDep) -> Response:
@@ -126,7 +130,7 @@ def delete_report(report_id: ReportId, store: StoreDep) -> Response:
 
 @router.post(
     "/v1/reports/{report_id}/retag",
-    dependencies=[Depends(require_admin)],
+    dependencies=[Depends(require_admin), Depends(no_form_body)],
     responses={404: {"description": "No such report"}},
 )
 def retag_report(report_id: ReportId, served: ModelDep, store: StoreDep) -> RetagOut:

@@ -215,8 +215,10 @@ def test_post_report_same_content_again_is_200_with_the_same_id(post_report, cli
 
 def test_post_report_same_external_id_again_is_200(post_report, client, read):
     first = post_report("lindenau.txt", external_id="intake-9")
-    again = post_report("birkenfeld.txt", external_id="intake-9")
+    again = post_report("lindenau.txt", external_id="intake-9", filename="copy.txt")
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    other = post_report("birkenfeld.txt", external_id="intake-9")
+    assert other.status_code == 409 and first.json()["content_sha256"] in other.json()["detail"]
     assert client.get("/v1/reports", headers=read).json()["total"] == 1
 
 
@@ -472,10 +474,11 @@ def test_api_keys_other_schemes_are_refused(empty_client):
 
 def test_without_keys_only_loopback_is_served(settings):
     open_settings = settings.model_copy(update={"api_keys": [], "admin_keys": []})
-    with make_client(open_settings, client=("127.0.0.1", 50000)) as local:
+    base_url = "http://127.0.0.1:8000"  # without keys the Host must name this machine too
+    with make_client(open_settings, client=("127.0.0.1", 50000), base_url=base_url) as local:
         assert local.get("/v1/model").status_code == 200
         assert local.post("/v1/model/reload").status_code == 200
-    with make_client(open_settings, client=("203.0.113.7", 50000)) as remote:
+    with make_client(open_settings, client=("203.0.113.7", 50000), base_url=base_url) as remote:
         reply = remote.get("/v1/model")
         assert reply.status_code == 403 and "only on loopback" in reply.json()["detail"]
 

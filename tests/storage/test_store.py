@@ -90,10 +90,41 @@ def test_add_report_same_content_returns_the_stored_one(store, keyword_model, se
 def test_add_report_same_external_id_returns_the_stored_one(store, keyword_model, service_report):
     first, _ = intake.add_report(store, service_report("lindenau.txt"), keyword_model(), external_id="in-7")
     again, created = intake.add_report(
-        store, service_report("birkenfeld.txt"), keyword_model(), external_id="in-7"
+        store, service_report("lindenau.txt").encode("cp1252"), keyword_model(), external_id="in-7"
     )
     assert not created and again.id == first.id
     assert again.report.kommune.name == "Lindenau am Neckar"
+    assert store.list_reports().total == 1
+
+
+def test_add_report_same_external_id_other_content_is_a_conflict(store, keyword_model, service_report):
+    first, _ = intake.add_report(store, service_report("lindenau.txt"), keyword_model(), external_id="in-7")
+    other = service_report("birkenfeld.txt")
+    with pytest.raises(intake.ExternalIdConflict, match=f"{first.content_sha256}.*{content_hash(other)}"):
+        intake.add_report(store, other, keyword_model(), external_id="in-7")
+    assert store.list_reports().total == 1
+
+
+def test_add_report_concurrent_conflicting_posts_store_one_and_refuse_the_rest(
+    store, keyword_model, service_report
+):
+    n = 6
+    # Every thread passes the lookup before any of them inserts: the losers see the winner's row.
+    model = keyword_model(barrier=threading.Barrier(n))
+    text = service_report("erlenbach.txt")
+    name = text.split("\n")[3]
+    texts = [text.replace(name, f"{name} {i}", 1) for i in range(n)]
+
+    def add(variant: str) -> str:
+        try:
+            intake.add_report(store, variant, model, external_id="in-race")
+        except intake.ExternalIdConflict:
+            return "conflict"
+        return "stored"
+
+    with ThreadPoolExecutor(n) as pool:
+        outcomes = sorted(pool.map(add, texts))
+    assert outcomes == ["conflict"] * (n - 1) + ["stored"]
     assert store.list_reports().total == 1
 
 
