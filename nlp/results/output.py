@@ -50,7 +50,8 @@ def check_input_file(
     if not stat.S_ISREG(info.st_mode):
         raise error(f"{path}: not a regular file ({_kind(info.st_mode)}); give a file on disk")
     if info.st_size > max_bytes:
-        raise error(f"{path}: larger than {max_bytes // (1024 * 1024)} MB ({info.st_size} bytes)")
+        limit = f"{max_bytes // (1024 * 1024)} MB" if max_bytes >= 1024 * 1024 else f"{max_bytes} bytes"
+        raise error(f"{path}: larger than {limit} ({info.st_size} bytes)")
     return info
 
 

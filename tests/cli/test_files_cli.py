@@ -105,7 +105,7 @@ def test_aggregate_output_quotes_formula_landkreis(results, tmp_path):
         ["Calw", "1", "3", "0,3333"],
     ]
     printed = _run("aggregate", results, "--by", "landkreis")
-    assert "\n'@Kreis\t" in printed.stdout and '\n"\'=HYPERLINK' in printed.stdout
+    assert "\n'@Kreis\t" in printed.stdout and "\n\"'=HYPERLINK" in printed.stdout
 
 
 def test_aggregate_xlsx_by_suffix(results, tmp_path):
