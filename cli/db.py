@@ -34,16 +34,19 @@ def _store(database_url: str | None):
 
 
 @main.command("export-db")
-@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
 @database_option
 @translate_errors
 def export_db_cmd(out: Path, database_url: str | None) -> None:
-    """Back up every stored report with its tagged statements to OUT (JSON Lines, one report a line).
-    The backup holds the reports' contact persons: keep it as safe as the database."""
+    """Back up every stored report with its tagged statements to OUT (JSON Lines, one report a line; '-':
+    standard output). The backup holds the reports' contact persons: keep it as safe as the database."""
     from nlp.storage.backup import export_db
 
     result = export_db(_store(database_url), out)
-    click.echo(f"exported {result.n_reports} reports with {result.n_statements} statements -> {out}")
+    click.echo(
+        f"exported {result.n_reports} reports with {result.n_statements} statements -> {out}",
+        err=str(out) == "-",
+    )
 
 
 @main.command("import-db")

@@ -16,7 +16,8 @@ from cli._util import data_option, excel_option, load_model, main, model_option,
 @click.option(
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the suggested records here (.csv or .jsonl) to correct and `kfd import-labels`.",
+    help="Write the suggested records here (.csv or .jsonl) to correct and `kfd import-labels` "
+    "(.xlsx: to read in Excel).",
 )
 @excel_option
 @translate_errors
@@ -24,9 +25,12 @@ def suggest_cmd(results: Path, n: int, model_path: Path | None, output: Path | N
     """List the statements the model is least sure about — a theme probability near its threshold, or two
     sentiments nearly tied — to label next."""
     from nlp.model.artifacts import ModelManifest, resolve_model_dir
-    from nlp.results.records import read_records, write_records
+    from nlp.results.output import open_output, output_target
+    from nlp.results.records import read_records, write_records, write_records_xlsx
     from nlp.training.suggest import least_certain
 
+    if output is not None:
+        output_target(output)
     codebook = settings().load_codebook()
     manifest = ModelManifest.read(resolve_model_dir(model_path or settings().model_dir))
     records = read_records(results, codebook)
@@ -37,9 +41,14 @@ def suggest_cmd(results: Path, n: int, model_path: Path | None, output: Path | N
         )
     chosen = least_certain(records, manifest.thresholds, n)
     if output:
-        fmt = "csv" if excel or output.suffix.lower() == ".csv" else "jsonl"
-        with output.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="") as f:
-            write_records([rec for _, rec in chosen], f, fmt, codebook, excel=excel)
+        suffix = output.suffix.lower()
+        if suffix == ".xlsx" and not excel:
+            with open_output(output, binary=True) as b:
+                write_records_xlsx([rec for _, rec in chosen], b, codebook)
+        else:
+            fmt = "csv" if excel or suffix == ".csv" else "jsonl"
+            with open_output(output, encoding="utf-8-sig" if excel else "utf-8") as f:
+                write_records([rec for _, rec in chosen], f, fmt, codebook, excel=excel)
         click.echo(f"{len(chosen)} statements -> {output}", err=True)
         return
     click.echo(f"{'margin':>7}  {'closest call':<48}  statement")

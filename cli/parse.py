@@ -21,7 +21,11 @@ def parse_cmd(files: tuple[Path, ...], as_json: bool) -> None:
     With one file, --json prints one object; with several, a JSON array.
     """
     from nlp.reading.report import parse_report
+    from nlp.results.output import check_input_file
 
+    for path in files:
+        if path.exists():  # a FIFO or a link to /dev/zero would block or never end
+            check_input_file(path)
     reports = [parse_report(path) for path in files]
     if as_json:
         data = [r.to_dict() for r in reports]

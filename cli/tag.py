@@ -16,17 +16,20 @@ from cli._util import UserError, load_model, main, model_option, names, settings
 @model_option("A model directory, or a folder whose `current` is used.")
 @click.option(
     "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
     default=None,
-    help="Write here instead of standard output.",
+    help="Write here instead of standard output ('-'). A file is replaced only when complete; a device or "
+    "FIFO is written directly; a symbolic link's target is replaced, the link stays.",
 )
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv"]),
+    type=click.Choice(["jsonl", "csv", "xlsx"]),
     default=None,
-    help="Output format (default: from --output's suffix, else jsonl).",
+    help="Output format (default: from --output's suffix, else jsonl). xlsx: an Excel workbook whose "
+    "texts are string cells, never formulas.",
 )
+@click.option("--xlsx", "xlsx", is_flag=True, help="Write an Excel workbook (same as --format xlsx).")
 @click.option(
     "--excel",
     is_flag=True,
@@ -52,6 +55,7 @@ def tag_cmd(
     output: Path | None,
     fmt: str | None,
     excel: bool,
+    xlsx: bool,
     jobs: int,
     explain: bool,
     redact: bool = False,
@@ -62,29 +66,32 @@ def tag_cmd(
     Each record carries the report's kommune, landkreis, regierungsbezirk and first event date. A report
     that cannot be read is skipped and listed at the end; the exit code is then 1."""
     from nlp.results.batch import sources, tag_sources
-    from nlp.results.records import write_records
+    from nlp.results.output import is_stdout, open_output, output_target
+    from nlp.results.records import write_records, write_records_xlsx
     from service.runtime import collector_paused
 
-    codebook = settings().load_codebook()
-    model, _ = load_model(model_path, codebook)
-    inputs_, skipped = sources(inputs)
+    fmt = _output_format(fmt, output, excel, xlsx)
+    if not is_stdout(output):
+        assert output is not None
+        output_target(output)  # refuse an output that must not be written before hours of tagging
+    inputs_, skipped = sources(inputs)  # every input checked (and tables read) before the model loads
     if not inputs_:
         raise UserError(f"no reports (.txt, .docx, .html) found in {', '.join(map(str, inputs))}")
+    codebook = settings().load_codebook()
+    model, _ = load_model(model_path, codebook)
     with _progress(len(inputs_), "tagging") as on_result:
         with collector_paused():  # a few objects per statement, no cycles (see service.runtime)
             batch = tag_sources(
                 model, inputs_, jobs=jobs, explain=explain, redact=redact, on_result=on_result
             )
-    fmt = "csv" if excel else fmt or ("csv" if output and output.suffix.lower() == ".csv" else "jsonl")
-    if output is None:
-        write_records(batch.records, sys.stdout, fmt, codebook, excel=excel)
+    if fmt == "xlsx":
+        with open_output(output, binary=True) as f:
+            write_records_xlsx(batch.records, f, codebook)
     else:
-        tmp = output.with_name(f".{output.name}.tmp")
-        with tmp.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="") as f:
+        with open_output(output, encoding="utf-8-sig" if excel else "utf-8") as f:
             write_records(batch.records, f, fmt, codebook, excel=excel)
-        tmp.replace(output)
     n_ok = batch.n_files - len(batch.failures)
-    where = f" -> {output}" if output else ""
+    where = "" if is_stdout(output) else f" -> {output}"
     click.echo(
         f"{len(batch.records)} statements from {n_ok} of {batch.n_files} files tagged with model "
         f"{model.version}{where}",
@@ -97,6 +104,17 @@ def tag_cmd(
         for failure in batch.failures:
             click.echo(f"  {failure.path}: {failure.reason}", err=True)
         raise SystemExit(1)
+
+
+def _output_format(fmt: str | None, output: Path | None, excel: bool, xlsx: bool) -> str:
+    """jsonl, csv or xlsx from the options, else from --output's suffix."""
+    wanted = {f for f, flag in (("csv", excel), ("xlsx", xlsx), (fmt, fmt is not None)) if flag}
+    if len(wanted) > 1:
+        raise UserError(f"conflicting output formats: {', '.join(sorted(map(str, wanted)))}")
+    if wanted:
+        return str(wanted.pop())
+    suffix = output.suffix.lower() if output else ""
+    return {".csv": "csv", ".xlsx": "xlsx"}.get(suffix, "jsonl")
 
 
 @contextlib.contextmanager

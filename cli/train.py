@@ -18,7 +18,7 @@ from cli._util import UserError, data_option, load_model, main, seed_option, set
     default="models",
     show_default=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="Where models/<version>/ is written; models/current points to it.",
+    help="Where models/<version>/ is written; models/current points to it. Must be a folder (or new).",
 )
 @click.option(
     "--folds",
@@ -32,8 +32,10 @@ from cli._util import UserError, data_option, load_model, main, seed_option, set
 def train_cmd(data_dir: Path, out_dir: Path, folds: int, seed: int) -> None:
     """Train a theme and sentiment model from labelled data and save it as a versioned model directory."""
     from nlp.model.artifacts import ModelManifest
+    from nlp.results.output import check_output_dir
     from nlp.training.train import train
 
+    check_output_dir(out_dir)
     click.echo(
         f"training from {data_dir} ({'cross-validating with ' + str(folds) + ' folds, ' if folds else ''}"
         "this takes a few minutes) ...",
@@ -141,11 +143,12 @@ def evaluate_cmd(
     model = load_model(model_path, codebook)[0] if model_path is not None else None
     results = evaluate(data_path, codebook, model=model, folds=folds, seed=seed, baseline=baseline)
     if plot is not None:
+        from nlp.results.output import write_output
         from nlp.training.calibration import reliability_png
 
         ours = results if model_path is not None else results["kfd"]
         what = f"Modell {results['model']}" if model_path is not None else "Kreuzvalidierung"
-        plot.write_bytes(reliability_png(ours["calibration"], f"{what}: {data_path}"))
+        write_output(plot, reliability_png(ours["calibration"], f"{what}: {data_path}"))
         click.echo(f"reliability diagram -> {plot}", err=True)
     if as_json:
         click.echo(json.dumps(results, indent=2, ensure_ascii=False))

@@ -110,6 +110,9 @@ EXPECTED = {
     f"{KFD} tag reports/ --excel --output results.csv": lambda out, ws: (
         (ws / "results.csv").read_bytes().startswith(b"\xef\xbb\xbfid;")
     ),
+    f"{KFD} tag reports/ --output results.xlsx": lambda out, ws: (
+        (ws / "results.xlsx").read_bytes().startswith(b"PK\x03\x04")
+    ),
     f"{KFD} aggregate results.jsonl --by theme,sentiment --by landkreis --section bewertung "
     "--output table.csv --plot chart.png": lambda out, ws: (
         (ws / "chart.png").read_bytes().startswith(b"\x89PNG")

@@ -7,12 +7,13 @@ import csv
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from typing import IO
 
 from nlp.codebook import Codebook
 from nlp.errors import KfdError
 from nlp.reading.form import STATEMENT_SECTIONS
 from nlp.results.records import TaggedStatement
+from nlp.results.spreadsheet import Number, csv_cells, write_xlsx
 
 DIMENSIONS = ("theme", "sentiment", "section", "landkreis", "regierungsbezirk", "year")
 # Dimensions that classify a statement's content; the others (where it was said) form the base of a share.
@@ -208,10 +209,18 @@ def _sort_key(dims: Sequence[str], codebook: Codebook | None):
     return key
 
 
-def write_csv(table: AggregateTable, out: TextIO, delimiter: str = ",", decimal: str = ".") -> None:
+def write_csv(table: AggregateTable, out: IO[str], delimiter: str = ",", decimal: str = ".") -> None:
     """The table as CSV: one column per dimension, then count, total and share. For German Excel
-    pass delimiter=";" and decimal=","."""
+    pass delimiter=";" and decimal=",". A group value that a spreadsheet would take for a formula (a
+    Landkreis "=HYPERLINK(…)") gets a leading `'` (see `spreadsheet`)."""
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
-    writer.writerow([*table.by, "count", "total", "share"])
+    writer.writerow(csv_cells([*table.by, "count", "total", "share"]))
     for row in table.rows:
-        writer.writerow([*row.group, row.count, row.total, f"{row.share:.4f}".replace(".", decimal)])
+        share = Number(f"{row.share:.4f}".replace(".", decimal))
+        writer.writerow(csv_cells([*row.group, row.count, row.total, share]))
+
+
+def write_xlsx_table(table: AggregateTable, out: IO[bytes]) -> None:
+    """The table as one `.xlsx` worksheet: counts and shares as numbers, group values as string cells."""
+    rows = ([*row.group, row.count, row.total, row.share] for row in table.rows)
+    write_xlsx([*table.by, "count", "total", "share"], rows, out, "aggregate")

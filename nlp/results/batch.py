@@ -18,6 +18,7 @@ from nlp.model.inference import Tagger
 from nlp.model.pipeline import load_pipeline
 from nlp.reading.ingest import SUPPORTED_SUFFIXES
 from nlp.reading.report import parse_report
+from nlp.results.output import check_input_file
 from nlp.results.records import NO_ORIGIN, Origin, TaggedStatement
 from nlp.results.records import redact as redact_record
 from nlp.results.tagging import (
@@ -70,8 +71,10 @@ def sources(paths: Iterable[Path]) -> tuple[list[Source], list[Path]]:
             skipped += [p for p in found if p.suffix.lower() not in SUPPORTED_SUFFIXES]
             continue
         suffix = path.suffix.lower()
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             raise StatementFileError(f"{path}: no such file or folder")
+        # a FIFO, a device or a link to one would block or never end: refused before anything is read
+        check_input_file(path, StatementFileError)
         if suffix in STATEMENT_TABLE_SUFFIXES:
             out.append(Source(path, tuple(read_statement_table(path))))
         elif suffix in SUPPORTED_SUFFIXES:

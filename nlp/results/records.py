@@ -13,12 +13,14 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
 from nlp.codebook import Codebook
 from nlp.errors import KfdError
 from nlp.model.features import StatementInput
 from nlp.model.inference import Prediction
+from nlp.results.output import check_input_file
+from nlp.results.spreadsheet import Cell, Number, csv_cells, restore_cell, write_xlsx
 
 # The report's fields next to each statement (None for statements that come from no report file).
 REPORT_FIELDS = ("kommune", "landkreis", "regierungsbezirk", "event_date")
@@ -175,7 +177,9 @@ def redact(record: TaggedStatement, names: Sequence[str] = ()) -> TaggedStatemen
 
 
 def read_table_text(path: Path, error: type[KfdError] = RecordFileError) -> str:
-    """A UTF-8 table file (a BOM from Excel is dropped), or `error` saying why not."""
+    """A UTF-8 table file (a BOM from Excel is dropped), or `error` saying why not. Only a regular file
+    of at most `output.MAX_INPUT_BYTES` is read (see `output.check_input_file`)."""
+    check_input_file(path, error)
     try:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -184,6 +188,8 @@ def read_table_text(path: Path, error: type[KfdError] = RecordFileError) -> str:
         raise error(f"{path}: is a folder, not a file") from None
     except UnicodeDecodeError:
         raise error(f"{path}: not UTF-8 text") from None
+    except OSError as e:
+        raise error(f"{path}: cannot be read ({e.strerror})") from None
 
 
 def jsonl_objects(
@@ -202,13 +208,27 @@ def jsonl_objects(
         yield number, row
 
 
-def csv_rows(raw: str) -> Iterator[tuple[int, dict[str, str]]]:
-    """(spreadsheet row number, row dict) of a CSV with `,` or `;` as delimiter."""
+def csv_reader(raw: str) -> csv.DictReader:
+    """A reader over the whole text with the delimiter of the header line (`,`, `;` or tab, whichever it
+    holds most of; `,` on a tie). Quotes are parsed by the csv module over the whole file, never guessed
+    from a sample."""
     first_line = raw.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(raw), delimiter=delimiter)
-    for number, row in enumerate(reader, start=2):
-        yield number, {k: (v or "").strip() for k, v in row.items() if k is not None}
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    return csv.DictReader(io.StringIO(raw, newline=""), delimiter=delimiter)
+
+
+def csv_rows(
+    raw: str, path: Path | str = "CSV", error: type[KfdError] = RecordFileError
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(spreadsheet row number, row dict) of a CSV with `,`, `;` or tab as delimiter; cell texts stripped
+    and a formula guard written by us (a leading `'`, see `spreadsheet`) taken off. `error` for a CSV the
+    csv module cannot parse (a NUL byte, a field over its size limit)."""
+    reader = csv_reader(raw)
+    try:
+        for number, row in enumerate(reader, start=2):
+            yield number, {k: restore_cell((v or "").strip()) for k, v in row.items() if k is not None}
+    except csv.Error as e:
+        raise error(f"{path}:{reader.line_num}: not a readable CSV ({e})") from None
 
 
 def read_records(path: Path, codebook: Codebook) -> list[TaggedStatement]:
@@ -221,7 +241,7 @@ def read_records(path: Path, codebook: Codebook) -> list[TaggedStatement]:
                 raise RecordFileError(f"{path}:{number}: not a `kfd tag` record")
             records.append(TaggedStatement.from_json(data, f"{path}:{number}"))
         return records
-    rows = list(csv_rows(raw))
+    rows = list(csv_rows(raw, path))
     if not rows or not {"text", "themes", "sentiment"} <= set(rows[0][1]):
         raise RecordFileError(f"{path}: not a `kfd tag` CSV (needs text, themes, sentiment columns)")
     return [_record_from_row(row, codebook, f"{path}:{number}") for number, row in rows]
@@ -260,16 +280,35 @@ def csv_columns(codebook: Codebook) -> list[str]:
     return columns + [f"p_{t}" for t in codebook.theme_ids] + [f"p_{s}" for s in codebook.sentiment_ids]
 
 
+def _cells(rec: TaggedStatement, codebook: Codebook) -> list[Cell]:
+    """One CSV/xlsx row of a record, in `csv_columns` order: texts as str, probabilities as float."""
+    origin = rec.origin
+    row: list[Cell] = [rec.id, origin.report]
+    row += [getattr(origin, key) for key in REPORT_FIELDS]
+    row += [rec.section, rec.text, "|".join(rec.themes)]
+    row += ["|".join(codebook.theme(t).name for t in rec.themes), rec.sentiment]
+    row += [rec.confidence, rec.abstain_reason, rec.model_version]
+    row += [_rounded(rec.theme_scores.get(t)) for t in codebook.theme_ids]
+    row += [_rounded(rec.sentiment_scores.get(s)) for s in codebook.sentiment_ids]
+    return row
+
+
+def _rounded(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
 def write_records(
     records: Sequence[TaggedStatement],
-    out: TextIO,
+    out: IO[str],
     fmt: str,
     codebook: Codebook,
     excel: bool = False,
 ) -> None:
     """JSON Lines, or CSV with the report's fields, German theme names and a confidence per statement.
 
-    `excel`: `;` as delimiter and decimal commas, for German Excel (the caller writes the UTF-8 BOM)."""
+    `excel`: `;` as delimiter and decimal commas, for German Excel (the caller writes the UTF-8 BOM). In
+    the CSV a text cell that a spreadsheet would take for a formula gets a leading `'` (see
+    `spreadsheet`); JSON Lines keep every text as it is."""
     if fmt == "jsonl":
         for rec in records:
             out.write(json.dumps(rec.to_json(), ensure_ascii=False) + "\n")
@@ -277,19 +316,16 @@ def write_records(
     writer = csv.writer(out, delimiter=";" if excel else ",")
     writer.writerow(csv_columns(codebook))
 
-    def number(x: float | None) -> str:
-        if x is None:
-            return ""
-        text = f"{x:.4f}"
-        return text.replace(".", ",") if excel else text
+    def number(cell: Cell) -> Cell:
+        if not isinstance(cell, float):
+            return cell
+        text = f"{cell:.4f}"
+        return Number(text.replace(".", ",") if excel else text)
 
     for rec in records:
-        origin = rec.origin
-        row = [rec.id, origin.report or ""]
-        row += [getattr(origin, key) or "" for key in REPORT_FIELDS]
-        row += [rec.section or "", rec.text, "|".join(rec.themes)]
-        row += ["|".join(codebook.theme(t).name for t in rec.themes), rec.sentiment]
-        row += [number(rec.confidence), rec.abstain_reason or "", rec.model_version or ""]
-        row += [number(rec.theme_scores.get(t)) for t in codebook.theme_ids]
-        row += [number(rec.sentiment_scores.get(s)) for s in codebook.sentiment_ids]
-        writer.writerow(row)
+        writer.writerow(csv_cells(number(cell) for cell in _cells(rec, codebook)))
+
+
+def write_records_xlsx(records: Sequence[TaggedStatement], out: IO[bytes], codebook: Codebook) -> None:
+    """The CSV's columns as one `.xlsx` worksheet: probabilities as numbers, every text as a string cell."""
+    write_xlsx(csv_columns(codebook), (_cells(rec, codebook) for rec in records), out, "statements")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +16,8 @@ from nlp.results.records import (
     Origin,
     RecordFileError,
     TaggedStatement,
+    csv_reader,
+    csv_rows,
     jsonl_objects,
     read_table_text,
 )
@@ -54,25 +55,25 @@ def _statement(row: dict, where: str, default_id: str) -> StatementInput:
 
 
 def read_statement_table(path: Path) -> list[StatementInput]:
-    """Statements from a .jsonl (one object per line) or .csv (header row; ',' or ';') with `text` and
-    optional `id`, `section`. A row without an id is named by its place: "<file stem>:<line or row>"."""
+    """Statements from a .jsonl (one object per line) or .csv (header row; ',', ';' or tab, decided by the
+    header line) with `text` and optional `id`, `section`. A row without an id is named by its place:
+    "<file stem>:<line or row>"."""
     raw = read_table_text(path, StatementFileError)
     if path.suffix.lower() == ".jsonl":
         return [
             _statement(row, f"{path}:{number}", f"{path.stem}:{number}")
             for number, row in jsonl_objects(path, raw, StatementFileError)
         ]
-    statements = []
     try:
-        dialect = csv.Sniffer().sniff(raw[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(raw), dialect=dialect)
-    if not reader.fieldnames or "text" not in reader.fieldnames:
+        header = csv_reader(raw).fieldnames
+    except csv.Error as e:
+        raise StatementFileError(f"{path}:1: not a readable CSV ({e})") from None
+    if not header or "text" not in header:
         raise StatementFileError(f"{path}: CSV needs a header row with a 'text' column")
-    for number, row in enumerate(reader, start=2):
-        statements.append(_statement(row, f"{path}:{number}", f"{path.stem}:{number}"))
-    return statements
+    return [
+        _statement(row, f"{path}:{number}", f"{path.stem}:{number}")
+        for number, row in csv_rows(raw, path, StatementFileError)
+    ]
 
 
 def report_statements(path: Path, report) -> list[StatementInput]:

@@ -15,6 +15,7 @@ from typing import Any
 from nlp.errors import KfdError
 from nlp.model.inference import Prediction
 from nlp.reading.report import Report
+from nlp.results.output import open_output
 from nlp.results.records import jsonl_objects, read_table_text
 from nlp.storage.store import Store
 
@@ -59,16 +60,15 @@ def _line(store: Store, report_id: int) -> dict[str, Any]:
 
 
 def export_db(store: Store, out: Path) -> BackupResult:
-    """Write every stored report to `out` (JSON Lines), in id order; the file appears only when complete."""
+    """Write every stored report to `out` (JSON Lines), in id order; a file appears only when complete
+    (a device, a FIFO or "-" is written directly; see `nlp.results.output`)."""
     n_reports = n_statements = 0
-    tmp = out.with_name(f".{out.name}.tmp")
-    with tmp.open("w", encoding="utf-8") as f:
+    with open_output(out) as f:
         for report_id in store.report_ids():
             line = _line(store, report_id)
             f.write(json.dumps(line, ensure_ascii=False) + "\n")
             n_reports += 1
             n_statements += len(line["statements"])
-    tmp.replace(out)
     return BackupResult(n_reports, n_statements)
 
 

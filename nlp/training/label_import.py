@@ -16,6 +16,7 @@ from nlp.errors import CorpusError, ReportParseError
 from nlp.model.inference import Prediction
 from nlp.reading.form import STATEMENT_SECTIONS
 from nlp.reading.report import parse_report
+from nlp.results.output import write_output
 from nlp.results.records import csv_rows, read_table_text
 from nlp.training.corpus import LABELS_FILE, REQUIRED_SECTIONS, read_labels
 
@@ -67,7 +68,7 @@ def _raw_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
                 rows.append((number, row if isinstance(row, dict) else {"_error": "expected a JSON object"}))
         return rows
     if path.suffix.lower() == ".csv":
-        return list(csv_rows(raw))
+        return list(csv_rows(raw, path, CorpusError))
     raise CorpusError(f"{path}: use the .csv or .jsonl written by `kfd tag`")
 
 
@@ -218,8 +219,6 @@ def apply_import(plan: ImportPlan, data_dir: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
     labels = data_dir / LABELS_FILE
-    text = labels.read_text(encoding="utf-8") if labels.is_file() else ""
+    text = read_table_text(labels, CorpusError) if labels.exists() else ""
     lines = "".join(json.dumps(r.to_label(), ensure_ascii=False) + "\n" for r in plan.rows)
-    tmp = labels.with_name(f".{labels.name}.tmp")
-    tmp.write_text(text + ("\n" if text and not text.endswith("\n") else "") + lines, encoding="utf-8")
-    tmp.replace(labels)
+    write_output(labels, text + ("\n" if text and not text.endswith("\n") else "") + lines)

@@ -1,4 +1,4 @@
-"""GET /v1/aggregate: counts and shares of stored statements, as JSON or CSV."""
+"""GET /v1/aggregate: counts and shares of stored statements, as JSON, CSV or an Excel workbook."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from nlp.results.aggregate import DIMENSIONS, UnknownDimension, aggregate, write_csv
+from nlp.results.aggregate import DIMENSIONS, UnknownDimension, aggregate, write_csv, write_xlsx_table
+from nlp.results.spreadsheet import XLSX_MEDIA_TYPE
 
 from ..deps import CodebookDep, StoreDep, require_key
 from ..schemas import AggregateOut
@@ -42,7 +43,8 @@ def _split(values: list[str]) -> list[str]:
             "content": {
                 "text/csv": {
                     "example": "theme,sentiment,count,total,share\nmoderation,positiv,12,240,0.0500\n"
-                }
+                },
+                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
             }
         },
         422: {"description": "Unknown dimension or filter; the detail names the valid ones"},
@@ -59,7 +61,13 @@ def aggregate_statements(
             examples=["theme,sentiment", "theme,sentiment,landkreis"],
         ),
     ] = "theme,sentiment",
-    format: Annotated[Literal["json", "csv"], Query(description="csv: a download for spreadsheets")] = "json",
+    format: Annotated[
+        Literal["json", "csv", "xlsx"],
+        Query(
+            description="csv: a download for spreadsheets (a text that looks like a formula starts with "
+            "`'`); xlsx: an Excel workbook (texts are string cells, never formulas)"
+        ),
+    ] = "json",
     theme: Filter = None,
     sentiment: Filter = None,
     section: Filter = None,
@@ -83,5 +91,13 @@ def aggregate_statements(
             out.getvalue(),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="kfd-aggregate.csv"'},
+        )
+    if format == "xlsx":
+        book = io.BytesIO()
+        write_xlsx_table(table, book)
+        return Response(
+            book.getvalue(),
+            media_type=XLSX_MEDIA_TYPE,
+            headers={"Content-Disposition": 'attachment; filename="kfd-aggregate.xlsx"'},
         )
     return AggregateOut.from_table(table)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -147,3 +148,10 @@ def test_parse_help_describes_formats_and_json(runner):
     assert result.exit_code == 0
     assert ".txt, .docx, .html" in result.stdout
     assert "--json" in result.stdout
+
+
+def test_parse_fifo_exits_2_before_reading(runner, tmp_path):
+    fifo = tmp_path / "bericht.txt"
+    os.mkfifo(fifo)
+    result = runner.invoke(main, ["parse", str(fifo)])
+    assert result.exit_code == 2 and "bericht.txt: not a regular file" in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pytest
@@ -16,6 +17,7 @@ from nlp.results.aggregate import (
     aggregate,
     parse_dimensions,
     write_csv,
+    write_xlsx_table,
 )
 from nlp.results.records import NO_ORIGIN, Origin, TaggedStatement
 
@@ -177,4 +179,39 @@ def test_aggregate_table_as_dicts():
     table = aggregate(ROWS, "sentiment,section", {"sentiment": ["negativ"]})
     assert table.as_dicts() == [
         {"sentiment": "negativ", "section": "bewertung", "count": 1, "total": 1, "share": 1.0}
+    ]
+
+
+HOSTILE_ROWS = [
+    StatementRow(
+        ("moderation",), "positiv", "bewertung", '=HYPERLINK("http://evil.example";"x")', "-2+3", 2016
+    ),
+    StatementRow(("moderation",), "negativ", "bewertung", "@Kreis", "\tStuttgart", 2016),
+]
+
+
+@pytest.mark.parametrize(("delimiter", "decimal"), [(",", "."), (";", ","), ("\t", ".")])
+def test_write_csv_quotes_formula_group_values_not_numbers(delimiter, decimal):
+    out = io.StringIO()
+    write_csv(aggregate(HOSTILE_ROWS, "landkreis,regierungsbezirk,year"), out, delimiter, decimal)
+    rows = list(csv.reader(io.StringIO(out.getvalue()), delimiter=delimiter))
+    assert rows[1:] == [
+        ['\'=HYPERLINK("http://evil.example";"x")', "'-2+3", "2016", "1", "2", f"0{decimal}5000"],
+        ["'@Kreis", "'\tStuttgart", "2016", "1", "2", f"0{decimal}5000"],
+    ]
+
+
+def test_write_xlsx_table_types_counts_as_numbers_and_groups_as_strings():
+    from openpyxl import load_workbook
+
+    out = io.BytesIO()
+    write_xlsx_table(aggregate(HOSTILE_ROWS, "landkreis,year"), out)
+    sheet = load_workbook(io.BytesIO(out.getvalue())).active
+    assert [c.value for c in sheet[1]] == ["landkreis", "year", "count", "total", "share"]
+    assert [(c.value, c.data_type) for c in sheet[2]] == [
+        ('=HYPERLINK("http://evil.example";"x")', "s"),
+        (2016, "n"),
+        (1, "n"),
+        (2, "n"),
+        (0.5, "n"),
     ]

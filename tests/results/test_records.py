@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import os
+from dataclasses import replace
 
 import pytest
 
 from nlp.codebook import load_codebook
 from nlp.model.features import StatementInput
 from nlp.model.inference import Prediction
+from nlp.results.output import MAX_INPUT_BYTES
 from nlp.results.records import (
     Origin,
     RecordFileError,
     TaggedStatement,
+    csv_columns,
     read_records,
     redact,
     write_records,
+    write_records_xlsx,
 )
 
 CODEBOOK = load_codebook()
@@ -92,3 +98,87 @@ def test_redact_removes_mail_phone_and_names_only():
     assert (clean.themes, clean.sentiment, clean.id) == (record.themes, record.sentiment, record.id)
     untouched = _record()
     assert redact(untouched, ["Katrin Musterfrau"]) is untouched
+
+
+HOSTILE_ORIGIN = Origin("x.txt", '=HYPERLINK("http://evil.example";"Kommune")', "+Landkreis", "@Bezirk", None)
+HOSTILE_TEXT = "=1+1 war ein Erfolg"
+
+
+@pytest.mark.parametrize("excel", [False, True])
+def test_write_records_csv_quotes_formula_texts_not_numbers(excel):
+    record = replace(_record(HOSTILE_TEXT, origin=HOSTILE_ORIGIN), id="-7", section=None)
+    out = io.StringIO()
+    write_records([record], out, "csv", CODEBOOK, excel=excel)
+    row = next(csv.DictReader(io.StringIO(out.getvalue()), delimiter=";" if excel else ","))
+    assert row["text"] == "'" + HOSTILE_TEXT
+    assert (row["id"], row["kommune"], row["landkreis"], row["regierungsbezirk"]) == (
+        "'-7",
+        "'" + HOSTILE_ORIGIN.kommune,
+        "'+Landkreis",
+        "'@Bezirk",
+    )
+    assert row["p_moderation"] == ("0,9100" if excel else "0.9100")
+    assert row["confidence"] == ("0,6200" if excel else "0.6200")
+
+
+def test_write_records_jsonl_keeps_formula_texts_as_they_are():
+    record = _record(HOSTILE_TEXT, origin=HOSTILE_ORIGIN)
+    out = io.StringIO()
+    write_records([record], out, "jsonl", CODEBOOK)
+    data = json.loads(out.getvalue())
+    assert (data["text"], data["landkreis"]) == (HOSTILE_TEXT, "+Landkreis")
+
+
+@pytest.mark.parametrize("excel", [False, True])
+@pytest.mark.parametrize("text", [HOSTILE_TEXT, "\t=A1", "-", "'=schon zitiert", "@alle"])
+def test_write_and_read_csv_round_trip_formula_texts(tmp_path, excel, text):
+    records = [replace(_record(text, origin=HOSTILE_ORIGIN), id="-1")]
+    path = tmp_path / "r.csv"
+    with path.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="") as f:
+        write_records(records, f, "csv", CODEBOOK, excel=excel)
+    assert read_records(path, CODEBOOK) == records
+
+
+def test_write_records_xlsx_types_every_cell(tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "r.xlsx"
+    with path.open("wb") as f:
+        write_records_xlsx([_record(HOSTILE_TEXT, origin=HOSTILE_ORIGIN)], f, CODEBOOK)
+    sheet = load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    row = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    assert header == csv_columns(CODEBOOK)
+    assert (row["text"].value, row["text"].data_type) == (HOSTILE_TEXT, "s")
+    assert (row["kommune"].value, row["kommune"].data_type) == (HOSTILE_ORIGIN.kommune, "s")
+    assert (row["p_moderation"].value, row["p_moderation"].data_type) == (0.91, "n")
+    assert row["event_date"].value is None
+
+
+def test_read_records_unreadable_csv_is_a_record_file_error(tmp_path):
+    path = tmp_path / "r.csv"
+    # a field over the csv module's size limit (an unclosed quote swallows the rest of a file just so)
+    path.write_bytes(b'text,themes,sentiment\n"' + b"x" * 200_000 + b'",moderation,positiv\n')
+    with pytest.raises(RecordFileError, match=r"r.csv:\d+: not a readable CSV"):
+        read_records(path, CODEBOOK)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "link to /dev/zero", "folder"])
+def test_read_records_refuses_a_special_file_before_reading(tmp_path, kind):
+    path = tmp_path / "r.jsonl"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to("/dev/zero")
+    with pytest.raises(RecordFileError, match="not a regular file|is a folder"):
+        read_records(path, CODEBOOK)
+
+
+def test_read_records_refuses_a_file_over_the_size_cap(tmp_path):
+    path = tmp_path / "r.jsonl"
+    with path.open("wb") as f:
+        f.truncate(MAX_INPUT_BYTES + 1)  # sparse: nothing is written to the disk
+    with pytest.raises(RecordFileError, match="larger than 200 MB"):
+        read_records(path, CODEBOOK)

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from conftest import DATA_DIR, TRAINING_DATA
 
 from cli import main
+from nlp.results.tagging import read_statement_table
 
 RECORD_KEYS = {
     "id",
@@ -133,3 +134,36 @@ def test_evaluate_trained_model_on_heldout_file(trained_model, tmp_path):
     assert sum(map(sum, metrics["sentiment"]["confusion"]["matrix"])) == 40
     table = _run("evaluate", "--model", trained_model, "--data", heldout)
     assert "themes micro-F1" in table.output and "sentiment confusion" in table.output
+
+
+def _long_table(path):
+    """A valid CSV whose only doubled quote ("") comes after its first 4 KB."""
+    rows = [["text", "section"]] + [
+        [f"Aussage {n}: die Moderation war gut.", "bewertung"] for n in range(200)
+    ]
+    rows.append(['Der "Runde Tisch", die zum Teil "offene" Runde, war gut.', "bewertung"])
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    assert '""' not in buffer.getvalue()[:4096] and '""' in buffer.getvalue()
+    path.write_text(buffer.getvalue(), "utf-8")
+    return path
+
+
+def test_read_statement_table_parses_quotes_after_the_first_4kb(tmp_path):
+    statements = read_statement_table(_long_table(tmp_path / "s.csv"))
+    assert len(statements) == 201
+    assert statements[-1].text == 'Der "Runde Tisch", die zum Teil "offene" Runde, war gut.'
+    assert statements[-1].section == "bewertung"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_read_statement_table_takes_the_delimiter_from_the_header(tmp_path, delimiter):
+    path = tmp_path / "s.csv"
+    path.write_text(f'id{delimiter}text\nx1{delimiter}"Gut, sehr gut; danke"\n', "utf-8")
+    assert [(s.id, s.text) for s in read_statement_table(path)] == [("x1", "Gut, sehr gut; danke")]
+
+
+def test_tag_csv_with_doubled_quotes_after_4kb(trained_model, tmp_path):
+    result = _run("tag", _long_table(tmp_path / "s.csv"), "--model", trained_model)
+    assert result.exit_code == 0, result.output
+    assert _jsonl(result.stdout)[-1]["text"].startswith('Der "Runde Tisch"')

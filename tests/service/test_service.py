@@ -371,7 +371,7 @@ def test_aggregate_as_csv(filled_client, read):
         ("?landkries=Rastatt", "unknown parameter 'landkries'; valid: by, format and the filters theme"),
         ("?section=fazit", "unknown section 'fazit' in filter; valid: konzept"),
         ("?theme=wetter", "unknown theme 'wetter'"),
-        ("?format=xlsx", "format"),
+        ("?format=ods", "format"),
     ],
 )
 def test_aggregate_unknown_dimension_or_filter_is_422(empty_client, read, query, detail):

@@ -117,3 +117,22 @@ def test_import_good_file_changes_what_train_learns(exported, corpus_copy, train
         "import-labels", corrected, "--data", corpus_copy, "--reports", DATA_DIR, "--model", trained_model
     )
     assert again.exit_code == 0 and "0 rows to add" in again.stdout  # already labelled: not twice
+
+
+def test_import_excel_csv_round_trips_a_formula_statement(trained_model, corpus_copy, tmp_path):
+    """A statement that looks like a formula is quoted in the Excel CSV and arrives unquoted in labels."""
+    reports = tmp_path / "neu"
+    reports.mkdir()
+    formula = '=HYPERLINK("http://evil.example";"Der Ablauf")'
+    text = (DATA_DIR / REPORT).read_text("utf-8").replace("Der Ablauf", formula, 1)
+    (reports / "formel.txt").write_text(text, "utf-8")
+    out = tmp_path / "formel.csv"
+    result = _run("tag", reports / "formel.txt", "--model", trained_model, "--output", out, "--excel")
+    assert result.exit_code == 0, result.output
+    assert f"'{formula} war gut strukturiert." in {
+        r["text"] for r in csv.DictReader(io.StringIO(out.read_text("utf-8-sig")), delimiter=";")
+    }
+    result = _run("import-labels", out, "--data", corpus_copy, "--reports", reports, "--model", trained_model)
+    assert result.exit_code == 0, result.output
+    labels = [json.loads(line) for line in (corpus_copy / "labels.jsonl").read_text("utf-8").splitlines()]
+    assert f"{formula} war gut strukturiert." in {label["text"] for label in labels}
