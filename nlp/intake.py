@@ -6,6 +6,8 @@ through here, so a report becomes stored rows in exactly one way. The store only
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +16,10 @@ from nlp.model.inference import Tagger
 from nlp.reading.ingest import read_text
 from nlp.reading.report import parse_report
 from nlp.storage.store import RetagResult, Store, StoredReport, content_hash
+
+# Reading and parsing one upload holds up to the limits of nlp.reading.ingest in memory and CPU; at most
+# this many run at once in the process, so that parallel hostile uploads cannot add up to exhaust memory.
+PARSE_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 1)
 
 
 def add_report(
@@ -27,14 +33,16 @@ def add_report(
     """Read, parse, tag and store a report. Returns (report, created); created is False when the same
     external id or the same content was stored before — then nothing is parsed, tagged or written (a known
     content under a new external id keeps the stored record as it is)."""
-    text = read_text(source, filename)
+    with PARSE_SLOTS:
+        text = read_text(source, filename)
     if isinstance(source, Path):
         filename = filename or source.name
     digest = content_hash(text)
     existing = store.find(digest, external_id)
     if existing is not None:
         return store.get_report(existing), False
-    report = parse_report(text, filename)
+    with PARSE_SLOTS:
+        report = parse_report(text, filename)
     predictions = model.tag([StatementInput(s.text, s.section) for s in report.statements])
     return store.add_report(
         report, predictions, content_sha256=digest, filename=filename, external_id=external_id
