@@ -6,7 +6,9 @@ through here, so a report becomes stored rows in exactly one way. The store only
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -61,6 +63,10 @@ def _check_same_content(found: Located, digest: str, external_id: str | None) ->
             "under a new external_id, or delete the stored one first"
         )
 
+# Reading and parsing one upload holds up to the limits of nlp.reading.ingest in memory and CPU; at most
+# this many run at once in the process, so that parallel hostile uploads cannot add up to exhaust memory.
+PARSE_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 1)
+
 
 def add_report(
     store: Store,
@@ -74,17 +80,19 @@ def add_report(
     external id or the same content was stored before — then nothing is parsed, tagged or written (a known
     content under a new external id keeps the stored record as it is). Raises ExternalIdConflict when
     the external id is stored with another content, also when the other one was stored a moment ago.
-    The file name is stored as `safe_filename` makes it."""
+    The file name is stored as `safe_filename` makes it. Reading and parsing take one of PARSE_SLOTS."""
     if isinstance(source, Path):
         filename = filename or source.name
     filename = safe_filename(filename)
-    text = read_text(source, filename)
+    with PARSE_SLOTS:
+        text = read_text(source, filename)
     digest = content_hash(text)
     found = store.locate(digest, external_id)
     if found is not None:
         _check_same_content(found, digest, external_id)
         return store.get_report(found.id), False
-    report = parse_report(text, filename)
+    with PARSE_SLOTS:
+        report = parse_report(text, filename)
     predictions = model.tag([StatementInput(s.text, s.section) for s in report.statements])
     stored, created = store.add_report(
         report, predictions, content_sha256=digest, filename=filename, external_id=external_id

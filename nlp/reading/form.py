@@ -6,6 +6,7 @@ edit-distance tolerance, so typos, trailing colons and indentation do not hide a
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -191,7 +192,8 @@ def strip_prompt(line: str) -> str:
 
 
 def _ends_like(line: str, n_words: int, end: str) -> bool:
-    words = list(re.finditer(r"\w+", line))
+    # Only the first n words: a long line must not be scanned once per prompt.
+    words = list(itertools.islice(re.finditer(r"\w+", line), n_words))
     if len(words) < n_words:
         return False
     after = line[words[n_words - 1].end() :].lstrip(" )]“”\"'")

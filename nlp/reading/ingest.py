@@ -10,6 +10,19 @@ from pathlib import Path
 from nlp.errors import ReportParseError
 
 MAX_BYTES = 5 * 1024 * 1024
+# A .docx is a zip: its members are checked before anything is unpacked, so a small upload cannot
+# unpack to gigabytes (a "zip bomb"). A report's document.xml is a few hundred KB; images barely compress.
+# Python's zipfile never inflates a member beyond its declared size (it fails the CRC instead), so the
+# declared sizes bound the work.
+MAX_DOCX_MEMBERS = 1000
+MAX_DOCX_MEMBER_BYTES = 10 * 1024 * 1024  # uncompressed, any one member
+MAX_DOCX_TOTAL_BYTES = 25 * 1024 * 1024  # uncompressed, all members together
+MAX_DOCX_RATIO = 100  # uncompressed / compressed, for members above 1 MB uncompressed
+_RATIO_FROM_BYTES = 1024 * 1024
+# The decoded text of one report: the largest real reports have about 15,000 characters and 130 lines.
+# Beyond these limits an upload is refused, so that no parse costs more than a few seconds.
+MAX_TEXT_CHARS = 500_000
+MAX_TEXT_LINES = 10_000
 SUPPORTED_SUFFIXES = (".txt", ".docx", ".html", ".htm")
 
 
@@ -50,7 +63,7 @@ def decode_document(data: bytes, filename: str | None) -> str:
         return _check_text(_docx_text(data, name), name)
     text = _decode_bytes(data, name)
     if suffix in (".html", ".htm"):
-        text = html_to_text(text)
+        text = html_to_text(text, name)
     return _check_text(text, name)
 
 
@@ -80,6 +93,15 @@ def _check_text(text: str, name: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
     if not text.strip():
         raise ReportParseError(f"{name}: file is empty")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ReportParseError(
+            f"{name}: text of {len(text):,} characters (limit {MAX_TEXT_CHARS:,} per report); not a report"
+        )
+    n_lines = text.count("\n") + 1
+    if n_lines > MAX_TEXT_LINES:
+        raise ReportParseError(
+            f"{name}: text of {n_lines:,} lines (limit {MAX_TEXT_LINES:,} per report); not a report"
+        )
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\t\f\v")
     if controls > max(8, len(text) // 100):
         raise ReportParseError(f"{name}: binary file, not a text report")
@@ -87,10 +109,42 @@ def _check_text(text: str, name: str) -> str:
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text)
 
 
+def check_docx_zip(data: bytes, name: str) -> None:
+    """Refuse a .docx whose zip would unpack to too much, before python-docx unpacks anything."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise ReportParseError(f"{name}: not a valid .docx file ({e})") from None
+    if len(members) > MAX_DOCX_MEMBERS:
+        raise ReportParseError(
+            f"{name}: .docx has {len(members)} zip members (limit {MAX_DOCX_MEMBERS}); not a report"
+        )
+    total = 0
+    for member in members:
+        size = member.file_size
+        if size > MAX_DOCX_MEMBER_BYTES:
+            raise ReportParseError(
+                f"{name}: .docx member {member.filename!r} unpacks to {size:,} bytes "
+                f"(limit {MAX_DOCX_MEMBER_BYTES:,} per member); not a report"
+            )
+        if size > _RATIO_FROM_BYTES and size > MAX_DOCX_RATIO * max(member.compress_size, 1):
+            raise ReportParseError(
+                f"{name}: .docx member {member.filename!r} is compressed {size // max(member.compress_size, 1):,}:1 "
+                f"(limit {MAX_DOCX_RATIO}:1); not a report"
+            )
+        total += size
+        if total > MAX_DOCX_TOTAL_BYTES:
+            raise ReportParseError(
+                f"{name}: .docx unpacks to more than {MAX_DOCX_TOTAL_BYTES:,} bytes (limit for all members "
+                "together); not a report"
+            )
+
+
 def _docx_text(data: bytes, name: str) -> str:
     import docx  # python-docx; imported here so the parser starts fast for text files
     from docx.oxml.ns import qn
 
+    check_docx_zip(data, name)
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as e:
@@ -134,36 +188,75 @@ _BLOCK_TAGS = {
 }  # fmt: skip
 
 
-def html_to_text(html: str) -> str:
-    """Strip markup, keeping one line per block element and a bullet per list item."""
-    from bs4 import (
-        BeautifulSoup,
-        CData,
-        Comment,
-        Declaration,
-        Doctype,
-        NavigableString,
-        ProcessingInstruction,
-    )
+# Elements whose content is never report text.
+_SKIPPED_TAGS = {"script", "style", "noscript", "template", "head", "title"}
+# libxml2 stops descending at 256 levels and silently drops the rest, so a deeper document is refused
+# rather than read in part. Real reports (also Word's HTML export) nest a few dozen levels at most.
+MAX_HTML_DEPTH = 200
 
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        tag.decompose()
-    for node in soup.find_all(
-        string=lambda s: isinstance(s, Comment | Doctype | Declaration | ProcessingInstruction | CData)
-    ):
-        node.extract()
-    for node in soup.find_all(string=True):
-        if isinstance(node, NavigableString) and node.find_parent("pre") is None:
-            node.replace_with(re.sub(r"\s+", " ", str(node)))
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for li in soup.find_all("li"):
-        li.insert(0, "\n• ")
-        li.append("\n")
-    for tag in soup.find_all(_BLOCK_TAGS):
-        tag.insert(0, "\n")
-        tag.append("\n")
-    lines = [line.strip() for line in soup.get_text().split("\n")]
+
+class _HtmlText:
+    """An lxml parser target that collects the text while the document streams by: no tree is built,
+    and libxml2's HTML parser runs in linear time (Python's html.parser, and BeautifulSoup on top of it,
+    is quadratic on deep nesting and on some malformed markup)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.depth = 0
+        self.deepest = 0
+        self.skipping = 0  # inside <script>, <style>, <head> ...
+        self.pre = 0  # inside <pre>: whitespace kept
+
+    def start(self, tag: str, attrib: object) -> None:
+        tag = tag.lower() if isinstance(tag, str) else ""
+        self.depth += 1
+        self.deepest = max(self.deepest, self.depth)
+        if tag in _SKIPPED_TAGS or self.skipping:
+            self.skipping += 1
+            return
+        if tag == "pre":
+            self.pre += 1
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag == "li":
+            self.parts.append("\n• ")
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def end(self, tag: str) -> None:
+        tag = tag.lower() if isinstance(tag, str) else ""
+        self.depth -= 1
+        if self.skipping:
+            self.skipping -= 1
+            return
+        if tag == "pre":
+            self.pre = max(0, self.pre - 1)
+        if tag == "li" or tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data if self.pre else re.sub(r"\s+", " ", data))
+
+    def close(self) -> str:
+        return "".join(self.parts)
+
+
+def html_to_text(html: str, name: str = "upload") -> str:
+    """Strip markup, keeping one line per block element and a bullet per list item."""
+    from lxml import etree
+
+    target = _HtmlText()
+    parser = etree.HTMLParser(target=target, remove_comments=True, remove_pis=True, no_network=True)
+    try:
+        parser.feed(html)
+        text = parser.close()
+    except etree.Error as e:
+        raise ReportParseError(f"{name}: not a readable HTML file ({e})") from None
+    if target.deepest > MAX_HTML_DEPTH:
+        raise ReportParseError(
+            f"{name}: HTML nested deeper than {MAX_HTML_DEPTH} elements (limit for uploads); not a report"
+        )
+    lines = [line.strip() for line in text.split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"

@@ -16,13 +16,11 @@ from nlp.reading.form import (
     STATEMENT_SECTIONS,
     match_field,
     match_heading,
-    normalize,
     strip_prompt,
 )
 from nlp.reading.ingest import read_text
+from nlp.reading.regions import REGIERUNGSBEZIRKE, find_bezirk, find_kreis
 from nlp.reading.statements import Statement, bullet_items, split_statements
-
-REGIERUNGSBEZIRKE = ("Stuttgart", "Karlsruhe", "Freiburg", "Tübingen")
 
 
 @dataclass(frozen=True)
@@ -128,7 +126,10 @@ def parse_text(text: str, name: str = "text") -> Report:
             continue
         if section_id == "kosten":
             section_text = kosten.urteil or ""
-        statements += split_statements(section_id, section_text)
+        try:
+            statements += split_statements(section_id, section_text)
+        except ReportParseError as e:
+            raise ReportParseError(f"{name}: {e}") from None
     return Report(
         kommune=kommune,
         kontakt=kontakt,
@@ -271,25 +272,49 @@ def _kommune(fields: dict[str, str], title: str | None, warnings: list[str]) -> 
     else:
         warnings.append("missing Einwohnerzahl")
 
-    landkreis = fields.get("landkreis")
-    if landkreis:
-        landkreis = re.sub(r"^(?:Landkreis|Lkr\.?|LK)\s+", "", landkreis.split("\n")[0]).strip() or None
+    landkreis, bezirk = _region(fields, kommune_name, warnings)
+    return Kommune(kommune_name, website, einwohner, stand, landkreis, bezirk)
+
+
+def _region(
+    fields: dict[str, str], kommune: str | None, warnings: list[str]
+) -> tuple[str | None, str | None]:
+    """(Landkreis, Regierungsbezirk): the Kreis in its one spelling, the Bezirk filled in from it when
+    missing; a Bezirk that contradicts the Kreis gives way to the Kreis's, with a warning."""
+    raw_kreis = fields.get("landkreis")
+    match = find_kreis(raw_kreis, kommune)
+    kreis = match.kreis
+    landkreis = kreis.label if kreis else match.text
+    if kreis and match.guessed:
+        warnings.append(f"Landkreis {match.text!r} read as {kreis.label!r}")
+    elif raw_kreis and kreis is None:
+        warnings.append(
+            f"unknown Landkreis {match.text!r} (not one of the 44 Stadt- and Landkreise of Baden-Württemberg)"
+        )
 
     bezirk = None
     raw_bezirk = fields.get("regierungsbezirk")
     if raw_bezirk:
-        key = normalize(raw_bezirk)
-        for candidate in REGIERUNGSBEZIRKE:
-            if normalize(candidate) in key or (candidate == "Tübingen" and "tubingen" in key):
-                bezirk = candidate
-                break
+        bezirk = find_bezirk(raw_bezirk)
         if bezirk is None:
             warnings.append(
                 f"unknown Regierungsbezirk {raw_bezirk!r} (valid: {', '.join(REGIERUNGSBEZIRKE)})"
             )
-    else:
-        warnings.append("missing Regierungsbezirk")
-    return Kommune(kommune_name, website, einwohner, stand, landkreis, bezirk)
+    if kreis is None:
+        if not raw_bezirk:
+            warnings.append("missing Regierungsbezirk")
+        return landkreis, bezirk
+    if bezirk is None:
+        if not raw_bezirk:
+            warnings.append(
+                f"missing Regierungsbezirk: {kreis.regierungsbezirk}, from the Kreis {kreis.label}"
+            )
+    elif bezirk != kreis.regierungsbezirk:
+        warnings.append(
+            f"Regierungsbezirk {bezirk!r} contradicts the Kreis {kreis.label!r}, which lies in "
+            f"Regierungsbezirk {kreis.regierungsbezirk!r}; {kreis.regierungsbezirk!r} is used"
+        )
+    return landkreis, kreis.regierungsbezirk
 
 
 _TITLE = r"^(?:Frau|Herr|Hr\.|Fr\.|BM|OB|Bürgermeister(?:in)?|Oberbürgermeister(?:in)?)\s+"  # "Dr." stays: part of the name

@@ -5,8 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from nlp.errors import ReportParseError
 from nlp.model.pipeline import sentence_splitter
 from nlp.reading.values import MONTHS
+
+# Bounds on what reaches spaCy (whose own limit, 1,000,000 characters, ends in a ValueError): a paragraph
+# of prose is split into sentences only up to MAX_PARAGRAPH_CHARS, and no statement may be longer than
+# MAX_STATEMENT_CHARS. The longest statement of the training reports has about 400 characters.
+MAX_PARAGRAPH_CHARS = 100_000
+MAX_STATEMENT_CHARS = 10_000
 
 
 @dataclass(frozen=True)
@@ -130,14 +137,26 @@ def _sentences(text: str) -> list[str]:
     return [s for s in sentences if re.search(r"[^\W\d_]", s)]
 
 
+def _too_long(section: str, what: str, n: int, limit: int) -> ReportParseError:
+    return ReportParseError(
+        f"section {section!r} has {what} of {n:,} characters (limit {limit:,}); not a report"
+    )
+
+
 def split_statements(section: str, text: str) -> list[Statement]:
-    """Statements of one section, in order."""
+    """Statements of one section, in order. A paragraph or statement beyond the limits above is refused
+    with a ReportParseError."""
     texts: list[str] = []
     for is_bullet, unit in _units(text):
         if is_bullet:
             texts.append(unit)
-            continue
-        texts += _sentences(unit)
+        elif len(unit) > MAX_PARAGRAPH_CHARS:
+            raise _too_long(section, "a paragraph", len(unit), MAX_PARAGRAPH_CHARS)
+        else:
+            texts += _sentences(unit)
+    longest = max(texts, key=len, default="")
+    if len(longest) > MAX_STATEMENT_CHARS:
+        raise _too_long(section, "a statement", len(longest), MAX_STATEMENT_CHARS)
     return [Statement(section, i, t) for i, t in enumerate(texts)]
 
 

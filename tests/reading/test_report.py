@@ -246,7 +246,7 @@ def test_parse_report_seed_bullet_without_space_is_a_statement():
         ("steckbrief_title.txt", "kommune.name", "Musterstadt"),  # from the title: no name field
         ("steckbrief_title.txt", "kommune.einwohner", 41500),
         ("steckbrief_title.txt", "kommune.einwohner_stand", "2015-12-31"),
-        ("steckbrief_title.txt", "kommune.landkreis", "Musterkreis"),
+        ("steckbrief_title.txt", "kommune.landkreis", "Breisgau-Hochschwarzwald"),
         ("steckbrief_title.txt", "kommune.regierungsbezirk", "Freiburg"),
         ("steckbrief_title.txt", "kontakt.name", "Dr. Erika Probst"),
         (

@@ -61,7 +61,7 @@ def test_tag_records_carry_the_reports_fields(trained_model):
     records = _jsonl(result.stdout)
     assert records and all(set(REPORT_FIELDS) <= set(r) for r in records)
     first = records[0]
-    assert first["landkreis"] == "Musterkreis" and first["regierungsbezirk"] == "Freiburg"
+    assert first["landkreis"] == "Breisgau-Hochschwarzwald" and first["regierungsbezirk"] == "Freiburg"
     assert first["event_date"] == "2016-10-12"
 
 
