@@ -63,6 +63,7 @@ def _check_same_content(found: Located, digest: str, external_id: str | None) ->
             "under a new external_id, or delete the stored one first"
         )
 
+
 # Reading and parsing one upload holds up to the limits of nlp.reading.ingest in memory and CPU; at most
 # this many run at once in the process, so that parallel hostile uploads cannot add up to exhaust memory.
 PARSE_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 1)
