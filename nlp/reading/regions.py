@@ -138,6 +138,18 @@ def find_kreis(value: str | None, kommune: str | None = None) -> KreisMatch:
     return KreisMatch(None, cleaned)
 
 
+def canonical_landkreis(value: str) -> str:
+    """A Landkreis as records spell it ("LK Emmendingen", "Landkreis Emmendingen" → "Emmendingen"), for
+    filters; a value that names no Kreis of Baden-Württemberg for sure is returned as given."""
+    match = find_kreis(value)
+    return match.kreis.label if match.kreis is not None and not match.guessed else value.strip()
+
+
+def canonical_bezirk(value: str) -> str:
+    """A Regierungsbezirk as records spell it ("RP Karlsruhe" → "Karlsruhe"), else the value as given."""
+    return find_bezirk(value) or value.strip()
+
+
 def find_bezirk(value: str) -> str | None:
     """The Regierungsbezirk a value names ("RP Karlsruhe", "Regierungspräsidium Freiburg", "Tuebingen")."""
     key = normalize(value)

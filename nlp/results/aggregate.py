@@ -12,6 +12,7 @@ from typing import IO
 from nlp.codebook import Codebook
 from nlp.errors import KfdError
 from nlp.reading.form import STATEMENT_SECTIONS
+from nlp.reading.regions import canonical_bezirk, canonical_landkreis
 from nlp.results.records import TaggedStatement
 from nlp.results.spreadsheet import Number, csv_cells, write_xlsx
 
@@ -113,6 +114,10 @@ def check_filters(
         wanted = tuple(dict.fromkeys(str(v).strip() for v in values if str(v).strip()))
         if not wanted:
             continue
+        if dimension == "landkreis":  # "LK Emmendingen" finds what reports spell "Landkreis Emmendingen"
+            wanted = tuple(dict.fromkeys(v if v == NONE else canonical_landkreis(v) for v in wanted))
+        elif dimension == "regierungsbezirk":
+            wanted = tuple(dict.fromkeys(v if v == NONE else canonical_bezirk(v) for v in wanted))
         valid: tuple[str, ...] | None = None
         if dimension == "section":
             valid = (*STATEMENT_SECTIONS, NONE)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from nlp import intake
+from nlp.reading.regions import canonical_bezirk, canonical_landkreis
 
 from ..deps import ModelDep, StoreDep, UploadDep, no_form_body, require_admin, require_key
 from ..schemas import ReportCreate, ReportList, ReportOut, RetagOut
@@ -95,8 +96,8 @@ def list_reports(
     """Stored reports, oldest first, without their statements. The items never carry the contact
     person, so `redact` changes nothing here; it is accepted for clients that always send it."""
     page = store.list_reports(
-        landkreis=landkreis,
-        regierungsbezirk=regierungsbezirk,
+        landkreis=canonical_landkreis(landkreis) if landkreis else None,
+        regierungsbezirk=canonical_bezirk(regierungsbezirk) if regierungsbezirk else None,
         date_from=date_from,
         date_to=date_to,
         limit=limit,

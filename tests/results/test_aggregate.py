@@ -215,3 +215,16 @@ def test_write_xlsx_table_types_counts_as_numbers_and_groups_as_strings():
         (2, "n"),
         (0.5, "n"),
     ]
+
+
+def test_filters_name_a_kreis_or_bezirk_as_records_spell_it():
+    rows = [
+        StatementRow(("wohnen",), "positiv", "bewertung", "Emmendingen", "Freiburg", 2017),
+        StatementRow(
+            ("sprache",), "negativ", "bewertung", "Stadtkreis Freiburg im Breisgau", "Freiburg", 2017
+        ),
+        StatementRow(("sprache",), "neutral", "bewertung", "Ortenaukreis", "Freiburg", 2016),
+    ]
+    table = aggregate(rows, "theme", {"landkreis": ["LK Emmendingen", "Stadtkreis Freiburg"]})
+    assert {(r.group, r.count) for r in table.rows} == {(("wohnen",), 1), (("sprache",), 1)}
+    assert aggregate(rows, "theme", {"regierungsbezirk": ["RP Freiburg"]}).n_statements == 3
