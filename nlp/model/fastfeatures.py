@@ -32,6 +32,7 @@ from scipy.sparse import csr_matrix
 
 from nlp.model.features import NEGATORS, NO_SECTION, WINDOW_ENDS, cue_values, token_lemma, word_cues
 from nlp.model.pipeline import BLANK_PIPELINE, load_pipeline
+from nlp.model.polarity import polarity_matrix
 
 _WORD, _RESET, _SKIP = 0, 1, 2
 _FORM_BITS = 31  # a bigram's key: first form id << 31 | second form id
@@ -160,7 +161,10 @@ class FastFeatures:
         self._n_features = self._n_lemmas + self._n_chars + len(categories)
         self._section_column = {c: self._n_lemmas + self._n_chars + i for i, c in enumerate(categories)}
         self._idf = np.concatenate([lemmas.idf_, chars.idf_, np.ones(len(categories))])
-        self._cue_weight = float((cues.transformer_weights or {}).get("cues", 1.0))
+        cue_weights = cues.transformer_weights or {}
+        self._cue_weight = float(cue_weights.get("cues", 1.0))
+        self._polarity_weight = float(cue_weights.get("polarity", 1.0))
+        self._polarity = "polarity" in {name for name, _, _ in cues.transformers_}
         if weights.shape[0] != self._n_features:
             raise ValueError(f"weights have {weights.shape[0]} rows for {self._n_features} features")
         self._weights = np.ascontiguousarray(weights, dtype=float)
@@ -192,7 +196,7 @@ class FastFeatures:
             + _normalised(_sublinear_tfidf(char_counts, self._idf))
             + self._section_counts(sections)
         )
-        return X, _append_columns(X, cue_values(cue_counts) * self._cue_weight)
+        return X, _append_columns(X, self._cue_columns(cue_counts, texts, sections))
 
     def decisions(self, texts: Sequence[str], sections: Sequence[str | None]):
         """(X @ weights, cue values): the decision values of the theme features X that `transform` would
@@ -208,7 +212,18 @@ class FastFeatures:
         columns = self._section_columns(sections)
         known = columns >= 0
         out[known] += weights[columns[known]]
-        return out, cue_values(cue_counts) * self._cue_weight
+        return out, self._cue_columns(cue_counts, texts, sections)
+
+    def _cue_columns(self, cue_counts, texts: Sequence[str], sections: Sequence[str | None]) -> np.ndarray:
+        """The sentiment-only columns: cue values, then the polarity features of each statement's text
+        (lower case, whitespace normalised, as `features.prepare` stores it)."""
+        cues = cue_values(cue_counts) * self._cue_weight
+        if not self._polarity:
+            return cues
+        polarity = polarity_matrix(
+            [" ".join(t.split()).lower() for t in texts], [s or NO_SECTION for s in sections]
+        )
+        return np.hstack([cues, polarity * self._polarity_weight])
 
     def _char_decisions(self, batch: _Batch) -> np.ndarray:
         """The character block's share of X @ weights: per-chunk sums, corrected where chunks share an

@@ -18,6 +18,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import OneHotEncoder
 
 from nlp.model.pipeline import load_pipeline
+from nlp.model.polarity import PolarityFeatures
 
 TEXT, LEMMAS, SECTION = 0, 1, 2
 NO_SECTION = "-"
@@ -187,7 +188,14 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         )
 
 
-def sentiment_cues(weight: float = 2.0) -> ColumnTransformer:
-    """The cue counts as their own block; weighted up because six dense features compete with
-    tens of thousands of sparse n-grams (weight chosen by grouped cross-validation)."""
-    return ColumnTransformer([("cues", CueFeatures(), LEMMAS)], transformer_weights={"cues": weight})
+POLARITY_WEIGHT = 2.0
+
+
+def sentiment_cues(weight: float = 2.0, polarity_weight: float = POLARITY_WEIGHT) -> ColumnTransformer:
+    """The cue counts and the polarity features (`nlp.model.polarity`) as their own blocks; weighted up
+    because a few dense features compete with tens of thousands of sparse n-grams (weights chosen by
+    grouped cross-validation)."""
+    return ColumnTransformer(
+        [("cues", CueFeatures(), LEMMAS), ("polarity", PolarityFeatures(), [TEXT, SECTION])],
+        transformer_weights={"cues": weight, "polarity": polarity_weight},
+    )

@@ -1,0 +1,304 @@
+"""Judgement polarity of a statement with valence shifters, clause by clause (sentiment features only).
+
+A small hand-written domain lexicon (German, and a few English words: some reports are written in
+English) gives words a polarity; a negator ("nicht", "keine", "keineswegs", "alles andere als", ...)
+flips the polarity of the lexicon words in its scope, which runs to the end of its clause (punctuation
+or a clause conjunction such as "aber", "weil", "dass"). A negator at the end of its clause with
+nothing judged after it ("das lohnte sich nicht") scopes backwards over the clause. So "nicht übel",
+"keine Beschwerden" and "keinerlei Probleme" count as positive, "keineswegs gelohnt" as negative.
+
+The statement is also split into clauses at contrast markers ("aber", "jedoch", "allerdings", ...) and
+punctuation; a positive and a negative clause in one statement, or a turn of polarity at a contrast
+marker, is what `gemischt` looks like. Konjunktiv II and wish words mark wishes ("mehr Zeit wäre
+schön"), which say that something was missing in a verdict and are neutral recommendations elsewhere,
+so the wish is crossed with the section.
+
+Everything here is a pure function of the statement's lower-cased text (whitespace normalised, as
+`features.prepare` stores it) and its section, so the scikit-learn path and the word-level fast path
+compute the same values by calling `polarity_values` once per statement.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.base import BaseEstimator, TransformerMixin
+
+_ADJ_ENDINGS = ("", "e", "en", "er", "es", "em")
+
+
+def _adjectives(words: str) -> set[str]:
+    """Inflected forms of adjectives and participles ("gelungen" → gelungene, gelungenen, ...)."""
+    return {w + e for w in words.split() for e in _ADJ_ENDINGS}
+
+
+# Exact word forms (lower case).
+_POSITIVE_WORDS = _adjectives(
+    "gut besser best gelungen erfolgreich positiv zufrieden hervorragend super toll gewinnbringend "
+    "bereichernd wertvoll hilfreich sinnvoll lohnend bewährt konstruktiv angenehm erfreulich "
+    "begeistert lebendig gelobt produktiv überzeugend optimal ideal spannend interessant fruchtbar "
+    "wertschätzend dankbar schön prima motiviert motivierend respektvoll fair souverän kompetent "
+    "professionell reibungslos problemlos ausgezeichnet exzellent gelöst "
+    "hochwertig informativ anregend inspirierend engagiert zielführend ergiebig effektiv effizient "
+    "nützlich stark aufschlussreich harmonisch locker entspannt herzlich freundlich wohltuend "
+    "gestärkt erfüllt zahlreich rege intensiv lebhaft klar gewinnend"
+) | set(
+    "gelohnt lohnt lohnte lohnten gelang gelingt gelingen gelangen funktioniert funktionierte "
+    "funktionierten geklappt klappte klappten klappt bewährte bewährten bewährt überzeugte überzeugten "
+    "überzeugt freuten freute freuen gefreut gefiel gefielen gefallen begeisterung erfolg erfolge "
+    "zufriedenheit mehrwert gewinn bereicherung lob gelobt dank danke gern gerne klasse "
+    "bestens prima hat's "
+    # English
+    "good great excellent helpful successful success positive useful valuable well enjoyed enjoyable "
+    "appreciated productive constructive worthwhile pleased satisfied happy interesting lively "
+    "inspiring fruitful smooth smoothly worked works benefit beneficial fantastic wonderful nice "
+    "impressive engaging informative effective glad praised praise".split()
+)
+_NEGATIVE_WORDS = _adjectives(
+    "schlecht übel mangelhaft schwierig problematisch enttäuschend enttäuscht kritisch gering niedrig "
+    "ärgerlich gescheitert unzufrieden überfordert zäh mühsam störend gestört aggressiv feindselig unruhig "
+    "unklar unverständlich vage oberflächlich unbefriedigend ernüchternd frustriert frustrierend schwach "
+    "dünn teuer aufwendig aufwändig bürokratisch negativ verbesserungswürdig ausbaufähig bedauerlich "
+    "langatmig langweilig chaotisch mies schwach unzureichend ungenügend dürftig mager holprig "
+    "unstrukturiert unorganisiert angespannt schleppend zurückhaltend unübersichtlich "
+    "überladen überfüllt fehlend mangelnd unbefriedigt unglücklich ungünstig unpassend "
+    "misslungen verloren versandet einseitig gehemmt träge"
+) | set(
+    "leider schade fehlte fehlten fehlt fehlen gefehlt mangelte mangelt scheiterte scheiterten "
+    "gescheitert scheitern versäumt vermisst vermissten vermisste bedauern bedauert kritisiert "
+    "enttäuschung ernüchterung frust überforderung kritik nachteil nachteile nachteilen "
+    "misslang misslungen hakte hakt stockte stockten litt litten leidet mangels "
+    # English
+    "bad poor problem problems difficult difficulty difficulties lacking lack lacked missing missed "
+    "unfortunately disappointing disappointed failed failure complaint complaints chaotic boring weak "
+    "tedious criticism criticised criticized insufficient frustrating frustrated hard tense "
+    "unclear confusing".split()
+)
+# Noun heads (and compounds ending in them: "Sprachprobleme", "Zeitmangel").
+_NEGATIVE_HEADS = (
+    "problem probleme problemen problems schwierigkeit schwierigkeiten mangel mängel mängeln hürde "
+    "hürden hindernis hindernisse hindernissen beschwerde beschwerden belastung belastungen "
+    "herausforderung herausforderungen konflikt konflikte konflikten streit ärger enttäuschung "
+    "kritikpunkt kritikpunkte defizit defizite defiziten engpass engpässe störung störungen "
+    "schwachstelle schwachstellen schwäche schwächen missverständnis missverständnisse frust "
+    "unmut widerstand widerstände barriere barrieren"
+).split()
+_POSITIVE_HEADS = (
+    "erfolg erfolge highlight höhepunkt höhepunkte zufriedenheit begeisterung bereicherung "
+    "mehrwert gewinn lob zuspruch"
+).split()
+# "-los" words are positive when their stem is a problem ("problemlos", "reibungslos").
+_POSITIVE_WORDS |= _adjectives("problemlos reibungslos mühelos störungsfrei konfliktfrei")
+
+NEGATORS = frozenset(
+    "nicht kein keine keinen keinem keiner keines keinerlei keineswegs keinesfalls nie niemals nirgends "
+    "nirgendwo niemand niemanden nichts kaum ohne weder "
+    # English
+    "not no never nobody nothing without hardly neither nor none".split()
+)
+# Words after "nicht" that make it no negation of a judgement ("nicht nur ..., sondern auch").
+_NOT_NEGATING = frozenset("nur zuletzt umsonst selten".split())
+# Words that end a negation scope: clause conjunctions (contrast ones also start a contrast clause).
+CONTRAST_MARKERS = frozenset(
+    "aber jedoch allerdings sondern trotzdem dennoch wobei obwohl obgleich gleichwohl doch "
+    "nichtsdestotrotz andererseits hingegen indes leider "
+    # English
+    "but however although though yet nevertheless whereas unfortunately".split()
+)
+CLAUSE_ENDS = CONTRAST_MARKERS | frozenset(
+    "weil da dass daß damit sodass wenn als und sowie oder denn zumal während because and or since "
+    "that when while".split()
+)
+_PUNCTUATION_ENDS = frozenset(',.;:!?()[]–—"„“”«»')
+# "zu" + one of these is a complaint ("zu kurz", "zu wenig Zeit").
+_TOO = frozenset(
+    "wenig wenige wenigen kurz knapp lang lange viel viele vielen spät früh gering hoch groß klein voll "
+    "eng laut schnell theoretisch allgemein abstrakt oberflächlich einseitig starr kurzfristig teuer "
+    "aufwendig aufwändig gross schwer schwierig komplex kompliziert langatmig unkonkret "
+    # English
+    "short long little few many much late early small big large theoretical abstract".split()
+)
+# Partial success and mixed verdicts ("teils, teils", "nur zum Teil", "mit Luft nach oben").
+_MIXED_WORDS = frozenset(
+    "teils teilweise durchwachsen gemischt bedingt ausbaufähig verbesserungswürdig ambivalent "
+    "eingeschränkt mixed partly partially".split()
+)
+_MIXED_PHRASES = re.compile(
+    r"\b(?:zum teil|luft nach oben|nur zum teil|nur bedingt|nur teilweise|mit abstrichen|"
+    r"nicht immer|nicht alle|nicht ganz|nicht durchgehend|mehr oder weniger|einerseits)\b"
+)
+_CONCESSIVE = frozenset("zwar einerseits obwohl obgleich although though".split())
+# Konjunktiv II and wish words.
+_SUBJUNCTIVE = frozenset(
+    "hätte hätten wäre wären würde würden könnte könnten sollte sollten müsste müssten dürfte "
+    "wünschenswert gewünscht wünschen wünschte wünschten wünscht wunsch wünsche should would could "
+    "wish wished".split()
+)
+_MORE = frozenset(
+    "mehr stärker früher besser länger größer intensiver ausführlicher konkreter häufiger öfter more "
+    "better".split()
+)
+_JUDGED_SECTIONS = frozenset({"bewertung", "kosten"})
+_TOKEN = re.compile(r"[\w']+|[^\w\s]")
+
+FEATURE_NAMES = (
+    "polarity: positive",
+    "polarity: negative",
+    "polarity: litotes (negated negative)",
+    "polarity: negated positive",
+    "polarity: bare negation",
+    "polarity: too (zu + adjective)",
+    "polarity: positive clauses",
+    "polarity: negative clauses",
+    "polarity: positive and negative clause",
+    "polarity: turn at a contrast marker",
+    "polarity: negative after contrast, nothing judged before",
+    "polarity: positive after contrast, nothing judged before",
+    "polarity: net positive",
+    "polarity: net negative",
+    "polarity: partial or mixed",
+    "polarity: wish",
+    "polarity: wish for more",
+    "polarity: wish in a verdict",
+    "polarity: wish elsewhere",
+)
+N_FEATURES = len(FEATURE_NAMES)
+
+
+@functools.lru_cache(maxsize=100_000)
+def word_polarity(word: str) -> int:
+    """+1, -1 or 0 for one lower-case word form."""
+    if word in _POSITIVE_WORDS:
+        return 1
+    if word in _NEGATIVE_WORDS:
+        return -1
+    if len(word) > 3:
+        if word.endswith(tuple(_NEGATIVE_HEADS)):
+            return -1
+        if word.endswith(tuple(_POSITIVE_HEADS)):
+            return 1
+    return 0
+
+
+def _tokens(text: str) -> list[str]:
+    text = text.replace("alles andere als", "nicht").replace("n't", " not").replace("nicht nur", "nichtnur")
+    return _TOKEN.findall(text)
+
+
+def polarity_values(text: str, section: str | None = None) -> np.ndarray:
+    """The polarity features of one statement (lower-cased, whitespace-normalised text)."""
+    tokens = _tokens(text)
+    # Clauses: lists of (word, polarity, is_negator); a clause conjunction starts a new clause and is
+    # remembered as the clause's opener.
+    clauses: list[tuple[str | None, list[str]]] = [(None, [])]
+    for token in tokens:
+        if token in _PUNCTUATION_ENDS or (len(token) == 1 and not token.isalnum()):
+            if token in _PUNCTUATION_ENDS and clauses[-1][1]:
+                clauses.append((None, []))
+            continue
+        if token in CLAUSE_ENDS and clauses[-1][1]:
+            clauses.append((token, []))
+        elif token in CLAUSE_ENDS:
+            clauses[-1] = (token, [])
+        else:
+            clauses[-1][1].append(token)
+    pos = neg = litotes = negated_pos = bare = too = 0
+    clause_polarity: list[tuple[str | None, int]] = []
+    for opener, words in clauses:
+        if not words:
+            continue
+        polarity = [word_polarity(w) for w in words]
+        for i, w in enumerate(words[:-1]):
+            if w == "zu" and words[i + 1] in _TOO:
+                polarity[i + 1] = -1
+                too += 1
+        flipped = [False] * len(words)
+        clause_bare = 0
+        for i, w in enumerate(words):
+            if w not in NEGATORS or (i + 1 < len(words) and words[i + 1] in _NOT_NEGATING):
+                continue
+            after = [j for j in range(i + 1, len(words)) if polarity[j]]
+            scope = after or [j for j in range(i) if polarity[j]]
+            for j in scope:
+                flipped[j] = True
+            clause_bare += not scope
+        clause_score = 0
+        for p, f in zip(polarity, flipped, strict=True):
+            if not p:
+                continue
+            if f:
+                litotes += p < 0
+                negated_pos += p > 0
+                p = -p
+            pos += p > 0
+            neg += p < 0
+            clause_score += p
+        bare += clause_bare
+        if clause_bare and not clause_score:
+            clause_score = -1
+        clause_polarity.append((opener, int(np.sign(clause_score))))
+    signs = [s for _, s in clause_polarity]
+    turn = before_nothing_neg = before_nothing_pos = 0
+    for k, (opener, sign) in enumerate(clause_polarity):
+        if k == 0 or opener not in CONTRAST_MARKERS or not sign:
+            continue
+        earlier = [s for s in signs[:k] if s]
+        if earlier and earlier[-1] == -sign:
+            turn = 1
+        elif not earlier:
+            before_nothing_neg |= sign < 0
+            before_nothing_pos |= sign > 0
+    words = [t for t in tokens if t.isalnum() or "'" in t]
+    concessive = any(w in _CONCESSIVE for w in words)
+    mixed = sum(w in _MIXED_WORDS for w in words) + len(_MIXED_PHRASES.findall(text))
+    wish = any(w in _SUBJUNCTIVE for w in words)
+    wish_more = wish and any(w in _MORE for w in words)
+    judged = (section or "") in _JUDGED_SECTIONS
+    net = pos - neg
+    values = [
+        min(pos, 3),
+        min(neg, 3),
+        min(litotes, 2),
+        min(negated_pos, 2),
+        min(bare, 2),
+        min(too, 2),
+        min(signs.count(1), 3),
+        min(signs.count(-1), 3),
+        1 in signs and -1 in signs,
+        turn or (concessive and 1 in signs and -1 in signs),
+        before_nothing_neg,
+        before_nothing_pos,
+        min(max(net, 0), 3),
+        min(max(-net, 0), 3),
+        min(mixed, 2),
+        wish,
+        wish_more,
+        wish and judged,
+        wish and not judged,
+    ]
+    return np.asarray(values, dtype=float) / 3.0
+
+
+def polarity_matrix(texts: Iterable[str], sections: Iterable[str | None]) -> np.ndarray:
+    """Rows of `polarity_values`; `texts` as `features.prepare` stores them (lower case, normalised)."""
+    rows = [polarity_values(t, s) for t, s in zip(texts, sections, strict=True)]
+    return np.vstack(rows) if rows else np.zeros((0, N_FEATURES))
+
+
+class PolarityFeatures(TransformerMixin, BaseEstimator):
+    """`polarity_values` of (text, section) rows (stateless)."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        X = np.asarray(X, dtype=object).reshape(-1, 2)
+        sections: Sequence[str | None] = [str(s) for s in X[:, 1]]
+        return csr_matrix(polarity_matrix([str(t) for t in X[:, 0]], sections))
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array([name.split(": ", 1)[1] for name in FEATURE_NAMES], dtype=object)
