@@ -17,6 +17,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import OneHotEncoder
 
+from nlp.model.glossary import ENGLISH_LEMMAS
 from nlp.model.pipeline import load_pipeline
 from nlp.model.polarity import PolarityFeatures
 
@@ -59,7 +60,11 @@ _NUMBER = re.compile(r"[\d.,/-]+")
 
 
 def token_lemma(token) -> str:
-    """The word feature of a (non-punctuation) token: its lemma in lower case, numbers as "<zahl>"."""
+    """The word feature of a (non-punctuation) token: its lemma in lower case, numbers as "<zahl>", an
+    English topic word as its German lemma (`nlp.model.glossary`)."""
+    english = ENGLISH_LEMMAS.get(token.lower_)
+    if english is not None:
+        return english
     lemma = (token.lemma_ or token.text).lower()
     return "<zahl>" if token.like_num or _NUMBER.fullmatch(lemma) else lemma
 
