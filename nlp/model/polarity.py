@@ -165,6 +165,9 @@ FEATURE_NAMES = (
     "polarity: wish for more",
     "polarity: wish in a verdict",
     "polarity: wish elsewhere",
+    "verdict: positive",
+    "verdict: negative",
+    "verdict: mixed",
 )
 N_FEATURES = len(FEATURE_NAMES)
 
@@ -257,8 +260,20 @@ def polarity_values(text: str, section: str | None = None) -> np.ndarray:
     mixed = sum(w in _MIXED_WORDS for w in words) + len(_MIXED_PHRASES.findall(text))
     wish = any(w in _SUBJUNCTIVE for w in words)
     wish_more = wish and any(w in _MORE for w in words)
-    judged = (section or "") in _JUDGED_SECTIONS
+    in_verdict = (section or "") in _JUDGED_SECTIONS
     net = pos - neg
+    # One verdict from the rules: a turn or a concession with both polarities is mixed; after a contrast
+    # marker with nothing judged before, the clause after it decides; otherwise the balance does.
+    both = 1 in signs and -1 in signs
+    if turn or (concessive and both) or mixed:
+        verdict = 0
+    elif before_nothing_neg or before_nothing_pos:
+        verdict = -1 if before_nothing_neg else 1
+    elif both:
+        verdict = 0
+    else:
+        judged = [s for s in signs if s]
+        verdict = int(np.sign(net)) if net else (judged[-1] if judged else 2)
     values = [
         min(pos, 3),
         min(neg, 3),
@@ -277,8 +292,11 @@ def polarity_values(text: str, section: str | None = None) -> np.ndarray:
         min(mixed, 2),
         wish,
         wish_more,
-        wish and judged,
-        wish and not judged,
+        wish and in_verdict,
+        wish and not in_verdict,
+        3 * (verdict == 1),
+        3 * (verdict == -1),
+        3 * (verdict == 0),
     ]
     return np.asarray(values, dtype=float) / 3.0
 
