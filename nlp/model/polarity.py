@@ -45,13 +45,15 @@ _POSITIVE_WORDS = _adjectives(
     "professionell reibungslos problemlos ausgezeichnet exzellent gelöst "
     "hochwertig informativ anregend inspirierend engagiert zielführend ergiebig effektiv effizient "
     "nützlich stark aufschlussreich harmonisch locker entspannt herzlich freundlich wohltuend "
-    "gestärkt erfüllt zahlreich rege intensiv lebhaft klar gewinnend"
+    "gestärkt erfüllt zahlreich rege intensiv lebhaft klar gewinnend sachlich ruhig unkompliziert "
+    "erstaunlich lohnenswert angemessen verständlich gewinnbringend"
 ) | set(
     "gelohnt lohnt lohnte lohnten gelang gelingt gelingen gelangen funktioniert funktionierte "
     "funktionierten geklappt klappte klappten klappt bewährte bewährten bewährt überzeugte überzeugten "
     "überzeugt freuten freute freuen gefreut gefiel gefielen gefallen begeisterung erfolg erfolge "
     "zufriedenheit mehrwert gewinn bereicherung lob gelobt dank danke gern gerne klasse "
-    "bestens prima hat's "
+    "bestens prima gelacht bedankt gedankt gepasst passte ausgezahlt geschafft verbessert ausgeräumt "
+    "geschätzt "
     # English
     "good great excellent helpful successful success positive useful valuable well enjoyed enjoyable "
     "appreciated productive constructive worthwhile pleased satisfied happy interesting lively "
@@ -66,12 +68,12 @@ _NEGATIVE_WORDS = _adjectives(
     "langatmig langweilig chaotisch mies schwach unzureichend ungenügend dürftig mager holprig "
     "unstrukturiert unorganisiert angespannt schleppend zurückhaltend unübersichtlich "
     "überladen überfüllt fehlend mangelnd unbefriedigt unglücklich ungünstig unpassend "
-    "misslungen verloren versandet einseitig gehemmt träge"
+    "misslungen verloren versandet einseitig gehemmt träge müde erschöpft gereizt unverhältnismäßig"
 ) | set(
     "leider schade fehlte fehlten fehlt fehlen gefehlt mangelte mangelt scheiterte scheiterten "
     "gescheitert scheitern versäumt vermisst vermissten vermisste bedauern bedauert kritisiert "
     "enttäuschung ernüchterung frust überforderung kritik nachteil nachteile nachteilen "
-    "misslang misslungen hakte hakt stockte stockten litt litten leidet mangels "
+    "misslang misslungen hakte hakt stockte stockten litt litten leidet mangels wenig wenige wenigen "
     # English
     "bad poor problem problems difficult difficulty difficulties lacking lack lacked missing missed "
     "unfortunately disappointing disappointed failed failure complaint complaints chaotic boring weak "
@@ -85,7 +87,7 @@ _NEGATIVE_HEADS = (
     "herausforderung herausforderungen konflikt konflikte konflikten streit ärger enttäuschung "
     "kritikpunkt kritikpunkte defizit defizite defiziten engpass engpässe störung störungen "
     "schwachstelle schwachstellen schwäche schwächen missverständnis missverständnisse frust "
-    "unmut widerstand widerstände barriere barrieren"
+    "unmut widerstand widerstände barriere barrieren fehler unruhe"
 ).split()
 _POSITIVE_HEADS = (
     "erfolg erfolge highlight höhepunkt höhepunkte zufriedenheit begeisterung bereicherung "
