@@ -124,6 +124,7 @@ _TOO = frozenset(
     # English
     "short long little few many much late early small big large theoretical abstract".split()
 )
+_TOO_WORDS = frozenset({"zu", "too"})
 # Partial success and mixed verdicts ("teils, teils", "nur zum Teil", "mit Luft nach oben").
 _MIXED_WORDS = frozenset(
     "teils teilweise durchwachsen gemischt bedingt ausbaufähig verbesserungswürdig ambivalent "
@@ -145,7 +146,12 @@ _MORE = frozenset(
     "better".split()
 )
 _JUDGED_SECTIONS = frozenset({"bewertung", "kosten"})
-_TOKEN = re.compile(r"[\w']+|[^\w\s]")
+# Words, and the punctuation that ends a clause (other punctuation is skipped).
+_TOKEN = re.compile("[\\w']+|[" + re.escape("".join(sorted(_PUNCTUATION_ENDS))) + "]")
+_BOUNDARIES = _PUNCTUATION_ENDS | CLAUSE_ENDS
+# Words without which a statement has no polarity feature but a polarity word (`word_polarity`); the
+# words of `_MIXED_PHRASES` among them.
+_MARKERS = NEGATORS | _MIXED_WORDS | _SUBJUNCTIVE | {"teil", "luft", "abstrichen", "weniger", "einerseits"}
 
 FEATURE_NAMES = (
     "polarity: positive",
@@ -194,58 +200,97 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+def _clause(words: list[str]) -> tuple[int, int, int, int, int, int, int]:
+    """(positive, negative, litotes, negated positive, bare negations, too, sign) of one clause."""
+    polarity = list(map(word_polarity, words))
+    too = 0
+    if not _TOO_WORDS.isdisjoint(words):
+        for i, w in enumerate(words[:-1]):
+            if w in _TOO_WORDS and words[i + 1] in _TOO:
+                polarity[i + 1] = -1
+                too += 1
+    negators = [
+        i
+        for i, w in enumerate(words)
+        if w in NEGATORS and not (i + 1 < len(words) and words[i + 1] in _NOT_NEGATING)
+    ]
+    if not negators and not any(polarity):
+        return 0, 0, 0, 0, 0, too, 0
+    flipped = [False] * len(words)
+    bare = 0
+    for i in negators:
+        after = [j for j in range(i + 1, len(words)) if polarity[j]]
+        scope = after or [j for j in range(i) if polarity[j]]
+        for j in scope:
+            flipped[j] = True
+        bare += not scope
+    pos = neg = litotes = negated_pos = score = 0
+    for p, f in zip(polarity, flipped, strict=True):
+        if not p:
+            continue
+        if f:
+            litotes += p < 0
+            negated_pos += p > 0
+            p = -p
+        pos += p > 0
+        neg += p < 0
+        score += p
+    if bare and not score:
+        score = -1
+    return pos, neg, litotes, negated_pos, bare, too, (score > 0) - (score < 0)
+
+
 def polarity_values(text: str, section: str | None = None) -> np.ndarray:
     """The polarity features of one statement (lower-cased, whitespace-normalised text)."""
+    return scaled([raw_values(text, section)])[0]
+
+
+def scaled(rows: Sequence[Sequence[int | bool]]) -> np.ndarray:
+    """The feature matrix from rows of `raw_values`."""
+    return np.array(rows, dtype=float).reshape(-1, N_FEATURES) / 3.0
+
+
+_NOTHING = (0,) * N_FEATURES
+
+
+def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
+    """The features of one statement as small integers (`scaled` makes the feature values of them)."""
     tokens = _tokens(text)
-    # Clauses: lists of (word, polarity, is_negator); a clause conjunction starts a new clause and is
-    # remembered as the clause's opener.
+    if (
+        _MARKERS.isdisjoint(tokens)
+        and (_TOO_WORDS.isdisjoint(tokens) or _TOO.isdisjoint(tokens))
+        and not any(map(word_polarity, tokens))
+    ):
+        return _NOTHING  # nothing judged, negated, too much, mixed or wished: every feature is 0
+    # Clauses: (opener, words); a clause conjunction starts a new clause and is remembered as its opener.
     clauses: list[tuple[str | None, list[str]]] = [(None, [])]
+    words = clauses[-1][1]
     for token in tokens:
-        if token in _PUNCTUATION_ENDS or (len(token) == 1 and not token.isalnum()):
-            if token in _PUNCTUATION_ENDS and clauses[-1][1]:
-                clauses.append((None, []))
-            continue
-        if token in CLAUSE_ENDS and clauses[-1][1]:
-            clauses.append((token, []))
-        elif token in CLAUSE_ENDS:
-            clauses[-1] = (token, [])
+        if token in _BOUNDARIES:
+            if token in _PUNCTUATION_ENDS:
+                if words:
+                    words = []
+                    clauses.append((None, words))
+            elif words:
+                words = []
+                clauses.append((token, words))
+            else:
+                clauses[-1] = (token, words)
         else:
-            clauses[-1][1].append(token)
+            words.append(token)
     pos = neg = litotes = negated_pos = bare = too = 0
     clause_polarity: list[tuple[str | None, int]] = []
     for opener, words in clauses:
         if not words:
             continue
-        polarity = [word_polarity(w) for w in words]
-        for i, w in enumerate(words[:-1]):
-            if w == "zu" and words[i + 1] in _TOO:
-                polarity[i + 1] = -1
-                too += 1
-        flipped = [False] * len(words)
-        clause_bare = 0
-        for i, w in enumerate(words):
-            if w not in NEGATORS or (i + 1 < len(words) and words[i + 1] in _NOT_NEGATING):
-                continue
-            after = [j for j in range(i + 1, len(words)) if polarity[j]]
-            scope = after or [j for j in range(i) if polarity[j]]
-            for j in scope:
-                flipped[j] = True
-            clause_bare += not scope
-        clause_score = 0
-        for p, f in zip(polarity, flipped, strict=True):
-            if not p:
-                continue
-            if f:
-                litotes += p < 0
-                negated_pos += p > 0
-                p = -p
-            pos += p > 0
-            neg += p < 0
-            clause_score += p
-        bare += clause_bare
-        if clause_bare and not clause_score:
-            clause_score = -1
-        clause_polarity.append((opener, int(np.sign(clause_score))))
+        p, q, lit, negp, b, t, sign = _clause(words)
+        pos += p
+        neg += q
+        litotes += lit
+        negated_pos += negp
+        bare += b
+        too += t
+        clause_polarity.append((opener, sign))
     signs = [s for _, s in clause_polarity]
     turn = before_nothing_neg = before_nothing_pos = 0
     for k, (opener, sign) in enumerate(clause_polarity):
@@ -257,16 +302,18 @@ def polarity_values(text: str, section: str | None = None) -> np.ndarray:
         elif not earlier:
             before_nothing_neg |= sign < 0
             before_nothing_pos |= sign > 0
-    words = [t for t in tokens if t.isalnum() or "'" in t]
-    concessive = any(w in _CONCESSIVE for w in words)
-    mixed = sum(w in _MIXED_WORDS for w in words) + len(_MIXED_PHRASES.findall(text))
-    wish = any(w in _SUBJUNCTIVE for w in words)
-    wish_more = wish and any(w in _MORE for w in words)
+    present = set(tokens)  # the marker sets hold words only, so punctuation never matches
+    concessive = not _CONCESSIVE.isdisjoint(present)
+    mixed = len(_MIXED_PHRASES.findall(text))
+    if not _MIXED_WORDS.isdisjoint(present):
+        mixed += sum(w in _MIXED_WORDS for w in tokens)
+    wish = not _SUBJUNCTIVE.isdisjoint(present)
+    wish_more = wish and not _MORE.isdisjoint(present)
     in_verdict = (section or "") in _JUDGED_SECTIONS
     net = pos - neg
+    both = 1 in signs and -1 in signs
     # One verdict from the rules: a turn or a concession with both polarities is mixed; after a contrast
     # marker with nothing judged before, the clause after it decides; otherwise the balance does.
-    both = 1 in signs and -1 in signs
     if turn or (concessive and both) or mixed:
         verdict = 0
     elif before_nothing_neg or before_nothing_pos:
@@ -275,8 +322,8 @@ def polarity_values(text: str, section: str | None = None) -> np.ndarray:
         verdict = 0
     else:
         judged = [s for s in signs if s]
-        verdict = int(np.sign(net)) if net else (judged[-1] if judged else 2)
-    values = [
+        verdict = (net > 0) - (net < 0) if net else (judged[-1] if judged else 2)
+    return (
         min(pos, 3),
         min(neg, 3),
         min(litotes, 2),
@@ -285,8 +332,8 @@ def polarity_values(text: str, section: str | None = None) -> np.ndarray:
         min(too, 2),
         min(signs.count(1), 3),
         min(signs.count(-1), 3),
-        1 in signs and -1 in signs,
-        turn or (concessive and 1 in signs and -1 in signs),
+        both,
+        turn or (concessive and both),
         before_nothing_neg,
         before_nothing_pos,
         min(max(net, 0), 3),
@@ -299,14 +346,12 @@ def polarity_values(text: str, section: str | None = None) -> np.ndarray:
         3 * (verdict == 1),
         3 * (verdict == -1),
         3 * (verdict == 0),
-    ]
-    return np.asarray(values, dtype=float) / 3.0
+    )
 
 
 def polarity_matrix(texts: Iterable[str], sections: Iterable[str | None]) -> np.ndarray:
     """Rows of `polarity_values`; `texts` as `features.prepare` stores them (lower case, normalised)."""
-    rows = [polarity_values(t, s) for t, s in zip(texts, sections, strict=True)]
-    return np.vstack(rows) if rows else np.zeros((0, N_FEATURES))
+    return scaled([raw_values(t, s) for t, s in zip(texts, sections, strict=True)])
 
 
 class PolarityFeatures(TransformerMixin, BaseEstimator):
