@@ -81,3 +81,8 @@ def test_the_transformer_reads_the_prepared_rows():
     expected = polarity_matrix([" ".join(s.text.split()).lower() for s in statements], ["bewertung", "-"])
     np.testing.assert_array_equal(X, expected)
     assert len(PolarityFeatures().get_feature_names_out()) == N_FEATURES
+
+
+def test_conceded_words_after_trotz_judge_nothing():
+    assert features("Trotz guter Werbung kamen nur wenige").get("verdict: negative") == 3
+    assert features("Trotz des Regens war die Stimmung super").get("verdict: positive") == 3

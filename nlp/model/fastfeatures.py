@@ -9,7 +9,9 @@ except the negation window and the lemma bigrams across chunks. Per chunk, once:
 plain and negated lemma form, negator or not) and the counts of its character n-grams. Per batch, with
 numpy and scipy: the token sequence of every statement, the negation window (3 words after "nicht",
 "kein", ..., cut at , . ; : ! ?), unigram and bigram columns, cue counts, and the character counts as
-one sparse product (statement × chunk) @ (chunk × n-gram). `tests/test_fastfeatures.py` checks the
+one sparse product (statement × chunk) @ (chunk × n-gram). The polarity features (`nlp.model.polarity`)
+are a function of a statement's text and section, computed by the same code as the general path and
+cached per statement. `tests/test_fastfeatures.py` checks the
 matrices and the decision values against the general path on the whole corpus and on arbitrary text.
 
 Decision values (`decisions`) use that the classifiers are linear: X @ W is, per tf-idf block, the

@@ -134,6 +134,7 @@ _MIXED_PHRASES = re.compile(
     r"\b(?:zum teil|luft nach oben|nur zum teil|nur bedingt|nur teilweise|mit abstrichen|"
     r"nicht immer|nicht alle|nicht ganz|nicht durchgehend|mehr oder weniger|einerseits)\b"
 )
+_CONCEDING = frozenset({"trotz", "despite"})
 _CONCESSIVE = frozenset("zwar einerseits obwohl obgleich although though".split())
 # Konjunktiv II and wish words.
 _SUBJUNCTIVE = frozenset(
@@ -203,6 +204,11 @@ def _tokens(text: str) -> list[str]:
 def _clause(words: list[str]) -> tuple[int, int, int, int, int, int, int]:
     """(positive, negative, litotes, negated positive, bare negations, too, sign) of one clause."""
     polarity = list(map(word_polarity, words))
+    if not _CONCEDING.isdisjoint(words):
+        # "trotz intensiver Werbung kamen nur wenige": the conceded words after "trotz" judge nothing
+        for i, w in enumerate(words):
+            if w in _CONCEDING:
+                polarity[i + 1 : i + 4] = [0] * len(polarity[i + 1 : i + 4])
     too = 0
     if not _TOO_WORDS.isdisjoint(words):
         for i, w in enumerate(words[:-1]):
@@ -360,10 +366,10 @@ class PolarityFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         return self
 
-    def transform(self, X):
+    def transform(self, X) -> csr_matrix:
         X = np.asarray(X, dtype=object).reshape(-1, 2)
         sections: Sequence[str | None] = [str(s) for s in X[:, 1]]
         return csr_matrix(polarity_matrix([str(t) for t in X[:, 0]], sections))
 
     def get_feature_names_out(self, input_features=None):
-        return np.array([name.split(": ", 1)[1] for name in FEATURE_NAMES], dtype=object)
+        return np.array([name.removeprefix("polarity: ") for name in FEATURE_NAMES], dtype=object)

@@ -18,7 +18,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from nlp.codebook import Codebook
 from nlp.errors import CorpusError, UnknownLabel
@@ -140,7 +140,7 @@ def _item(data: Any, line: int, codebook: Codebook) -> BehaviourItem:
         raise ValueError("a theme is given twice")
     try:
         checked_themes = codebook.check_themes(themes)
-        sentiment = codebook.check_sentiment(data.get("sentiment"))
+        sentiment = codebook.check_sentiment(cast(str, data.get("sentiment")))  # refuses a non-string
     except UnknownLabel as e:
         raise ValueError(str(e)) from None
     if (pair_of is None) != (expect is None):
@@ -260,13 +260,15 @@ def evaluate_behaviour(model: Tagger, items: Sequence[BehaviourItem], codebook: 
         broken = tuple(
             BrokenPair(
                 i.id,
-                i.pair_of,
-                i.expect,
-                labels(predicted[i.pair_of].themes, predicted[i.pair_of].sentiment),
+                base,
+                expect,
+                labels(predicted[base].themes, predicted[base].sentiment),
                 labels(predicted[i.id].themes, predicted[i.id].sentiment),
             )
             for i in paired
-            if _pair_broken(i.expect, predicted[i.pair_of], predicted[i.id])
+            # pair_of is set on these; parsing gives every item with pair_of an expect
+            for base, expect in [(cast(str, i.pair_of), cast(str, i.expect))]
+            if _pair_broken(expect, predicted[base], predicted[i.id])
         )
         all_broken, all_pairs = all_broken + len(broken), all_pairs + len(paired)
         figures = _figures(
