@@ -9,7 +9,9 @@ except the negation window and the lemma bigrams across chunks. Per chunk, once:
 plain and negated lemma form, negator or not) and the counts of its character n-grams. Per batch, with
 numpy and scipy: the token sequence of every statement, the negation window (3 words after "nicht",
 "kein", ..., cut at , . ; : ! ?), unigram and bigram columns, cue counts, and the character counts as
-one sparse product (statement × chunk) @ (chunk × n-gram). `tests/test_fastfeatures.py` checks the
+one sparse product (statement × chunk) @ (chunk × n-gram). The polarity features (`nlp.model.polarity`)
+are a function of a statement's text and section, computed by the same code as the general path and
+cached per statement. `tests/test_fastfeatures.py` checks the
 matrices and the decision values against the general path on the whole corpus and on arbitrary text.
 
 Decision values (`decisions`) use that the classifiers are linear: X @ W is, per tf-idf block, the
@@ -32,12 +34,15 @@ from scipy.sparse import csr_matrix
 
 from nlp.model.features import NEGATORS, NO_SECTION, WINDOW_ENDS, cue_values, token_lemma, word_cues
 from nlp.model.pipeline import BLANK_PIPELINE, load_pipeline
+from nlp.model.polarity import raw_values, scaled
 
 _WORD, _RESET, _SKIP = 0, 1, 2
 _FORM_BITS = 31  # a bigram's key: first form id << 31 | second form id
 # Chunks cached at most. Reports repeat a few thousand words; the cap only bounds memory when a
 # stream of never-repeated strings comes in (a few hundred bytes per chunk).
 MAX_CACHED_CHUNKS = 200_000
+# Polarity rows cached per (statement, section) at most: re-tagged reports repeat their statements.
+MAX_CACHED_STATEMENTS = 50_000
 # Index arrays are int32, as scipy wants them: it would otherwise scan and copy them on every call.
 _INDEX = np.int32
 
@@ -88,6 +93,8 @@ class _Cache:
             _Column() for _ in range(4)
         )
         self.form_ids: dict[str, int] = {}
+        # `polarity.raw_values` per (statement text, section); immutable tuples.
+        self.polarity: dict[tuple[str, str], tuple] = {}
         self.form_column, self.form_cues = _Column(), [_Column() for _ in range(4)]
         # Bigrams of the vocabulary as sorted keys over form ids (their words registered first).
         keys, columns = [], []
@@ -160,7 +167,10 @@ class FastFeatures:
         self._n_features = self._n_lemmas + self._n_chars + len(categories)
         self._section_column = {c: self._n_lemmas + self._n_chars + i for i, c in enumerate(categories)}
         self._idf = np.concatenate([lemmas.idf_, chars.idf_, np.ones(len(categories))])
-        self._cue_weight = float((cues.transformer_weights or {}).get("cues", 1.0))
+        cue_weights = cues.transformer_weights or {}
+        self._cue_weight = float(cue_weights.get("cues", 1.0))
+        self._polarity_weight = float(cue_weights.get("polarity", 1.0))
+        self._polarity = "polarity" in {name for name, _, _ in cues.transformers_}
         if weights.shape[0] != self._n_features:
             raise ValueError(f"weights have {weights.shape[0]} rows for {self._n_features} features")
         self._weights = np.ascontiguousarray(weights, dtype=float)
@@ -192,7 +202,7 @@ class FastFeatures:
             + _normalised(_sublinear_tfidf(char_counts, self._idf))
             + self._section_counts(sections)
         )
-        return X, _append_columns(X, cue_values(cue_counts) * self._cue_weight)
+        return X, _append_columns(X, self._cue_columns(batch.cache, cue_counts, texts, sections))
 
     def decisions(self, texts: Sequence[str], sections: Sequence[str | None]):
         """(X @ weights, cue values): the decision values of the theme features X that `transform` would
@@ -208,7 +218,27 @@ class FastFeatures:
         columns = self._section_columns(sections)
         known = columns >= 0
         out[known] += weights[columns[known]]
-        return out, cue_values(cue_counts) * self._cue_weight
+        return out, self._cue_columns(batch.cache, cue_counts, texts, sections)
+
+    def _cue_columns(
+        self, cache: _Cache, cue_counts, texts: Sequence[str], sections: Sequence[str | None]
+    ) -> np.ndarray:
+        """The sentiment-only columns: cue values, then the polarity features of each statement's text
+        (lower case, whitespace normalised, as `features.prepare` stores it), cached per statement."""
+        cues = cue_values(cue_counts) * self._cue_weight
+        if not self._polarity:
+            return cues
+        memo = cache.polarity
+        rows = []
+        for text, section in zip(texts, sections, strict=True):
+            key = (text, section or NO_SECTION)
+            row = memo.get(key)
+            if row is None:
+                row = raw_values(" ".join(text.split()).lower(), key[1])
+                if len(memo) < MAX_CACHED_STATEMENTS:
+                    memo[key] = row
+            rows.append(row)
+        return np.hstack([cues, scaled(rows) * self._polarity_weight])
 
     def _char_decisions(self, batch: _Batch) -> np.ndarray:
         """The character block's share of X @ weights: per-chunk sums, corrected where chunks share an

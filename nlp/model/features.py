@@ -17,7 +17,9 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import OneHotEncoder
 
+from nlp.model.glossary import ENGLISH_LEMMAS
 from nlp.model.pipeline import load_pipeline
+from nlp.model.polarity import PolarityFeatures
 
 TEXT, LEMMAS, SECTION = 0, 1, 2
 NO_SECTION = "-"
@@ -30,6 +32,13 @@ NEGATORS = {
     "keinen",
     "keinem",
     "keiner",
+    "keines",
+    "keinerlei",
+    "keineswegs",
+    "keinesfalls",
+    "nichts",
+    "niemand",
+    "nirgends",
     "nie",
     "niemals",
     "kaum",
@@ -51,7 +60,11 @@ _NUMBER = re.compile(r"[\d.,/-]+")
 
 
 def token_lemma(token) -> str:
-    """The word feature of a (non-punctuation) token: its lemma in lower case, numbers as "<zahl>"."""
+    """The word feature of a (non-punctuation) token: its lemma in lower case, numbers as "<zahl>", an
+    English topic word as its German lemma (`nlp.model.glossary`)."""
+    english = ENGLISH_LEMMAS.get(token.lower_)
+    if english is not None:
+        return english
     lemma = (token.lemma_ or token.text).lower()
     return "<zahl>" if token.like_num or _NUMBER.fullmatch(lemma) else lemma
 
@@ -187,7 +200,14 @@ class CueFeatures(TransformerMixin, BaseEstimator):
         )
 
 
-def sentiment_cues(weight: float = 2.0) -> ColumnTransformer:
-    """The cue counts as their own block; weighted up because six dense features compete with
-    tens of thousands of sparse n-grams (weight chosen by grouped cross-validation)."""
-    return ColumnTransformer([("cues", CueFeatures(), LEMMAS)], transformer_weights={"cues": weight})
+POLARITY_WEIGHT = 2.0
+
+
+def sentiment_cues(weight: float = 2.0, polarity_weight: float = POLARITY_WEIGHT) -> ColumnTransformer:
+    """The cue counts and the polarity features (`nlp.model.polarity`) as their own blocks; weighted up
+    because a few dense features compete with tens of thousands of sparse n-grams (weights chosen by
+    grouped cross-validation)."""
+    return ColumnTransformer(
+        [("cues", CueFeatures(), LEMMAS), ("polarity", PolarityFeatures(), [TEXT, SECTION])],
+        transformer_weights={"cues": weight, "polarity": polarity_weight},
+    )

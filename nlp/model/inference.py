@@ -325,7 +325,7 @@ def _readable(name: str) -> str:
         return f"chars: {feature!r}"
     if kind == "section":
         return f"section: {feature.split('_', 1)[-1]}"
-    if kind == "cues":
+    if kind in ("cues", "polarity"):
         return f"cue: {feature}"
     if kind.startswith("judgement"):
         return kind

@@ -18,7 +18,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from nlp.codebook import Codebook
 from nlp.errors import CorpusError, UnknownLabel
@@ -140,7 +140,7 @@ def _item(data: Any, line: int, codebook: Codebook) -> BehaviourItem:
         raise ValueError("a theme is given twice")
     try:
         checked_themes = codebook.check_themes(themes)
-        sentiment = codebook.check_sentiment(str(data.get("sentiment")))
+        sentiment = codebook.check_sentiment(cast(str, data.get("sentiment")))  # refuses a non-string
     except UnknownLabel as e:
         raise ValueError(str(e)) from None
     if (pair_of is None) != (expect is None):

@@ -75,6 +75,8 @@ def test_fast_features_edge_cases(model):
                 "konzept",
             ),
             StatementInput("ΣΑΣ İstanbul ǅ straße STRASSE Straße", "anlass"),
+            StatementInput("Gar  nicht übel, allerdings zu  wenig Zeit; keinerlei Beschwerden", "bewertung"),
+            StatementInput("The volunteers didn't like it, but the housing WAS good", None),
         ],
     )
 
@@ -114,7 +116,8 @@ def test_decisions_from_threads_equal_one_call(model):
 
 WORDS = st.sampled_from(
     "nicht kein keine kaum ohne gut leider aber Moderation Workshops TN insg. ggf. z.B. 12.000 € , . ; ! ? "
-    "( ) „ “ - – / Wohnraummangel Sprachmittler neg_gut <zahl> 2016. 18.02.2017 ca. 6-800".split()
+    "( ) „ “ - – / Wohnraummangel Sprachmittler neg_gut <zahl> 2016. 18.02.2017 ca. 6-800 keinerlei "
+    "allerdings zwar wäre übel Beschwerden zu wenig didn't volunteers Housing teils".split()
 )
 
 

@@ -1,0 +1,375 @@
+"""Judgement polarity of a statement with valence shifters, clause by clause (sentiment features only).
+
+A small hand-written domain lexicon (German, and a few English words: some reports are written in
+English) gives words a polarity; a negator ("nicht", "keine", "keineswegs", "alles andere als", ...)
+flips the polarity of the lexicon words in its scope, which runs to the end of its clause (punctuation
+or a clause conjunction such as "aber", "weil", "dass"). A negator at the end of its clause with
+nothing judged after it ("das lohnte sich nicht") scopes backwards over the clause. So "nicht übel",
+"keine Beschwerden" and "keinerlei Probleme" count as positive, "keineswegs gelohnt" as negative.
+
+The statement is also split into clauses at contrast markers ("aber", "jedoch", "allerdings", ...) and
+punctuation; a positive and a negative clause in one statement, or a turn of polarity at a contrast
+marker, is what `gemischt` looks like. Konjunktiv II and wish words mark wishes ("mehr Zeit wäre
+schön"), which say that something was missing in a verdict and are neutral recommendations elsewhere,
+so the wish is crossed with the section.
+
+Everything here is a pure function of the statement's lower-cased text (whitespace normalised, as
+`features.prepare` stores it) and its section, so the scikit-learn path and the word-level fast path
+compute the same values by calling `polarity_values` once per statement.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.base import BaseEstimator, TransformerMixin
+
+_ADJ_ENDINGS = ("", "e", "en", "er", "es", "em")
+
+
+def _adjectives(words: str) -> set[str]:
+    """Inflected forms of adjectives and participles ("gelungen" → gelungene, gelungenen, ...)."""
+    return {w + e for w in words.split() for e in _ADJ_ENDINGS}
+
+
+# Exact word forms (lower case).
+_POSITIVE_WORDS = _adjectives(
+    "gut besser best gelungen erfolgreich positiv zufrieden hervorragend super toll gewinnbringend "
+    "bereichernd wertvoll hilfreich sinnvoll lohnend bewährt konstruktiv angenehm erfreulich "
+    "begeistert lebendig gelobt produktiv überzeugend optimal ideal spannend interessant fruchtbar "
+    "wertschätzend dankbar schön prima motiviert motivierend respektvoll fair souverän kompetent "
+    "professionell reibungslos problemlos ausgezeichnet exzellent gelöst "
+    "hochwertig informativ anregend inspirierend engagiert zielführend ergiebig effektiv effizient "
+    "nützlich stark aufschlussreich harmonisch locker entspannt herzlich freundlich wohltuend "
+    "gestärkt erfüllt zahlreich rege intensiv lebhaft klar gewinnend sachlich ruhig unkompliziert "
+    "erstaunlich lohnenswert angemessen verständlich gewinnbringend"
+) | set(
+    "gelohnt lohnt lohnte lohnten gelang gelingt gelingen gelangen funktioniert funktionierte "
+    "funktionierten geklappt klappte klappten klappt bewährte bewährten bewährt überzeugte überzeugten "
+    "überzeugt freuten freute freuen gefreut gefiel gefielen gefallen begeisterung erfolg erfolge "
+    "zufriedenheit mehrwert gewinn bereicherung lob gelobt dank danke gern gerne klasse "
+    "bestens prima gelacht bedankt gedankt gepasst passte ausgezahlt geschafft verbessert ausgeräumt "
+    "geschätzt "
+    # English
+    "good great excellent helpful successful success positive useful valuable well enjoyed enjoyable "
+    "appreciated productive constructive worthwhile pleased satisfied happy interesting lively "
+    "inspiring fruitful smooth smoothly worked works benefit beneficial fantastic wonderful nice "
+    "impressive engaging informative effective glad praised praise".split()
+)
+_NEGATIVE_WORDS = _adjectives(
+    "schlecht übel mangelhaft schwierig problematisch enttäuschend enttäuscht kritisch gering niedrig "
+    "ärgerlich gescheitert unzufrieden überfordert zäh mühsam störend gestört aggressiv feindselig unruhig "
+    "unklar unverständlich vage oberflächlich unbefriedigend ernüchternd frustriert frustrierend schwach "
+    "dünn teuer aufwendig aufwändig bürokratisch negativ verbesserungswürdig ausbaufähig bedauerlich "
+    "langatmig langweilig chaotisch mies schwach unzureichend ungenügend dürftig mager holprig "
+    "unstrukturiert unorganisiert angespannt schleppend zurückhaltend unübersichtlich "
+    "überladen überfüllt fehlend mangelnd unbefriedigt unglücklich ungünstig unpassend "
+    "misslungen verloren versandet einseitig gehemmt träge müde erschöpft gereizt unverhältnismäßig"
+) | set(
+    "leider schade fehlte fehlten fehlt fehlen gefehlt mangelte mangelt scheiterte scheiterten "
+    "gescheitert scheitern versäumt vermisst vermissten vermisste bedauern bedauert kritisiert "
+    "enttäuschung ernüchterung frust überforderung kritik nachteil nachteile nachteilen "
+    "misslang misslungen hakte hakt stockte stockten litt litten leidet mangels wenig wenige wenigen "
+    # English
+    "bad poor problem problems difficult difficulty difficulties lacking lack lacked missing missed "
+    "unfortunately disappointing disappointed failed failure complaint complaints chaotic boring weak "
+    "tedious criticism criticised criticized insufficient frustrating frustrated hard tense "
+    "unclear confusing".split()
+)
+# Noun heads (and compounds ending in them: "Sprachprobleme", "Zeitmangel").
+_NEGATIVE_HEADS = (
+    "problem probleme problemen problems schwierigkeit schwierigkeiten mangel mängel mängeln hürde "
+    "hürden hindernis hindernisse hindernissen beschwerde beschwerden belastung belastungen "
+    "herausforderung herausforderungen konflikt konflikte konflikten streit ärger enttäuschung "
+    "kritikpunkt kritikpunkte defizit defizite defiziten engpass engpässe störung störungen "
+    "schwachstelle schwachstellen schwäche schwächen missverständnis missverständnisse frust "
+    "unmut widerstand widerstände barriere barrieren fehler unruhe"
+).split()
+_POSITIVE_HEADS = (
+    "erfolg erfolge highlight höhepunkt höhepunkte zufriedenheit begeisterung bereicherung "
+    "mehrwert gewinn lob zuspruch"
+).split()
+# "-los" words are positive when their stem is a problem ("problemlos", "reibungslos").
+_POSITIVE_WORDS |= _adjectives("problemlos reibungslos mühelos störungsfrei konfliktfrei")
+
+NEGATORS = frozenset(
+    "nicht kein keine keinen keinem keiner keines keinerlei keineswegs keinesfalls nie niemals nirgends "
+    "nirgendwo niemand niemanden nichts kaum ohne weder "
+    # English
+    "not no never nobody nothing without hardly neither nor none".split()
+)
+# Words after "nicht" that make it no negation of a judgement ("nicht nur ..., sondern auch").
+_NOT_NEGATING = frozenset("nur zuletzt umsonst selten".split())
+# Words that end a negation scope: clause conjunctions (contrast ones also start a contrast clause).
+CONTRAST_MARKERS = frozenset(
+    "aber jedoch allerdings sondern trotzdem dennoch wobei obwohl obgleich gleichwohl doch "
+    "nichtsdestotrotz andererseits hingegen indes leider "
+    # English
+    "but however although though yet nevertheless whereas unfortunately".split()
+)
+CLAUSE_ENDS = CONTRAST_MARKERS | frozenset(
+    "weil da dass daß damit sodass wenn als und sowie oder denn zumal während because and or since "
+    "that when while".split()
+)
+_PUNCTUATION_ENDS = frozenset(',.;:!?()[]–—"„“”«»')
+# "zu" + one of these is a complaint ("zu kurz", "zu wenig Zeit").
+_TOO = frozenset(
+    "wenig wenige wenigen kurz knapp lang lange viel viele vielen spät früh gering hoch groß klein voll "
+    "eng laut schnell theoretisch allgemein abstrakt oberflächlich einseitig starr kurzfristig teuer "
+    "aufwendig aufwändig gross schwer schwierig komplex kompliziert langatmig unkonkret "
+    # English
+    "short long little few many much late early small big large theoretical abstract".split()
+)
+_TOO_WORDS = frozenset({"zu", "too"})
+# Partial success and mixed verdicts ("teils, teils", "nur zum Teil", "mit Luft nach oben").
+_MIXED_WORDS = frozenset(
+    "teils teilweise durchwachsen gemischt bedingt ausbaufähig verbesserungswürdig ambivalent "
+    "eingeschränkt mixed partly partially".split()
+)
+_MIXED_PHRASES = re.compile(
+    r"\b(?:zum teil|luft nach oben|nur zum teil|nur bedingt|nur teilweise|mit abstrichen|"
+    r"nicht immer|nicht alle|nicht ganz|nicht durchgehend|mehr oder weniger|einerseits)\b"
+)
+_CONCEDING = frozenset({"trotz", "despite"})
+_CONCESSIVE = frozenset("zwar einerseits obwohl obgleich although though".split())
+# Konjunktiv II and wish words.
+_SUBJUNCTIVE = frozenset(
+    "hätte hätten wäre wären würde würden könnte könnten sollte sollten müsste müssten dürfte "
+    "wünschenswert gewünscht wünschen wünschte wünschten wünscht wunsch wünsche should would could "
+    "wish wished".split()
+)
+_MORE = frozenset(
+    "mehr stärker früher besser länger größer intensiver ausführlicher konkreter häufiger öfter more "
+    "better".split()
+)
+_JUDGED_SECTIONS = frozenset({"bewertung", "kosten"})
+# Words, and the punctuation that ends a clause (other punctuation is skipped).
+_TOKEN = re.compile("[\\w']+|[" + re.escape("".join(sorted(_PUNCTUATION_ENDS))) + "]")
+_BOUNDARIES = _PUNCTUATION_ENDS | CLAUSE_ENDS
+# Words without which a statement has no polarity feature but a polarity word (`word_polarity`); the
+# words of `_MIXED_PHRASES` among them.
+_MARKERS = NEGATORS | _MIXED_WORDS | _SUBJUNCTIVE | {"teil", "luft", "abstrichen", "weniger", "einerseits"}
+
+FEATURE_NAMES = (
+    "polarity: positive",
+    "polarity: negative",
+    "polarity: litotes (negated negative)",
+    "polarity: negated positive",
+    "polarity: bare negation",
+    "polarity: too (zu + adjective)",
+    "polarity: positive clauses",
+    "polarity: negative clauses",
+    "polarity: positive and negative clause",
+    "polarity: turn at a contrast marker",
+    "polarity: negative after contrast, nothing judged before",
+    "polarity: positive after contrast, nothing judged before",
+    "polarity: net positive",
+    "polarity: net negative",
+    "polarity: partial or mixed",
+    "polarity: wish",
+    "polarity: wish for more",
+    "polarity: wish in a verdict",
+    "polarity: wish elsewhere",
+    "verdict: positive",
+    "verdict: negative",
+    "verdict: mixed",
+)
+N_FEATURES = len(FEATURE_NAMES)
+
+
+@functools.lru_cache(maxsize=100_000)
+def word_polarity(word: str) -> int:
+    """+1, -1 or 0 for one lower-case word form."""
+    if word in _POSITIVE_WORDS:
+        return 1
+    if word in _NEGATIVE_WORDS:
+        return -1
+    if len(word) > 3:
+        if word.endswith(tuple(_NEGATIVE_HEADS)):
+            return -1
+        if word.endswith(tuple(_POSITIVE_HEADS)):
+            return 1
+    return 0
+
+
+def _tokens(text: str) -> list[str]:
+    text = text.replace("alles andere als", "nicht").replace("n't", " not").replace("nicht nur", "nichtnur")
+    return _TOKEN.findall(text)
+
+
+def _clause(words: list[str]) -> tuple[int, int, int, int, int, int, int]:
+    """(positive, negative, litotes, negated positive, bare negations, too, sign) of one clause."""
+    polarity = list(map(word_polarity, words))
+    if not _CONCEDING.isdisjoint(words):
+        # "trotz intensiver Werbung kamen nur wenige": the conceded words after "trotz" judge nothing
+        for i, w in enumerate(words):
+            if w in _CONCEDING:
+                polarity[i + 1 : i + 4] = [0] * len(polarity[i + 1 : i + 4])
+    too = 0
+    if not _TOO_WORDS.isdisjoint(words):
+        for i, w in enumerate(words[:-1]):
+            if w in _TOO_WORDS and words[i + 1] in _TOO:
+                polarity[i + 1] = -1
+                too += 1
+    negators = [
+        i
+        for i, w in enumerate(words)
+        if w in NEGATORS and not (i + 1 < len(words) and words[i + 1] in _NOT_NEGATING)
+    ]
+    if not negators and not any(polarity):
+        return 0, 0, 0, 0, 0, too, 0
+    flipped = [False] * len(words)
+    bare = 0
+    for i in negators:
+        after = [j for j in range(i + 1, len(words)) if polarity[j]]
+        scope = after or [j for j in range(i) if polarity[j]]
+        for j in scope:
+            flipped[j] = True
+        bare += not scope
+    pos = neg = litotes = negated_pos = score = 0
+    for p, f in zip(polarity, flipped, strict=True):
+        if not p:
+            continue
+        if f:
+            litotes += p < 0
+            negated_pos += p > 0
+            p = -p
+        pos += p > 0
+        neg += p < 0
+        score += p
+    if bare and not score:
+        score = -1
+    return pos, neg, litotes, negated_pos, bare, too, (score > 0) - (score < 0)
+
+
+def polarity_values(text: str, section: str | None = None) -> np.ndarray:
+    """The polarity features of one statement (lower-cased, whitespace-normalised text)."""
+    return scaled([raw_values(text, section)])[0]
+
+
+def scaled(rows: Sequence[Sequence[int | bool]]) -> np.ndarray:
+    """The feature matrix from rows of `raw_values`."""
+    return np.array(rows, dtype=float).reshape(-1, N_FEATURES) / 3.0
+
+
+_NOTHING = (0,) * N_FEATURES
+
+
+def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
+    """The features of one statement as small integers (`scaled` makes the feature values of them)."""
+    tokens = _tokens(text)
+    if (
+        _MARKERS.isdisjoint(tokens)
+        and (_TOO_WORDS.isdisjoint(tokens) or _TOO.isdisjoint(tokens))
+        and not any(map(word_polarity, tokens))
+    ):
+        return _NOTHING  # nothing judged, negated, too much, mixed or wished: every feature is 0
+    # Clauses: (opener, words); a clause conjunction starts a new clause and is remembered as its opener.
+    clauses: list[tuple[str | None, list[str]]] = [(None, [])]
+    words = clauses[-1][1]
+    for token in tokens:
+        if token in _BOUNDARIES:
+            if token in _PUNCTUATION_ENDS:
+                if words:
+                    words = []
+                    clauses.append((None, words))
+            elif words:
+                words = []
+                clauses.append((token, words))
+            else:
+                clauses[-1] = (token, words)
+        else:
+            words.append(token)
+    pos = neg = litotes = negated_pos = bare = too = 0
+    clause_polarity: list[tuple[str | None, int]] = []
+    for opener, words in clauses:
+        if not words:
+            continue
+        p, q, lit, negp, b, t, sign = _clause(words)
+        pos += p
+        neg += q
+        litotes += lit
+        negated_pos += negp
+        bare += b
+        too += t
+        clause_polarity.append((opener, sign))
+    signs = [s for _, s in clause_polarity]
+    turn = before_nothing_neg = before_nothing_pos = 0
+    for k, (opener, sign) in enumerate(clause_polarity):
+        if k == 0 or opener not in CONTRAST_MARKERS or not sign:
+            continue
+        earlier = [s for s in signs[:k] if s]
+        if earlier and earlier[-1] == -sign:
+            turn = 1
+        elif not earlier:
+            before_nothing_neg |= sign < 0
+            before_nothing_pos |= sign > 0
+    present = set(tokens)  # the marker sets hold words only, so punctuation never matches
+    concessive = not _CONCESSIVE.isdisjoint(present)
+    mixed = len(_MIXED_PHRASES.findall(text))
+    if not _MIXED_WORDS.isdisjoint(present):
+        mixed += sum(w in _MIXED_WORDS for w in tokens)
+    wish = not _SUBJUNCTIVE.isdisjoint(present)
+    wish_more = wish and not _MORE.isdisjoint(present)
+    in_verdict = (section or "") in _JUDGED_SECTIONS
+    net = pos - neg
+    both = 1 in signs and -1 in signs
+    # One verdict from the rules: a turn or a concession with both polarities is mixed; after a contrast
+    # marker with nothing judged before, the clause after it decides; otherwise the balance does.
+    if turn or (concessive and both) or mixed:
+        verdict = 0
+    elif before_nothing_neg or before_nothing_pos:
+        verdict = -1 if before_nothing_neg else 1
+    elif both:
+        verdict = 0
+    else:
+        judged = [s for s in signs if s]
+        verdict = (net > 0) - (net < 0) if net else (judged[-1] if judged else 2)
+    return (
+        min(pos, 3),
+        min(neg, 3),
+        min(litotes, 2),
+        min(negated_pos, 2),
+        min(bare, 2),
+        min(too, 2),
+        min(signs.count(1), 3),
+        min(signs.count(-1), 3),
+        both,
+        turn or (concessive and both),
+        before_nothing_neg,
+        before_nothing_pos,
+        min(max(net, 0), 3),
+        min(max(-net, 0), 3),
+        min(mixed, 2),
+        wish,
+        wish_more,
+        wish and in_verdict,
+        wish and not in_verdict,
+        3 * (verdict == 1),
+        3 * (verdict == -1),
+        3 * (verdict == 0),
+    )
+
+
+def polarity_matrix(texts: Iterable[str], sections: Iterable[str | None]) -> np.ndarray:
+    """Rows of `polarity_values`; `texts` as `features.prepare` stores them (lower case, normalised)."""
+    return scaled([raw_values(t, s) for t, s in zip(texts, sections, strict=True)])
+
+
+class PolarityFeatures(TransformerMixin, BaseEstimator):
+    """`polarity_values` of (text, section) rows (stateless)."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X) -> csr_matrix:
+        X = np.asarray(X, dtype=object).reshape(-1, 2)
+        sections: Sequence[str | None] = [str(s) for s in X[:, 1]]
+        return csr_matrix(polarity_matrix([str(t) for t in X[:, 0]], sections))
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array([name.removeprefix("polarity: ") for name in FEATURE_NAMES], dtype=object)

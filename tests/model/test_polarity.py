@@ -1,0 +1,88 @@
+"""Polarity features (`nlp.model.polarity`): valence shifters with a clause scope, contrast, wishes."""
+
+import numpy as np
+import pytest
+
+from nlp.model.features import StatementInput, prepare
+from nlp.model.polarity import FEATURE_NAMES, N_FEATURES, PolarityFeatures, polarity_matrix, polarity_values
+
+
+def features(text: str, section: str | None = "bewertung") -> dict[str, int]:
+    values = polarity_values(" ".join(text.split()).lower(), section)
+    names = [name.removeprefix("polarity: ") for name in FEATURE_NAMES]
+    return {name: round(v * 3) for name, v in zip(names, values, strict=True) if v}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Das war gar nicht übel.",
+        "Es gab keine Beschwerden.",
+        "Keinerlei Probleme bei der Anmeldung",
+        "Die Veranstaltung lief ohne Schwierigkeiten",
+    ],
+)
+def test_a_negated_negative_word_is_positive(text):
+    f = features(text)
+    assert f.get("litotes (negated negative)") == 1 and f.get("verdict: positive") == 3, f
+    assert "verdict: negative" not in f
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Das hat sich keineswegs gelohnt", "Das lohnte sich nicht.", "Der Austausch war alles andere als gut"],
+)
+def test_a_negated_positive_word_is_negative(text):
+    f = features(text)
+    assert f.get("negated positive") == 1 and f.get("verdict: negative") == 3, f
+
+
+def test_the_negation_scope_ends_with_its_clause():
+    f = features("Es kamen nicht viele, aber die Stimmung war gut")
+    assert "negated positive" not in f and f.get("positive") == 1
+
+
+def test_not_only_is_no_negation():
+    f = features("nicht nur informativ, sondern auch spannend")
+    assert "bare negation" not in f and "verdict: positive" in f and "negative" not in f
+
+
+def test_a_turn_at_a_contrast_marker_is_mixed():
+    f = features("Sehr interessant, allerdings fehlte die Zeit für Fragen.")
+    assert f.get("turn at a contrast marker") == 1 and f.get("verdict: mixed") == 3, f
+
+
+def test_a_conceded_fact_takes_the_polarity_of_the_second_half():
+    f = features("Zwar war es Samstag, aber kaum jemand kam")
+    assert f.get("negative after contrast, nothing judged before") == 1 and f.get("verdict: negative") == 3
+
+
+def test_too_little_and_wishes():
+    assert features("Viel zu wenig Zeit für den Austausch").get("too (zu + adjective)") == 1
+    wish = features("Mehr Zeit wäre wünschenswert gewesen", "bewertung")
+    assert wish.get("wish in a verdict") == 1 and wish.get("wish for more") == 1
+    assert features("Mehr Zeit wäre wünschenswert", "empfehlungen").get("wish elsewhere") == 1
+
+
+def test_english_statements_get_polarity():
+    assert features("The workshop wasn't helpful").get("verdict: negative") == 3
+    assert features("Good discussions, but too little time").get("verdict: mixed") == 3
+
+
+def test_a_statement_that_judges_nothing_has_no_polarity():
+    assert features("Am 12. März trafen sich 40 Personen im Rathaus.") == {}
+    assert polarity_matrix([], []).shape == (0, N_FEATURES)
+
+
+def test_the_transformer_reads_the_prepared_rows():
+    statements = [StatementInput("Gar nicht übel!", "bewertung"), StatementInput("Leider zu kurz", None)]
+    rows = prepare(statements)
+    X = PolarityFeatures().fit_transform(rows[:, [0, 2]]).toarray()
+    expected = polarity_matrix([" ".join(s.text.split()).lower() for s in statements], ["bewertung", "-"])
+    np.testing.assert_array_equal(X, expected)
+    assert len(PolarityFeatures().get_feature_names_out()) == N_FEATURES
+
+
+def test_conceded_words_after_trotz_judge_nothing():
+    assert features("Trotz guter Werbung kamen nur wenige").get("verdict: negative") == 3
+    assert features("Trotz des Regens war die Stimmung super").get("verdict: positive") == 3
