@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -166,6 +167,10 @@ def _validation_error(e: ValidationError) -> RequestValidationError:
     for err in errors:  # broken JSON comes back as raw bytes, which need not be UTF-8
         if isinstance(err.get("input"), bytes):
             err["input"] = err["input"].decode("utf-8", errors="replace")
+        try:  # "Infinity", "NaN", 1e999 parse to floats that strict JSON cannot carry back
+            json.dumps(err.get("input"), allow_nan=False)
+        except (TypeError, ValueError):
+            err["input"] = repr(err.get("input"))
     return RequestValidationError([{**err, "loc": ("body", *err["loc"])} for err in errors])
 
 

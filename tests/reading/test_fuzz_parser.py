@@ -151,3 +151,20 @@ def test_classify_fuzzed_raw_body(classify_client, body):
     # 400: not UTF-8 at all (FastAPI cannot read the body); 422: not the expected JSON.
     assert reply.status_code in (200, 400, 413, 422), reply.text
     assert "detail" in reply.json() or reply.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"Infinity",
+        b"NaN",
+        b"-Infinity",
+        b"[1e999]",
+        b'{"statements": NaN}',
+        b'{"statements": [{"text": Infinity}]}',
+    ],
+)
+def test_classify_non_finite_numbers_are_a_422(classify_client, body):
+    """JSON's non-standard Infinity/NaN parse to floats; the 422 that names them must still be JSON."""
+    reply = classify_client.post("/v1/classify", content=body, headers={"Content-Type": "application/json"})
+    assert reply.status_code == 422 and reply.json()["detail"]
