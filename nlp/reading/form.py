@@ -2,6 +2,12 @@
 
 Headings and prompts are matched after normalising (case, punctuation, spacing) and with a small
 edit-distance tolerance, so typos, trailing colons and indentation do not hide a section.
+
+The tolerance is difflib's `SequenceMatcher.ratio`, but difflib is slow and most lines are no heading:
+exact comparisons come first, and a pair reaches difflib only when rapidfuzz's longest common
+subsequence (C++) allows the threshold. difflib's matching blocks are a common subsequence, so
+2·LCS / (len a + len b) bounds its ratio from above: the bound rejects exactly pairs difflib would reject,
+and every decision stays difflib's.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+
+from rapidfuzz.distance import LCSseq
 
 
 @dataclass(frozen=True)
@@ -126,8 +134,17 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _similar(a: str, b: str) -> float:
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+def _similar_at_least(a: str, b: str, threshold: float) -> bool:
+    """Whether difflib's ratio of `a` and `b` reaches `threshold`; cheap upper bounds first."""
+    total = len(a) + len(b)
+    if not total:
+        return threshold <= 1.0  # difflib's ratio of two empty strings
+    if 2.0 * min(len(a), len(b)) / total < threshold:
+        return False  # even if the shorter one were all matched
+    if 2.0 * LCSseq.similarity(a, b) / total < threshold:
+        return False  # difflib's matches are a common subsequence: at most the LCS
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
 
 
 def _tolerance(heading: str) -> float:
@@ -152,7 +169,10 @@ def match_heading(line: str) -> tuple[str, str] | None:
             continue
         if rest.strip() and len(heading) < 12:
             continue  # "Themen: Wohnen, Arbeit" is content; only full headings carry text after a colon
-        if candidate == heading or _similar(candidate, heading) >= _tolerance(heading):
+        # A tolerance of 1.0 (short headings) is reached by equal strings only.
+        if candidate == heading or (
+            len(heading) >= 12 and _similar_at_least(candidate, heading, _tolerance(heading))
+        ):
             return section_id, rest.strip() if colon else ""
     return None
 
@@ -163,6 +183,8 @@ _PROMPTS = sorted(
     key=lambda item: len(item[0]),
     reverse=True,
 )
+# With the number of their words, counted once.
+_PROMPT_WORDS = [(prompt, end, len(prompt.split())) for prompt, end in _PROMPTS]
 
 
 def strip_prompt(line: str) -> str:
@@ -172,20 +194,23 @@ def strip_prompt(line: str) -> str:
         candidate = normalize(line)
         if not candidate:
             return line
-        for prompt, end in _PROMPTS:
-            n_words = len(prompt.split())
+        words = candidate.split()
+        for prompt, end, n_words in _PROMPT_WORDS:
             if candidate.startswith(prompt) and len(candidate) > len(prompt):
                 line = _drop_prefix_words(line, n_words)
                 break
             if candidate == prompt or (len(candidate) >= 20 and candidate in prompt):
                 return ""
             # Typos: a fuzzy match must also end like the prompt ("?"), so that the verdict "Aufwand
-            # und Ergebnis stehen in einem guten Verhältnis." is not taken for the question.
-            if n_words >= 4 and _ends_like(line, n_words, end):
-                head = " ".join(candidate.split()[:n_words])
-                if _similar_at_least(head, prompt, 0.88):
-                    line = _drop_prefix_words(line, n_words)
-                    break
+            # und Ergebnis stehen in einem guten Verhältnis." is not taken for the question. The
+            # similarity (with its cheap bounds) decides most lines before the line is scanned for words.
+            if (
+                n_words >= 4
+                and _similar_at_least(" ".join(words[:n_words]), prompt, 0.88)
+                and _ends_like(line, n_words, end)
+            ):
+                line = _drop_prefix_words(line, n_words)
+                break
         else:
             return line
     return ""
@@ -198,13 +223,6 @@ def _ends_like(line: str, n_words: int, end: str) -> bool:
         return False
     after = line[words[n_words - 1].end() :].lstrip(" )]“”\"'")
     return not end or after.startswith(end)
-
-
-def _similar_at_least(a: str, b: str, threshold: float) -> bool:
-    if 2 * min(len(a), len(b)) / (len(a) + len(b)) < threshold:
-        return False  # cheap upper bound first: the prompts are compared with every line
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    return matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
 
 
 def _drop_prefix_words(line: str, n_words: int) -> str:
@@ -235,6 +253,6 @@ def match_field(line: str) -> tuple[str, str] | None:
     head, colon, rest = stripped.partition(":")
     candidate = normalize(head)
     for field, label in _FIELD_LABELS:
-        if candidate == label or (len(label) >= 20 and _similar(candidate, label) >= 0.9):
+        if candidate == label or (len(label) >= 20 and _similar_at_least(candidate, label, 0.9)):
             return field, rest.strip() if colon else ""
     return None
