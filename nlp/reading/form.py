@@ -12,6 +12,7 @@ and every decision stays difflib's.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -155,6 +156,17 @@ def _tolerance(heading: str) -> float:
 _HEADINGS = [(s.id, normalize(h)) for s in SECTIONS for h in s.headings]
 
 
+@functools.cache
+def _headings_near(length: int) -> tuple[tuple[str, str, bool], ...]:
+    """(section id, heading, is short) of the headings a candidate of this length may match, in form
+    order: within max(3, an eighth of the heading's length) of it."""
+    return tuple(
+        (section_id, heading, _tolerance(heading) >= 1.0)
+        for section_id, heading in _HEADINGS
+        if abs(length - len(heading)) <= max(3, len(heading) // 8)
+    )
+
+
 def match_heading(line: str) -> tuple[str, str] | None:
     """If `line` is a section heading, return (section id, rest of the line after a colon)."""
     stripped = _NUMBERING.sub("", line.strip())
@@ -164,15 +176,14 @@ def match_heading(line: str) -> tuple[str, str] | None:
     candidate = normalize(head)
     if not candidate:
         return None
-    for section_id, heading in _HEADINGS:
-        if abs(len(candidate) - len(heading)) > max(3, len(heading) // 8):
-            continue
-        if rest.strip() and len(heading) < 12:
-            continue  # "Themen: Wohnen, Arbeit" is content; only full headings carry text after a colon
-        # A tolerance of 1.0 (short headings) is reached by equal strings only.
-        if candidate == heading or (
-            len(heading) >= 12 and _similar_at_least(candidate, heading, _tolerance(heading))
-        ):
+    has_rest = bool(rest.strip())
+    for section_id, heading, short in _headings_near(len(candidate)):
+        if short:
+            # "Themen: Wohnen, Arbeit" is content; only full headings carry text after a colon. A
+            # tolerance of 1.0 (short headings) is reached by equal strings only.
+            if not has_rest and candidate == heading:
+                return section_id, ""
+        elif candidate == heading or _similar_at_least(candidate, heading, 0.88):
             return section_id, rest.strip() if colon else ""
     return None
 
@@ -183,8 +194,8 @@ _PROMPTS = sorted(
     key=lambda item: len(item[0]),
     reverse=True,
 )
-# With the number of their words, counted once.
-_PROMPT_WORDS = [(prompt, end, len(prompt.split())) for prompt, end in _PROMPTS]
+# With the number of their words and their length, counted once.
+_PROMPT_WORDS = [(prompt, end, len(prompt.split()), len(prompt)) for prompt, end in _PROMPTS]
 
 
 def strip_prompt(line: str) -> str:
@@ -195,18 +206,26 @@ def strip_prompt(line: str) -> str:
         if not candidate:
             return line
         words = candidate.split()
-        for prompt, end, n_words in _PROMPT_WORDS:
-            if candidate.startswith(prompt) and len(candidate) > len(prompt):
+        n_chars = len(candidate)
+        heads: dict[int, str] = {}  # the first n words, joined once per n
+        for prompt, end, n_words, prompt_chars in _PROMPT_WORDS:
+            if n_chars > prompt_chars and candidate.startswith(prompt):
                 line = _drop_prefix_words(line, n_words)
                 break
-            if candidate == prompt or (len(candidate) >= 20 and candidate in prompt):
+            if candidate == prompt or (n_chars >= 20 and candidate in prompt):
                 return ""
             # Typos: a fuzzy match must also end like the prompt ("?"), so that the verdict "Aufwand
             # und Ergebnis stehen in einem guten Verhältnis." is not taken for the question. The
             # similarity (with its cheap bounds) decides most lines before the line is scanned for words.
+            if n_words < 4:
+                continue
+            head = heads.get(n_words)
+            if head is None:
+                head = heads[n_words] = " ".join(words[:n_words])
+            n_head = len(head)
             if (
-                n_words >= 4
-                and _similar_at_least(" ".join(words[:n_words]), prompt, 0.88)
+                2.0 * min(n_head, prompt_chars) / (n_head + prompt_chars) >= 0.88  # cheap bound, inline
+                and _similar_at_least(head, prompt, 0.88)
                 and _ends_like(line, n_words, end)
             ):
                 line = _drop_prefix_words(line, n_words)
