@@ -4,8 +4,9 @@ Every figure comes from a fresh process, so no word cache, spaCy vocabulary or p
 
 * the bare tokenizer: `spacy.blank("de")` made, then every raw file read and tokenised as one text;
 * parsing alone: `parse_report` over every file (imports done, nothing else warmed);
-* `kfd tag DIR --output FILE`: the command as users run it, model load included; the start of a bare
-  Python interpreter (measured in the same run) is subtracted, the CLI's own imports are not.
+* `kfd tag DIR --output FILE`: the command as users run it (default `--jobs`), model load included; the
+  start of a bare Python interpreter (measured in the same run) is subtracted, the CLI's own imports are
+  not; and the same with `--jobs 1`, which shows what the worker processes gain.
 
 The corpora: the training reports under a model trained on the held-out data only (so on none of these
 reports), and the held-out reports under the served model (which never saw them). The three are run back
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 from bench.offline import KFD
+from nlp.results.batch import default_jobs
 
 PYTHON = sys.executable
 
@@ -95,6 +97,9 @@ def measure(folder: Path, model_dir: str | Path, workdir: Path, repeats: int) ->
         parse = _child("parse", folder)
         tagged = tag_dir(folder, model_dir, workdir / f"e2e_{folder.name}_{i}.jsonl")
         tag_s = max(tagged["wall_s"] - start, 1e-9)
+        # The same with one process: what the parsing workers of the default `--jobs` gain (or cost).
+        single = tag_dir(folder, model_dir, workdir / f"e2e_{folder.name}_{i}_jobs1.jsonl", jobs=1)
+        single_s = max(single["wall_s"] - start, 1e-9)
         runs.append(
             {
                 "interpreter_start_s": start,
@@ -104,10 +109,13 @@ def measure(folder: Path, model_dir: str | Path, workdir: Path, repeats: int) ->
                 "kfd_tag_s": tag_s,
                 "parse_ratio": tok["seconds"] / parse["seconds"],
                 "end_to_end_ratio": tok["seconds"] / tag_s,
+                "kfd_tag_jobs1_s": single_s,
+                "end_to_end_jobs1_ratio": tok["seconds"] / single_s,
             }
         )
     median = {key: round(statistics.median(r[key] for r in runs), 3) for key in runs[0]}
     return {
+        "jobs_default": default_jobs(),
         "folder": str(folder),
         "model": str(model_dir),
         "files": tok["files"],

@@ -19,7 +19,8 @@ import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from rapidfuzz.distance import LCSseq
+from rapidfuzz import process
+from rapidfuzz.distance import Indel, LCSseq
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,30 @@ _PROMPTS = sorted(
 )
 # With the number of their words and their length, counted once.
 _PROMPT_WORDS = [(prompt, end, len(prompt.split()), len(prompt)) for prompt, end in _PROMPTS]
+# For the test whether a line can be a prompt at all (most lines are not): every prompt as a possible
+# start, all of them in one string (a normalised line never holds "\0", so it is in that string only
+# when it is in one prompt), and the prompts of four words or more by their number of words.
+_PROMPT_STARTS = tuple(prompt for prompt, _ in _PROMPTS)
+_ALL_PROMPTS = "\0".join(_PROMPT_STARTS)
+_PROMPTS_BY_WORDS: dict[int, list[str]] = {
+    n: [prompt for prompt, _, words, _ in _PROMPT_WORDS if words == n]
+    for n in sorted({words for _, _, words, _ in _PROMPT_WORDS if words >= 4})
+}
+# Indel's normalised similarity is 2·LCS / (len a + len b), the upper bound of difflib's ratio; a little
+# below 0.88 so that rounding can only let more lines through to the exact test.
+_BOUND_CUTOFF = 0.87
+
+
+def _may_hold_prompt(candidate: str, words: list[str]) -> bool:
+    """False when no prompt can match the normalised line in `strip_prompt`: none starts it or contains
+    it, and the first words of the line are too far from every prompt of as many words for a typo."""
+    if candidate in _ALL_PROMPTS or candidate.startswith(_PROMPT_STARTS):
+        return True
+    for n_words, prompts in _PROMPTS_BY_WORDS.items():
+        head = " ".join(words[:n_words])
+        if process.extractOne(head, prompts, scorer=Indel.normalized_similarity, score_cutoff=_BOUND_CUTOFF):
+            return True
+    return False
 
 
 def strip_prompt(line: str) -> str:
@@ -206,6 +231,8 @@ def strip_prompt(line: str) -> str:
         if not candidate:
             return line
         words = candidate.split()
+        if not _may_hold_prompt(candidate, words):
+            return line
         n_chars = len(candidate)
         heads: dict[int, str] = {}  # the first n words, joined once per n
         for prompt, end, n_words, prompt_chars in _PROMPT_WORDS:
