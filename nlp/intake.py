@@ -17,7 +17,7 @@ from nlp.errors import KfdError
 from nlp.model.features import StatementInput
 from nlp.model.inference import Tagger
 from nlp.reading.ingest import read_text
-from nlp.reading.report import Report, parse_report
+from nlp.reading.report import Report, parse_text
 from nlp.storage.store import Located, RetagResult, Store, StoredReport, content_hash
 
 FILENAME_MAX = 255  # the length of the database column
@@ -93,7 +93,8 @@ def add_report(
         _check_same_content(found, digest, external_id)
         return store.get_report(found.id), False
     with PARSE_SLOTS:
-        report = parse_report(text, filename)
+        # The text is read and checked already: parsed as it is, not decoded and checked a second time.
+        report = parse_text(text, filename or "text")
     predictions = model.tag([StatementInput(s.text, s.section) for s in report.statements])
     stored, created = store.add_report(
         report, predictions, content_sha256=digest, filename=filename, external_id=external_id

@@ -2,15 +2,25 @@
 
 Headings and prompts are matched after normalising (case, punctuation, spacing) and with a small
 edit-distance tolerance, so typos, trailing colons and indentation do not hide a section.
+
+The tolerance is difflib's `SequenceMatcher.ratio`, but difflib is slow and most lines are no heading:
+exact comparisons come first, and a pair reaches difflib only when rapidfuzz's longest common
+subsequence (C++) allows the threshold. difflib's matching blocks are a common subsequence, so
+2·LCS / (len a + len b) bounds its ratio from above: the bound rejects exactly pairs difflib would reject,
+and every decision stays difflib's.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+
+from rapidfuzz import process
+from rapidfuzz.distance import Indel, LCSseq
 
 
 @dataclass(frozen=True)
@@ -126,8 +136,17 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _similar(a: str, b: str) -> float:
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+def _similar_at_least(a: str, b: str, threshold: float) -> bool:
+    """Whether difflib's ratio of `a` and `b` reaches `threshold`; cheap upper bounds first."""
+    total = len(a) + len(b)
+    if not total:
+        return threshold <= 1.0  # difflib's ratio of two empty strings
+    if 2.0 * min(len(a), len(b)) / total < threshold:
+        return False  # even if the shorter one were all matched
+    if 2.0 * LCSseq.similarity(a, b) / total < threshold:
+        return False  # difflib's matches are a common subsequence: at most the LCS
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
 
 
 def _tolerance(heading: str) -> float:
@@ -136,6 +155,17 @@ def _tolerance(heading: str) -> float:
 
 
 _HEADINGS = [(s.id, normalize(h)) for s in SECTIONS for h in s.headings]
+
+
+@functools.cache
+def _headings_near(length: int) -> tuple[tuple[str, str, bool], ...]:
+    """(section id, heading, is short) of the headings a candidate of this length may match, in form
+    order: within max(3, an eighth of the heading's length) of it."""
+    return tuple(
+        (section_id, heading, _tolerance(heading) >= 1.0)
+        for section_id, heading in _HEADINGS
+        if abs(length - len(heading)) <= max(3, len(heading) // 8)
+    )
 
 
 def match_heading(line: str) -> tuple[str, str] | None:
@@ -147,12 +177,14 @@ def match_heading(line: str) -> tuple[str, str] | None:
     candidate = normalize(head)
     if not candidate:
         return None
-    for section_id, heading in _HEADINGS:
-        if abs(len(candidate) - len(heading)) > max(3, len(heading) // 8):
-            continue
-        if rest.strip() and len(heading) < 12:
-            continue  # "Themen: Wohnen, Arbeit" is content; only full headings carry text after a colon
-        if candidate == heading or _similar(candidate, heading) >= _tolerance(heading):
+    has_rest = bool(rest.strip())
+    for section_id, heading, short in _headings_near(len(candidate)):
+        if short:
+            # "Themen: Wohnen, Arbeit" is content; only full headings carry text after a colon. A
+            # tolerance of 1.0 (short headings) is reached by equal strings only.
+            if not has_rest and candidate == heading:
+                return section_id, ""
+        elif candidate == heading or _similar_at_least(candidate, heading, 0.88):
             return section_id, rest.strip() if colon else ""
     return None
 
@@ -163,6 +195,32 @@ _PROMPTS = sorted(
     key=lambda item: len(item[0]),
     reverse=True,
 )
+# With the number of their words and their length, counted once.
+_PROMPT_WORDS = [(prompt, end, len(prompt.split()), len(prompt)) for prompt, end in _PROMPTS]
+# For the test whether a line can be a prompt at all (most lines are not): every prompt as a possible
+# start, all of them in one string (a normalised line never holds "\0", so it is in that string only
+# when it is in one prompt), and the prompts of four words or more by their number of words.
+_PROMPT_STARTS = tuple(prompt for prompt, _ in _PROMPTS)
+_ALL_PROMPTS = "\0".join(_PROMPT_STARTS)
+_PROMPTS_BY_WORDS: dict[int, list[str]] = {
+    n: [prompt for prompt, _, words, _ in _PROMPT_WORDS if words == n]
+    for n in sorted({words for _, _, words, _ in _PROMPT_WORDS if words >= 4})
+}
+# Indel's normalised similarity is 2·LCS / (len a + len b), the upper bound of difflib's ratio; a little
+# below 0.88 so that rounding can only let more lines through to the exact test.
+_BOUND_CUTOFF = 0.87
+
+
+def _may_hold_prompt(candidate: str, words: list[str]) -> bool:
+    """False when no prompt can match the normalised line in `strip_prompt`: none starts it or contains
+    it, and the first words of the line are too far from every prompt of as many words for a typo."""
+    if candidate in _ALL_PROMPTS or candidate.startswith(_PROMPT_STARTS):
+        return True
+    for n_words, prompts in _PROMPTS_BY_WORDS.items():
+        head = " ".join(words[:n_words])
+        if process.extractOne(head, prompts, scorer=Indel.normalized_similarity, score_cutoff=_BOUND_CUTOFF):
+            return True
+    return False
 
 
 def strip_prompt(line: str) -> str:
@@ -172,20 +230,33 @@ def strip_prompt(line: str) -> str:
         candidate = normalize(line)
         if not candidate:
             return line
-        for prompt, end in _PROMPTS:
-            n_words = len(prompt.split())
-            if candidate.startswith(prompt) and len(candidate) > len(prompt):
+        words = candidate.split()
+        if not _may_hold_prompt(candidate, words):
+            return line
+        n_chars = len(candidate)
+        heads: dict[int, str] = {}  # the first n words, joined once per n
+        for prompt, end, n_words, prompt_chars in _PROMPT_WORDS:
+            if n_chars > prompt_chars and candidate.startswith(prompt):
                 line = _drop_prefix_words(line, n_words)
                 break
-            if candidate == prompt or (len(candidate) >= 20 and candidate in prompt):
+            if candidate == prompt or (n_chars >= 20 and candidate in prompt):
                 return ""
             # Typos: a fuzzy match must also end like the prompt ("?"), so that the verdict "Aufwand
-            # und Ergebnis stehen in einem guten Verhältnis." is not taken for the question.
-            if n_words >= 4 and _ends_like(line, n_words, end):
-                head = " ".join(candidate.split()[:n_words])
-                if _similar_at_least(head, prompt, 0.88):
-                    line = _drop_prefix_words(line, n_words)
-                    break
+            # und Ergebnis stehen in einem guten Verhältnis." is not taken for the question. The
+            # similarity (with its cheap bounds) decides most lines before the line is scanned for words.
+            if n_words < 4:
+                continue
+            head = heads.get(n_words)
+            if head is None:
+                head = heads[n_words] = " ".join(words[:n_words])
+            n_head = len(head)
+            if (
+                2.0 * min(n_head, prompt_chars) / (n_head + prompt_chars) >= 0.88  # cheap bound, inline
+                and _similar_at_least(head, prompt, 0.88)
+                and _ends_like(line, n_words, end)
+            ):
+                line = _drop_prefix_words(line, n_words)
+                break
         else:
             return line
     return ""
@@ -198,13 +269,6 @@ def _ends_like(line: str, n_words: int, end: str) -> bool:
         return False
     after = line[words[n_words - 1].end() :].lstrip(" )]“”\"'")
     return not end or after.startswith(end)
-
-
-def _similar_at_least(a: str, b: str, threshold: float) -> bool:
-    if 2 * min(len(a), len(b)) / (len(a) + len(b)) < threshold:
-        return False  # cheap upper bound first: the prompts are compared with every line
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    return matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
 
 
 def _drop_prefix_words(line: str, n_words: int) -> str:
@@ -235,6 +299,6 @@ def match_field(line: str) -> tuple[str, str] | None:
     head, colon, rest = stripped.partition(":")
     candidate = normalize(head)
     for field, label in _FIELD_LABELS:
-        if candidate == label or (len(label) >= 20 and _similar(candidate, label) >= 0.9):
+        if candidate == label or (len(label) >= 20 and _similar_at_least(candidate, label, 0.9)):
             return field, rest.strip() if colon else ""
     return None

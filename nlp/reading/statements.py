@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from spacy.pipeline.sentencizer import Sentencizer
+
 from nlp.errors import ReportParseError
 from nlp.model.pipeline import sentence_splitter
 from nlp.reading.values import MONTHS
@@ -121,9 +123,24 @@ def _units(text: str) -> list[tuple[bool, str]]:
     return joined
 
 
+# The characters after which spaCy's sentencizer (in `sentence_splitter`, with its default settings) may
+# start a new sentence. A unit without any of them, but for a final run of ".", "!" and "?", is one sentence
+# whatever the tokenizer, the sentencizer and `sentence_guard` do (each split needs a token of these
+# characters followed by a further token, and `sentence_guard` splits only after ".", "!" or "?" with
+# something after them): such a unit, most statements, is decided without spaCy.
+SENTENCE_PUNCT = frozenset(Sentencizer.default_punct_chars)
+_SENTENCE_PUNCT_CLASS = re.compile("[" + "".join(re.escape(c) for c in sorted(SENTENCE_PUNCT)) + "]")
+
+
+def _one_sentence(text: str) -> bool:
+    return _SENTENCE_PUNCT_CLASS.search(text.rstrip(".!?")) is None
+
+
 def _sentences(text: str) -> list[str]:
     """Sentences of a prose unit. A piece that starts in lower case or with closing punctuation, or
     follows an opening quote or bracket, belongs to the sentence before it ("„Was läuft gut?“ und ...")."""
+    if _one_sentence(text):
+        return [text.strip()] if re.search(r"[^\W\d_]", text) else []
     spans: list[list[int]] = []
     for sentence in sentence_splitter()(text).sents:
         start, end = sentence.start_char, sentence.end_char

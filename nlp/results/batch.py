@@ -7,15 +7,16 @@ a `BatchFailure` with its reason; the other files are still tagged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlp.errors import KfdError, ReportParseError
 from nlp.model.features import StatementInput
 from nlp.model.inference import Tagger
-from nlp.model.pipeline import load_pipeline
 from nlp.reading.ingest import SUPPORTED_SUFFIXES
 from nlp.reading.report import parse_report
 from nlp.results.output import check_input_file
@@ -92,34 +93,81 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith((".", "~$")) for part in path.relative_to(root).parts)
 
 
+@dataclass(frozen=True)
+class Parsed:
+    """One input file read and parsed, ready to tag: its statements with their origin, or why not."""
+
+    path: Path
+    statements: tuple[StatementInput, ...] = ()
+    origin: Origin = NO_ORIGIN
+    contact: tuple[str, ...] = ()
+    failure: BatchFailure | None = None
+
+
+def parse_source(source: Source) -> Parsed:
+    """Read and parse one input file (a statement table is read already); a file that cannot be read is
+    a failure with its reason."""
+    try:
+        if source.statements is not None:
+            return Parsed(source.path, source.statements)
+        report = parse_report(source.path)
+        termine = report.veranstaltung.termine
+        origin = Origin(
+            source.path.name,
+            report.kommune.name,
+            report.kommune.landkreis,
+            report.kommune.regierungsbezirk,
+            termine[0] if termine else None,
+        )
+        return Parsed(
+            source.path,
+            tuple(report_statements(source.path, report)),
+            origin,
+            _names(report.kontakt.name),
+        )
+    except KfdError as e:
+        return Parsed(source.path, failure=BatchFailure(source.path, str(e)))
+    except Exception as e:  # noqa: BLE001 — one broken file (a corrupt .docx …) must not stop the batch
+        return Parsed(source.path, failure=BatchFailure(source.path, f"{type(e).__name__}: {e}"))
+
+
+def _records(model: Tagger, parsed: Parsed, predictions, explain: bool, redact: bool) -> FileResult:
+    try:
+        records = tag(model, parsed.statements, parsed.origin, explain=explain, predictions=predictions)
+        if redact:
+            records = [redact_record(r, parsed.contact) for r in records]
+    except KfdError as e:
+        return FileResult(parsed.path, failure=BatchFailure(parsed.path, str(e)))
+    except Exception as e:  # noqa: BLE001
+        return FileResult(parsed.path, failure=BatchFailure(parsed.path, f"{type(e).__name__}: {e}"))
+    return FileResult(parsed.path, tuple(records))
+
+
+def tag_parsed(
+    model: Tagger, group: Sequence[Parsed], explain: bool = False, redact: bool = False
+) -> list[FileResult]:
+    """Tag the statements of several parsed files with one call of the model (a call has a fixed cost,
+    and a report has only a few dozen statements); records per file. When that call fails, each file is
+    tagged on its own, so that the failure is the broken file's only."""
+    ok = [p for p in group if p.failure is None]
+    try:
+        predictions = model.tag([s for p in ok for s in p.statements])
+    except Exception:  # noqa: BLE001 — tagged again file by file below, which names the file
+        predictions = None
+    out: dict[int, FileResult] = {}
+    offset = 0
+    for p in ok:
+        n = len(p.statements)
+        mine = predictions[offset : offset + n] if predictions is not None else None
+        out[id(p)] = _records(model, p, mine, explain, redact)
+        offset += n
+    return [FileResult(p.path, failure=p.failure) if p.failure is not None else out[id(p)] for p in group]
+
+
 def tag_source(model: Tagger, source: Source, explain: bool = False, redact: bool = False) -> FileResult:
     """Tag one input file; a file that cannot be read or tagged is a failure with its reason. `redact`:
     e-mail addresses, phone numbers and the report's contact person are taken out of the texts."""
-    statements: Sequence[StatementInput]
-    contact: tuple[str, ...] = ()
-    try:
-        if source.statements is not None:
-            statements, origin = source.statements, NO_ORIGIN
-        else:
-            report = parse_report(source.path)
-            statements = report_statements(source.path, report)
-            termine = report.veranstaltung.termine
-            origin = Origin(
-                source.path.name,
-                report.kommune.name,
-                report.kommune.landkreis,
-                report.kommune.regierungsbezirk,
-                termine[0] if termine else None,
-            )
-            contact = _names(report.kontakt.name)
-        records = tag(model, statements, origin, explain=explain)
-        if redact:
-            records = [redact_record(r, contact) for r in records]
-    except KfdError as e:
-        return FileResult(source.path, failure=BatchFailure(source.path, str(e)))
-    except Exception as e:  # noqa: BLE001 — one broken file (a corrupt .docx …) must not stop the batch
-        return FileResult(source.path, failure=BatchFailure(source.path, f"{type(e).__name__}: {e}"))
-    return FileResult(source.path, tuple(records))
+    return tag_parsed(model, [parse_source(source)], explain, redact)[0]
 
 
 def _names(name: str | None) -> tuple[str, ...]:
@@ -140,17 +188,91 @@ _TITLES = frozenset(
 )
 
 
-_worker_model: Tagger | None = None
+# Statements tagged with one call of the model at most (a few dozen reports): large enough that the
+# call's fixed cost is spread, small enough that the progress display moves.
+TAG_BATCH_STATEMENTS = 1000
 
 
-def _init_worker(model: Tagger) -> None:
-    global _worker_model
-    _worker_model = model
+def default_jobs() -> int:
+    """`kfd tag`'s default: one process per usable core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
-def _tag_in_worker(source: Source, explain: bool, redact: bool) -> FileResult:
-    assert _worker_model is not None
-    return tag_source(_worker_model, source, explain, redact)
+class Parsing:
+    """The inputs read and parsed in input order: in `jobs - 1` worker processes when `jobs > 1` (the
+    parent process tags meanwhile), else here, one file after the other as they are asked for.
+
+    The workers start when the context is entered, before the model is loaded: they parse while the
+    parent process loads the model (the spaCy lookup tables take a second), and need nothing of it."""
+
+    def __init__(self, inputs: Sequence[Source], jobs: int = 1):
+        self.inputs = list(inputs)
+        self.workers = min(jobs - 1, len(self.inputs)) if jobs > 1 and len(self.inputs) > 1 else 0
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list[Future[Parsed]] = []
+
+    def __enter__(self) -> Parsing:
+        if self.workers:
+            # fork: the workers start at once with the parent's imported modules (spaCy, the parser).
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("fork")
+            )
+            self._futures = [self._pool.submit(parse_source, source) for source in self.inputs]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __iter__(self) -> Iterator[Parsed]:
+        if self._pool is None:
+            yield from (parse_source(source) for source in self.inputs)
+        else:
+            yield from (future.result() for future in self._futures)  # in input order
+
+    def ready(self) -> int:
+        """How many of the next results are there already (0 without workers)."""
+        return sum(1 for f in self._futures if f.done())
+
+
+def tag_all(
+    model: Tagger,
+    parsing: Parsing,
+    explain: bool = False,
+    redact: bool = False,
+    on_result: Callable[[FileResult], None] | None = None,
+) -> BatchResult:
+    """Tag what `parsing` yields, several files per call of the model; records in input order.
+
+    `on_result` is called once per file as it finishes (for a progress display)."""
+    results: list[FileResult] = []
+    group: list[Parsed] = []
+    n_statements = 0
+
+    def flush() -> None:
+        nonlocal n_statements
+        for result in tag_parsed(model, group, explain, redact):
+            results.append(result)
+            if on_result:
+                on_result(result)
+        group.clear()
+        n_statements = 0
+
+    for parsed in parsing:
+        group.append(parsed)
+        n_statements += len(parsed.statements)
+        if n_statements >= TAG_BATCH_STATEMENTS:
+            flush()
+    flush()
+    batch = BatchResult(n_files=len(parsing.inputs))
+    for result in results:
+        if result.failure:
+            batch.failures.append(result.failure)
+        batch.records += result.records
+    return batch
 
 
 def tag_sources(
@@ -161,29 +283,7 @@ def tag_sources(
     redact: bool = False,
     on_result: Callable[[FileResult], None] | None = None,
 ) -> BatchResult:
-    """Tag every input, `jobs` files at a time in worker processes; records in input order.
-
-    `on_result` is called once per file as it finishes (for a progress display)."""
-    results: list[FileResult] = []
-    if jobs <= 1 or len(inputs) <= 1:
-        for source in inputs:
-            results.append(tag_source(model, source, explain, redact))
-            if on_result:
-                on_result(results[-1])
-    else:
-        # Load spaCy once here: forked workers inherit it instead of each loading their own.
-        load_pipeline(model.pipeline_name)
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(inputs)), initializer=_init_worker, initargs=(model,)
-        ) as pool:
-            futures = [pool.submit(_tag_in_worker, source, explain, redact) for source in inputs]
-            for future in futures:  # in input order: deterministic output whatever finishes first
-                results.append(future.result())
-                if on_result:
-                    on_result(results[-1])
-    batch = BatchResult(n_files=len(inputs))
-    for result in results:
-        if result.failure:
-            batch.failures.append(result.failure)
-        batch.records += result.records
-    return batch
+    """Tag every input (parsed in `jobs - 1` worker processes when `jobs > 1`); records in input order,
+    whatever the number of processes."""
+    with Parsing(inputs, jobs) as parsing:
+        return tag_all(model, parsing, explain, redact, on_result)

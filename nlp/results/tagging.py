@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.model.features import StatementInput
-from nlp.model.inference import Tagger
+from nlp.model.inference import Prediction, Tagger
 from nlp.reading.form import STATEMENT_SECTIONS
 from nlp.results.records import (
     NO_ORIGIN,
@@ -88,11 +88,14 @@ def tag(
     statements: Sequence[StatementInput],
     origin: Origin = NO_ORIGIN,
     explain: bool = False,
+    predictions: Sequence[Prediction] | None = None,
 ) -> list[TaggedStatement]:
     """Tagged records of statements: those of one report (`origin`: its file name and facts), or from a
     table or posted to the API. Every statement needs its id (`report_statements`, `read_statement_table`
-    and the API give them one)."""
-    predictions = model.tag(statements)
+    and the API give them one). `predictions`: the model's for these statements, when tagged already
+    (together with other files' statements, in one call)."""
+    if predictions is None:
+        predictions = model.tag(statements)
     records = [
         TaggedStatement.of(s, p, s.id if s.id is not None else str(n), origin)
         for n, (s, p) in enumerate(zip(statements, predictions, strict=True), 1)
