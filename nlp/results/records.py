@@ -179,16 +179,12 @@ def redact(record: TaggedStatement, names: Sequence[str] = ()) -> TaggedStatemen
 def read_table_text(path: Path, error: type[KfdError] = RecordFileError) -> str:
     """A UTF-8 table file (a BOM from Excel is dropped), or `error` saying why not. Only a regular file
     of at most `output.MAX_INPUT_BYTES` is read (see `output.check_input_file`)."""
-    check_input_file(path, error)
+    check_input_file(path, error)  # missing files, folders, devices and FIFOs are refused there
     try:
         return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a folder, not a file") from None
     except UnicodeDecodeError:
         raise error(f"{path}: not UTF-8 text") from None
-    except OSError as e:
+    except OSError as e:  # removed or made unreadable since the check
         raise error(f"{path}: cannot be read ({e.strerror})") from None
 
 
