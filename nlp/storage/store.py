@@ -1,4 +1,5 @@
-"""Stored reports with their tagged statements: SQLite by default (WAL), any SQLAlchemy URL works.
+"""Stored reports with their tagged statements: SQLite by default (WAL), PostgreSQL through
+`postgresql+psycopg://…` (both tested); other SQLAlchemy URLs may work but are not tested.
 
 A report is stored with all its tagged statements in one transaction. Storing is idempotent: the same
 content (sha256 of the decoded text) or the same `external_id` again returns the existing report, also
@@ -40,11 +41,14 @@ class ReportNotFound(KfdError):
 
 
 metadata = sa.MetaData()
+# Ids are 64-bit: BIGINT (BIGSERIAL) on PostgreSQL; SQLite's INTEGER PRIMARY KEY is 64-bit already (and
+# only INTEGER makes it the rowid).
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 reports = sa.Table(
     "reports",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("id", Id, primary_key=True),
     sa.Column("content_sha256", sa.String(64), nullable=False, unique=True),
     sa.Column("external_id", sa.String(200), nullable=True, unique=True),
     sa.Column("filename", sa.String(255)),
@@ -60,8 +64,8 @@ reports = sa.Table(
 statements = sa.Table(
     "statements",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("report_id", sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("report_id", Id, sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
     sa.Column("section", sa.String(32), nullable=False),
     sa.Column("position", sa.Integer, nullable=False),  # Statement.index: its place within the section
     sa.Column("text", sa.Text, nullable=False),
@@ -190,6 +194,11 @@ _RETAG = (
     sa.update(statements)
     .where(statements.c.id == sa.bindparam("statement_id"))
     .values({k: sa.bindparam(f"new_{k}") for k in ("themes", "sentiment", "scores", "model_version")})
+)
+
+
+_ADVANCE_REPORT_IDS = sa.text(
+    "SELECT setval(pg_get_serial_sequence('reports', 'id'), (SELECT max(id) FROM reports))"
 )
 
 
@@ -328,6 +337,10 @@ class Store:
                 inserted = conn.execute(sa.insert(reports).values(**values)).inserted_primary_key
                 assert inserted is not None
                 report_id = inserted[0]
+                if "id" in values and conn.dialect.name == "postgresql":
+                    # An id given explicitly does not move PostgreSQL's sequence: move it past the
+                    # largest id, or the next new report would be handed a restored one's id.
+                    conn.execute(_ADVANCE_REPORT_IDS)
                 rows = [
                     {"report_id": report_id, "section": s.section, "position": s.index, "text": s.text}
                     | _tag_values(p)
