@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         codebook = load_codebook(settings.codebook)
         store = Store(settings.database_url)
-        slot = ModelSlot(settings.model_dir, codebook)
+        slot = ModelSlot(settings.model_dir, codebook, settings.reload_signal)
         await run_in_threadpool(slot.load_at_start)
         if not settings.auth_enabled:
             log.warning(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,12 +31,17 @@ class ModelSlot:
     response never mixes two models; `load` replaces it in a single assignment, and only after the new
     model has passed every check (manifest, sha256, codebook, a probe tagging)."""
 
-    def __init__(self, model_dir: Path, codebook: Codebook):
+    def __init__(self, model_dir: Path, codebook: Codebook, reload_signal: Path | None = None):
         self.model_dir = model_dir
         self.codebook = codebook
         self.current: ServedModel | None = None
         self.error: str | None = None  # why no model is served, when none is
         self._lock = threading.Lock()  # one load at a time
+        # With several workers (processes), a reload reaches one of them: it writes the new version to
+        # this file, and every worker compares the file's stamp before it serves a request (one stat).
+        self.reload_signal = reload_signal
+        self._seen: tuple[int, int] | None = self._stamp()
+        self._sync_lock = threading.Lock()
 
     def load(self) -> ServedModel:
         """Load the model at `model_dir` (its `current`) and serve it. On failure the model served
@@ -64,3 +70,48 @@ class ModelSlot:
         except KfdError as e:
             self.error = str(e)
             log.error("no model loaded: %s", e)
+
+    # -- several workers: a reload on one reaches all ------------------------------------------------
+
+    def _stamp(self) -> tuple[int, int] | None:
+        if self.reload_signal is None:
+            return None
+        try:
+            st = os.stat(self.reload_signal)
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_ino)
+
+    def reload(self) -> ServedModel:
+        """`load`, then tell the other workers (when there are any) to serve the same version."""
+        served = self.load()
+        if self.reload_signal is not None:
+            with self._sync_lock:
+                tmp = self.reload_signal.with_name(f".{self.reload_signal.name}.{os.getpid()}")
+                tmp.write_text(served.manifest.version, encoding="utf-8")
+                os.replace(tmp, self.reload_signal)  # a new inode: its stamp differs from every earlier one
+                self._seen = self._stamp()
+        return served
+
+    def behind(self) -> bool:
+        """Another worker reloaded the model since this one last looked (one stat, no lock)."""
+        return self.reload_signal is not None and self._stamp() != self._seen
+
+    def catch_up(self) -> None:
+        """Serve the version another worker reloaded before answering (blocking: run it off the event
+        loop). A model that fails here leaves the old one serving; the error is logged."""
+        with self._sync_lock:
+            stamp = self._stamp()
+            if stamp == self._seen or self.reload_signal is None:
+                return  # another request of this worker caught up already
+            self._seen = stamp
+            try:
+                wanted = self.reload_signal.read_text(encoding="utf-8").strip()
+            except OSError:
+                return
+            if self.current is not None and self.current.manifest.version == wanted:
+                return
+            try:
+                self.load()
+            except KfdError as e:
+                log.error("another worker reloaded model %s, this one could not: %s", wanted, e)

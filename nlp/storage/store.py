@@ -28,6 +28,7 @@ from nlp.reading.report import Report
 from nlp.results.aggregate import StatementRow
 from nlp.results.records import Origin, TaggedStatement
 from nlp.settings import DEFAULT_DATABASE_URL
+from nlp.storage import schema
 
 log = logging.getLogger(__name__)
 
@@ -241,13 +242,19 @@ def _make_engine(url: str) -> Engine:
 
 
 class Store:
-    """The database of reports and tags. Thread-safe: every call uses its own connection."""
+    """The database of reports and tags. Thread-safe: every call uses its own connection.
+    Opening a brand-new database creates its schema; an older schema raises `schema.SchemaBehind`."""
 
     def __init__(self, url: str = DEFAULT_DATABASE_URL):
         self.url = url
         self.engine = _make_engine(url)
         try:
-            metadata.create_all(self.engine)
+            # A new database is created at the newest schema revision; an older schema is refused
+            # (SchemaBehind, naming `kfd db upgrade`), so no code runs against columns it does not know.
+            schema.prepare(self.engine, self._safe_url())
+        except KfdError:
+            self.engine.dispose()
+            raise
         except SQLAlchemyError as e:
             self.engine.dispose()
             raise StoreError(
