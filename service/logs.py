@@ -61,4 +61,5 @@ def log_config(log_format: str = "text") -> dict[str, Any]:
         "stream": "ext://sys.stderr",
     }
     config["root"] = {"handlers": ["app"], "level": "INFO"}
+    config["loggers"]["alembic"] = {"level": "WARNING"}  # its INFO lines describe every schema check
     return config

@@ -104,14 +104,14 @@ class ModelSlot:
             stamp = self._stamp()
             if stamp == self._seen or self.reload_signal is None:
                 return  # another request of this worker caught up already
-            self._seen = stamp
             try:
                 wanted = self.reload_signal.read_text(encoding="utf-8").strip()
+                if self.current is None or self.current.manifest.version != wanted:
+                    self.load()
             except OSError:
-                return
-            if self.current is not None and self.current.manifest.version == wanted:
-                return
-            try:
-                self.load()
+                pass
             except KfdError as e:
                 log.error("another worker reloaded model %s, this one could not: %s", wanted, e)
+            finally:
+                # Only now: the requests that arrived meanwhile wait on the lock, not on the old model.
+                self._seen = stamp

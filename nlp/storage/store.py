@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from nlp.errors import KfdError
 from nlp.model.inference import Prediction
@@ -251,7 +252,7 @@ class Store:
         try:
             # A new database is created at the newest schema revision; an older schema is refused
             # (SchemaBehind, naming `kfd db upgrade`), so no code runs against columns it does not know.
-            schema.prepare(self.engine, self._safe_url())
+            self._prepare_schema()
         except KfdError:
             self.engine.dispose()
             raise
@@ -260,6 +261,18 @@ class Store:
             raise StoreError(
                 f"cannot open the database {self._safe_url()} ({e.__class__.__name__}: {e})"
             ) from None
+
+    def _prepare_schema(self) -> None:
+        # SQLite: a connection switching a brand-new file to WAL while another process creates the
+        # tables can be told "database is locked" at once, without waiting: try again shortly.
+        for attempt in range(6):
+            try:
+                schema.prepare(self.engine, self._safe_url())
+                return
+            except OperationalError as e:
+                if self.engine.dialect.name != "sqlite" or "locked" not in str(e) or attempt == 5:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
 
     def _safe_url(self) -> str:
         return sa.engine.make_url(self.url).render_as_string(hide_password=True)
