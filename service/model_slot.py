@@ -13,6 +13,7 @@ from nlp.errors import KfdError, ModelError
 from nlp.model.artifacts import ModelManifest, load_model
 from nlp.model.features import StatementInput
 from nlp.model.inference import Tagger
+from service.metrics import model_served
 from service.runtime import freeze_long_lived
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,9 @@ class ModelSlot:
                     f"model at {self.model_dir} does not work: {e.__class__.__name__}: {e}"
                 ) from e
             served = ServedModel(model, manifest)
+            previous = self.current
             self.current = served
+            model_served(manifest.version, previous.manifest.version if previous else None)
             self.error = None
             freeze_long_lived()  # the replaced model's cycles are collected, the new one is kept out of passes
             log.info("serving model %s", manifest.version)

@@ -66,6 +66,7 @@ SKIPPED = {
     "curl ": "needs a running service",
     f"{KFD} serve": "starts the service",
     "KFD_API_KEYS=": "starts the service",
+    "KFD_DATABASE_URL=postgresql": "needs a PostgreSQL server (tests/storage/test_migrations.py runs it)",
     f"{KFD} train": "long training on the whole corpus",
     f"{KFD} evaluate --baseline": "cross-validation: five trainings of both models",
     f"{KFD} import-labels": "needs korrigiert.csv, corrected by hand in Excel (tests/training/test_label_import.py)",

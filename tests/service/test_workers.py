@@ -1,6 +1,6 @@
 """Several workers (`kfd serve --workers N`, uvicorn's process model): every worker answers, each with
 its own model; a reload through any one of them reaches all, so that after the reload no worker answers
-with the old version."""
+with the old version. /metrics sums all workers; KFD_LOG_FORMAT=json logs hold no personal data."""
 
 from __future__ import annotations
 
@@ -8,21 +8,43 @@ import http.client
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import psutil
 from live_service import start_service, wait_ready
 from service_process import free_port, stop
+from test_metrics import metric_values
 
 N_WORKERS = 3
+PEOPLE = ("Greta Probst", "Jonas Beispielmann", "greta.probst@example.org", "j.beispielmann@example.org")
 
 
-def _ask(port: int, method: str, path: str, headers: dict[str, str]) -> tuple[int, int, dict]:
+def _post_report(port: int, headers: dict[str, str], text: str) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(
+            "POST",
+            "/v1/reports",
+            body=json.dumps({"text": text}),
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        reply = conn.getresponse()
+        assert reply.status == 201
+        return json.loads(reply.read())
+    finally:
+        conn.close()
+
+
+def _ask(
+    port: int, method: str, path: str, headers: dict[str, str], parse: bool = True
+) -> tuple[int, int, Any]:
     """One request on a new connection: (pid of the worker that answered, status, JSON body)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         conn.request(method, path, headers=headers)
         reply = conn.getresponse()
-        body = json.loads(reply.read())
+        raw = reply.read()
+        body = json.loads(raw) if parse else raw.decode()
         local_port = conn.sock.getsockname()[1]
         # The worker is the process holding the server end of this very connection.
         pid = next(
@@ -35,6 +57,9 @@ def _ask(port: int, method: str, path: str, headers: dict[str, str]) -> tuple[in
         conn.close()
 
 
+ASKED = {"n": 0}
+
+
 def _versions_by_worker(
     port: int, headers: dict[str, str], workers: set[int], tries: int = 400
 ) -> dict[int, set]:
@@ -44,19 +69,23 @@ def _versions_by_worker(
         for _ in range(tries // 8):
             for pid, status, body in pool.map(lambda _: _ask(port, "GET", "/v1/model", headers), range(8)):
                 assert status == 200, body
+                ASKED["n"] += 1
                 seen.setdefault(pid, set()).add(body["version"])
             if set(seen) >= workers:
                 break
     return seen
 
 
-def test_a_reload_reaches_every_worker(tmp_path, models_dir, trained_model, install_model, keys, auth):
+def test_a_reload_reaches_every_worker(
+    tmp_path, models_dir, trained_model, install_model, keys, auth, service_report
+):
     port = free_port()
     log = tmp_path / "service.log"
     env = {
         "KFD_HOST": "127.0.0.1",
         "KFD_PORT": str(port),
         "KFD_WORKERS": str(N_WORKERS),
+        "KFD_LOG_FORMAT": "json",
         "KFD_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'kfd.sqlite3'}",
         "KFD_MODEL_DIR": str(models_dir),
         "KFD_API_KEYS": keys["read"],
@@ -94,5 +123,32 @@ def test_a_reload_reaches_every_worker(tmp_path, models_dir, trained_model, inst
         assert all(versions == {new} for versions in after.values()), after
         # The others caught up by loading the model themselves (the log names each load).
         assert log.read_text().count(f"serving model {new}") == N_WORKERS
+
+        posted = _post_report(port, auth("read"), service_report("lindenau.txt"))
+        _, status, text = _ask(port, "GET", "/metrics", {}, parse=False)
+        values = metric_values(text)
+        # Summed over all workers: every /v1/model request, whichever worker answered it.
+        model_requests = sum(
+            v
+            for (name, labels), v in values.items()
+            if name == "kfd_http_requests_total" and dict(labels).get("route") == "/v1/model"
+        )
+        assert model_requests == ASKED["n"]
+        assert values[("kfd_model_info", (("version", new),))] == 1
+        assert values[("kfd_model_info", (("version", old),))] == 0  # no live worker serves it
+        assert values[("kfd_tagged_statements_total", (("route", "/v1/reports"),))] == len(
+            posted["statements"]
+        )
     finally:
         stop(process)
+
+    # JSON logs: one object a line, access lines without the client address, nothing personal.
+    entries = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    access = [e for e in entries if e["logger"] == "uvicorn.access"]
+    assert access and all(
+        set(e) >= {"time", "level", "message", "pid", "method", "path", "status"} for e in access
+    )
+    assert not any("127.0.0.1:" in e["message"] for e in access)
+    assert any("stored report" in e["message"] for e in entries)
+    for personal in PEOPLE:
+        assert personal not in log.read_text()
