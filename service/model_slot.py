@@ -58,9 +58,11 @@ class ModelSlot:
                     f"model at {self.model_dir} does not work: {e.__class__.__name__}: {e}"
                 ) from e
             served = ServedModel(model, manifest)
-            previous = self.current
+            # Only the version of the replaced model: no reference to it may outlive the swap (the
+            # freeze below would keep it, and its memory, for good).
+            previous_version = self.current.manifest.version if self.current else None
             self.current = served
-            model_served(manifest.version, previous.manifest.version if previous else None)
+            model_served(manifest.version, previous_version)
             self.error = None
             freeze_long_lived()  # the replaced model's cycles are collected, the new one is kept out of passes
             log.info("serving model %s", manifest.version)
