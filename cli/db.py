@@ -63,3 +63,52 @@ def import_db_cmd(source: Path, database_url: str | None) -> None:
         f"imported {result.n_reports} reports with {result.n_statements} statements "
         f"({result.n_skipped} already stored)"
     )
+
+
+@main.group("db")
+def db_group() -> None:
+    """The database's schema: `kfd db upgrade` after installing a new version."""
+
+
+@db_group.command("upgrade")
+@database_option
+@translate_errors
+def db_upgrade_cmd(database_url: str | None) -> None:
+    """Bring the database's schema to this version's newest revision (a database of the first release,
+    which has no version table, is recognised and upgraded too). Safe to run again; one transaction."""
+    from nlp.storage import schema
+    from nlp.storage.store import StoreError, _make_engine
+
+    url = database_url or settings().database_url
+    engine = _make_engine(url)
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        before, after = schema.upgrade(engine)
+    except schema.SchemaError:
+        raise
+    except Exception as e:
+        raise StoreError(f"cannot upgrade the database {shown} ({e.__class__.__name__}: {e})") from None
+    finally:
+        engine.dispose()
+    if before.current == after.current:
+        click.echo(f"database {shown} is up to date (revision {after.current})")
+    else:
+        click.echo(f"database {shown}: upgraded from {before.describe()} to revision {after.current}")
+
+
+@db_group.command("status")
+@database_option
+@translate_errors
+def db_status_cmd(database_url: str | None) -> None:
+    """Show the schema revision of the database and the one this version needs (exit code 1 if behind)."""
+    from nlp.storage import schema
+    from nlp.storage.store import _make_engine
+
+    engine = _make_engine(database_url or settings().database_url)
+    try:
+        found = schema.state(engine)
+    finally:
+        engine.dispose()
+    click.echo(f"database: {found.describe()}; this version needs revision {found.head}")
+    if found.current != found.head:
+        raise SystemExit(1)

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from nlp.codebook import load_codebook
@@ -18,6 +18,7 @@ from nlp.storage.store import Store
 
 from .errors import BodyLimitMiddleware, install_error_handlers
 from .local_only import LocalOnlyMiddleware
+from .metrics import MetricsMiddleware, render
 from .model_slot import ModelSlot
 from .routes import aggregate, classify, health, model, reports
 from .settings import Settings, get_settings
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         codebook = load_codebook(settings.codebook)
         store = Store(settings.database_url)
-        slot = ModelSlot(settings.model_dir, codebook)
+        slot = ModelSlot(settings.model_dir, codebook, settings.reload_signal)
         await run_in_threadpool(slot.load_at_start)
         if not settings.auth_enabled:
             log.warning(
@@ -75,10 +76,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.dependency_overrides[get_settings] = given_settings
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if not settings.auth_enabled:
-        app.add_middleware(LocalOnlyMiddleware)  # added last, so it runs first
+        app.add_middleware(LocalOnlyMiddleware)
+    app.add_middleware(MetricsMiddleware)  # added last, so it runs first: it counts every answer
     install_error_handlers(app)
     for module in (classify, reports, aggregate, model, health):
         app.include_router(module.router)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        """Prometheus' text format: requests, latencies, tagged statements, the served model."""
+        body, media_type = render()
+        return Response(body, media_type=media_type)
+
     return app
 
 

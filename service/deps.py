@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
@@ -44,7 +45,10 @@ async def get_slot(request: Request) -> ModelSlot:
 
 
 async def get_model(slot: Annotated[ModelSlot, Depends(get_slot)]) -> ServedModel:
-    """The model for this request: read once, so one response never mixes two models."""
+    """The model for this request: read once, so one response never mixes two models. With several
+    workers, one that has not yet loaded a model reloaded by another loads it first."""
+    if slot.behind():
+        await run_in_threadpool(slot.catch_up)
     served = slot.current
     if served is None:
         raise HTTPException(503, f"no model loaded: {slot.error or 'not started'}")

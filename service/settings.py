@@ -6,7 +6,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
@@ -35,6 +36,11 @@ class Settings(LibrarySettings):
     # statements all of p99 length are 228,000. Tagging costs about 11 µs per character, so the cap
     # bounds one request at about 3 s of CPU instead of 22 s for a full 2 MB body.
     max_request_chars: int = 250_000
+    # Worker processes (uvicorn's process model): each loads the model once and answers on its own.
+    workers: int = Field(default=1, ge=1, le=64)
+    log_format: Literal["text", "json"] = "text"  # json: one object a line, no client addresses
+    # Set by `serve` for its workers: the file through which a model reload reaches every worker.
+    reload_signal: Path | None = None
 
     @field_validator("api_keys", "admin_keys", mode="before")
     @classmethod

@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pg_cluster as pg_cluster_module
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
@@ -447,3 +448,49 @@ class KeywordModel:
                 )
             )
         return out
+
+
+# --- databases: SQLite and a real PostgreSQL -----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[pg_cluster_module.Cluster]:
+    """One throwaway PostgreSQL cluster for the session (tests/pg_cluster.py); skipped with the reason
+    when the server binaries are missing (.ci/run installs them, so CI always runs these tests)."""
+    reason = pg_cluster_module.skip_reason()
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"CI must run the PostgreSQL tests: {reason}")  # .ci/run installs the binaries
+    if reason:
+        pytest.skip(reason)
+    with pg_cluster_module.cluster() as running:
+        yield running
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path: Path) -> str:
+    """A fresh, empty database of each backend: SQLite in tmp_path, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sub' / 'kfd.sqlite3'}"
+    return request.getfixturevalue("pg_cluster").new_database()
+
+
+@pytest.fixture
+def another_database(request, database_url: str, tmp_path: Path) -> Callable[[str], str]:
+    """More empty databases of the same backend as `database_url`, by name."""
+
+    def make(name: str) -> str:
+        if database_url.startswith("sqlite"):
+            return f"sqlite:///{tmp_path / f'{name}.sqlite3'}"
+        return request.getfixturevalue("pg_cluster").new_database(name)
+
+    return make
+
+
+@pytest.fixture
+def backend_client(settings: Settings, database_url: str) -> Iterator[TestClient]:
+    """A TestClient of the service on SQLite and on PostgreSQL (`database_url` is parametrized)."""
+    with TestClient(create_app(settings.model_copy(update={"database_url": database_url}))) as test_client:
+        yield test_client

@@ -66,6 +66,7 @@ SKIPPED = {
     "curl ": "needs a running service",
     f"{KFD} serve": "starts the service",
     "KFD_API_KEYS=": "starts the service",
+    "KFD_DATABASE_URL=postgresql": "needs a PostgreSQL server (tests/storage/test_migrations.py runs it)",
     f"{KFD} train": "long training on the whole corpus",
     f"{KFD} evaluate --baseline": "cross-validation: five trainings of both models",
     f"{KFD} import-labels": "needs korrigiert.csv, corrected by hand in Excel (tests/training/test_label_import.py)",
@@ -91,6 +92,10 @@ def _records(path: Path) -> list[dict]:
 # What each run line must leave behind, by the line as the README writes it: besides exit code 0, a key
 # piece of its output (`out`: the command's output; `ws`: the scratch folder).
 EXPECTED = {
+    f"{KFD} db upgrade": lambda out, ws: "upgraded from empty to revision" in out,
+    f"{KFD} db status": lambda out, ws: (
+        re.fullmatch(r"database: revision (\w+); this version needs revision \1\n", out) is not None
+    ),
     f"{KFD} parse report.txt": lambda out, ws: "Landkreis Heidenheim" in out,
     f"{KFD} parse report.docx --json": lambda out, ws: (
         json.loads(out)["kommune"]["landkreis"] == "Heidenheim"

@@ -1,4 +1,5 @@
-"""Stored reports with their tagged statements: SQLite by default (WAL), any SQLAlchemy URL works.
+"""Stored reports with their tagged statements: SQLite by default (WAL), PostgreSQL through
+`postgresql+psycopg://…` (both tested); other SQLAlchemy URLs may work but are not tested.
 
 A report is stored with all its tagged statements in one transaction. Storing is idempotent: the same
 content (sha256 of the decoded text) or the same `external_id` again returns the existing report, also
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from nlp.errors import KfdError
 from nlp.model.inference import Prediction
@@ -27,6 +29,7 @@ from nlp.reading.report import Report
 from nlp.results.aggregate import StatementRow
 from nlp.results.records import Origin, TaggedStatement
 from nlp.settings import DEFAULT_DATABASE_URL
+from nlp.storage import schema
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +43,14 @@ class ReportNotFound(KfdError):
 
 
 metadata = sa.MetaData()
+# Ids are 64-bit: BIGINT (BIGSERIAL) on PostgreSQL; SQLite's INTEGER PRIMARY KEY is 64-bit already (and
+# only INTEGER makes it the rowid).
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 reports = sa.Table(
     "reports",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("id", Id, primary_key=True),
     sa.Column("content_sha256", sa.String(64), nullable=False, unique=True),
     sa.Column("external_id", sa.String(200), nullable=True, unique=True),
     sa.Column("filename", sa.String(255)),
@@ -60,8 +66,8 @@ reports = sa.Table(
 statements = sa.Table(
     "statements",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("report_id", sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("report_id", Id, sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
     sa.Column("section", sa.String(32), nullable=False),
     sa.Column("position", sa.Integer, nullable=False),  # Statement.index: its place within the section
     sa.Column("text", sa.Text, nullable=False),
@@ -193,6 +199,11 @@ _RETAG = (
 )
 
 
+_ADVANCE_REPORT_IDS = sa.text(
+    "SELECT setval(pg_get_serial_sequence('reports', 'id'), (SELECT max(id) FROM reports))"
+)
+
+
 def _make_engine(url: str) -> Engine:
     try:
         parsed = sa.engine.make_url(url)
@@ -232,18 +243,36 @@ def _make_engine(url: str) -> Engine:
 
 
 class Store:
-    """The database of reports and tags. Thread-safe: every call uses its own connection."""
+    """The database of reports and tags. Thread-safe: every call uses its own connection.
+    Opening a brand-new database creates its schema; an older schema raises `schema.SchemaBehind`."""
 
     def __init__(self, url: str = DEFAULT_DATABASE_URL):
         self.url = url
         self.engine = _make_engine(url)
         try:
-            metadata.create_all(self.engine)
+            # A new database is created at the newest schema revision; an older schema is refused
+            # (SchemaBehind, naming `kfd db upgrade`), so no code runs against columns it does not know.
+            self._prepare_schema()
+        except KfdError:
+            self.engine.dispose()
+            raise
         except SQLAlchemyError as e:
             self.engine.dispose()
             raise StoreError(
                 f"cannot open the database {self._safe_url()} ({e.__class__.__name__}: {e})"
             ) from None
+
+    def _prepare_schema(self) -> None:
+        # SQLite: a connection switching a brand-new file to WAL while another process creates the
+        # tables can be told "database is locked" at once, without waiting: try again shortly.
+        for attempt in range(6):
+            try:
+                schema.prepare(self.engine, self._safe_url())
+                return
+            except OperationalError as e:
+                if self.engine.dialect.name != "sqlite" or "locked" not in str(e) or attempt == 5:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
 
     def _safe_url(self) -> str:
         return sa.engine.make_url(self.url).render_as_string(hide_password=True)
@@ -328,6 +357,10 @@ class Store:
                 inserted = conn.execute(sa.insert(reports).values(**values)).inserted_primary_key
                 assert inserted is not None
                 report_id = inserted[0]
+                if "id" in values and conn.dialect.name == "postgresql":
+                    # An id given explicitly does not move PostgreSQL's sequence: move it past the
+                    # largest id, or the next new report would be handed a restored one's id.
+                    conn.execute(_ADVANCE_REPORT_IDS)
                 rows = [
                     {"report_id": report_id, "section": s.section, "position": s.index, "text": s.text}
                     | _tag_values(p)

@@ -10,6 +10,7 @@ from nlp.results.tagging import tag
 from service.runtime import collector_paused
 
 from ..deps import ClassifyBody, ModelDep, SettingsDep, inline_schema, require_key
+from ..metrics import TAGGED
 from ..schemas import ClassifyRequest, ClassifyResponse
 
 router = APIRouter(tags=["classify"], dependencies=[Depends(require_key)])
@@ -59,5 +60,6 @@ def classify(body: ClassifyBody, settings: SettingsDep, served: ModelDep) -> Res
     # is a fifth of the time the request takes.
     with collector_paused():  # a few objects per statement, no cycles: see `collector_paused`
         records = [r.to_json() for r in tag(served.model, statements)]
+    TAGGED.labels("/v1/classify").inc(len(records))
     content = {"model_version": served.model.version, "statements": records}
     return Response(orjson.dumps(content), media_type="application/json")

@@ -25,10 +25,11 @@ def model_info(served: ModelDep, codebook: CodebookDep) -> ModelInfo:
 )
 def reload_model(slot: SlotDep, codebook: CodebookDep) -> ReloadOut:
     """Load the model at KFD_MODEL_DIR (its `current`) after `kfd train`. When it fails its checks the
-    model served so far keeps serving, and the reply says why."""
+    model served so far keeps serving, and the reply says why. With several workers every worker serves
+    the new version from its next request on."""
     previous = slot.current
     try:
-        served = slot.load()
+        served = slot.reload()
     except KfdError as e:
         still = f"still serving model {previous.manifest.version}" if previous else "no model is served"
         raise HTTPException(409, f"model not reloaded, {still}: {e}") from None

@@ -12,6 +12,7 @@ from nlp import intake
 from nlp.reading.regions import canonical_bezirk, canonical_landkreis
 
 from ..deps import ModelDep, StoreDep, UploadDep, no_form_body, require_admin, require_key
+from ..metrics import TAGGED
 from ..schemas import ReportCreate, ReportList, ReportOut, RetagOut
 
 router = APIRouter(tags=["reports"], dependencies=[Depends(require_key)])
@@ -70,7 +71,9 @@ def create_report(response: Response, upload: UploadDep, served: ModelDep, store
     stored, created = intake.add_report(
         store, upload.source, served.model, filename=upload.filename, external_id=upload.external_id
     )
-    if not created:
+    if created:
+        TAGGED.labels("/v1/reports").inc(len(stored.statements))
+    else:
         response.status_code = 200
     return ReportOut.from_stored(stored)
 
@@ -137,6 +140,7 @@ def delete_report(report_id: ReportId, store: StoreDep) -> Response:
 def retag_report(report_id: ReportId, served: ModelDep, store: StoreDep) -> RetagOut:
     """Tag the report's statements again with the served model (after `kfd train` and a reload)."""
     result = intake.retag(store, served.model, report_id)
+    TAGGED.labels("/v1/reports/{report_id}/retag").inc(result.n_statements)
     return RetagOut(
         model_version=result.model_version,
         n_statements=result.n_statements,

@@ -5,11 +5,11 @@ with all its statements, and none half-written."""
 from __future__ import annotations
 
 import signal
-import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import sqlalchemy as sa
 from live_service import start_service, wait_ready
 from service_process import free_port
 
@@ -32,15 +32,17 @@ def _burst(service_report) -> list[tuple[str, str]]:
     return out
 
 
-def test_sigkill_mid_burst_loses_and_duplicates_nothing(tmp_path, models_dir, keys, service_report):
+def test_sigkill_mid_burst_loses_and_duplicates_nothing(
+    tmp_path, database_url, models_dir, keys, service_report
+):
+    """On SQLite and on PostgreSQL (`database_url`)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "service.log"
-    database = tmp_path / "data" / "kfd.sqlite3"
     env = {
         "KFD_HOST": "127.0.0.1",
         "KFD_PORT": str(port),
-        "KFD_DATABASE_URL": f"sqlite:///{database}",
+        "KFD_DATABASE_URL": database_url,
         "KFD_MODEL_DIR": str(models_dir),
         "KFD_API_KEYS": keys["read"],
         "KFD_ADMIN_KEYS": keys["admin"],
@@ -118,15 +120,20 @@ def test_sigkill_mid_burst_loses_and_duplicates_nothing(tmp_path, models_dir, ke
         assert all(s["model_version"] for s in report["statements"])
 
     # The database itself: no statement without its report, no report without its statements.
-    with sqlite3.connect(database) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        orphans = db.execute(
-            "SELECT count(*) FROM statements WHERE report_id NOT IN (SELECT id FROM reports)"
-        ).fetchone()[0]
-        empty = db.execute(
-            "SELECT count(*) FROM reports WHERE id NOT IN (SELECT report_id FROM statements)"
-        ).fetchone()[0]
-        n_statements = db.execute("SELECT count(*) FROM statements").fetchone()[0]
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as db:
+            if engine.dialect.name == "sqlite":
+                assert db.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+            orphans = db.exec_driver_sql(
+                "SELECT count(*) FROM statements WHERE report_id NOT IN (SELECT id FROM reports)"
+            ).scalar()
+            empty = db.exec_driver_sql(
+                "SELECT count(*) FROM reports WHERE id NOT IN (SELECT report_id FROM statements)"
+            ).scalar()
+            n_statements = db.exec_driver_sql("SELECT count(*) FROM statements").scalar()
+    finally:
+        engine.dispose()
     assert (orphans, empty) == (0, 0)
     assert n_statements == sum(expected.values())
 

@@ -244,7 +244,10 @@ def test_post_report_same_external_id_other_content_is_409(client, auth, service
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
 
 
-def test_post_report_parallel_conflicting_posts_keep_one_and_refuse_the_rest(client, auth, service_report):
+def test_post_report_parallel_conflicting_posts_keep_one_and_refuse_the_rest(
+    backend_client, auth, service_report
+):
+    client = backend_client  # on SQLite and on PostgreSQL
     texts = [_variant(service_report("erlenbach.txt"), n) for n in range(20)]
 
     def post(text: str):

@@ -13,7 +13,17 @@ from service.app import create_app
 from service.deps import require_admin, require_key
 
 # Open without a key on purpose: liveness/readiness probes and the API documentation with its assets.
-PUBLIC = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}
+# /metrics: counts, latencies and the model version for Prometheus, no report content (README, Betrieb).
+PUBLIC = {
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/static",
+}
 ADMIN = {
     ("DELETE", "/v1/reports/{report_id}"),
     ("POST", "/v1/reports/{report_id}/retag"),

@@ -16,8 +16,9 @@ NAMES = ("lindenau.txt", "birkenfeld.txt", "erlenbach.txt")
 
 
 @pytest.fixture
-def filled_store(tmp_path, service_report, keyword_model):
-    store = Store(f"sqlite:///{tmp_path / 'source.sqlite3'}")
+def filled_store(database_url, service_report, keyword_model):
+    """Three reports with a gap in the ids, on SQLite and on PostgreSQL."""
+    store = Store(database_url)
     for number, name in enumerate(NAMES):
         intake.add_report(
             store,
@@ -36,9 +37,9 @@ def _everything(store: Store) -> list:
     return [store.get_report(report_id) for report_id in store.report_ids()]
 
 
-def test_backup_cli_round_trips_every_report_and_tag(tmp_path, filled_store):
+def test_backup_cli_round_trips_every_report_and_tag(tmp_path, filled_store, another_database):
     backup = tmp_path / "out.jsonl"
-    target_url = f"sqlite:///{tmp_path / 'target.sqlite3'}"
+    target_url = another_database("target")
     runner = CliRunner()
     exported = runner.invoke(main, ["export-db", str(backup), "--database", filled_store.url])
     assert exported.exit_code == 0, exported.output
@@ -59,11 +60,11 @@ def test_backup_cli_round_trips_every_report_and_tag(tmp_path, filled_store):
 
 
 def test_backup_import_into_a_store_with_other_reports_keeps_both(
-    tmp_path, filled_store, service_report, keyword_model
+    tmp_path, filled_store, service_report, keyword_model, another_database
 ):
     backup = tmp_path / "out.jsonl"
     export_db(filled_store, backup)
-    target = Store(f"sqlite:///{tmp_path / 'target.sqlite3'}")
+    target = Store(another_database("target"))
     try:
         intake.add_report(target, service_report("erlenbach.txt"), keyword_model(), filename="erlenbach.txt")
         result = import_db(target, backup)
@@ -86,12 +87,14 @@ def test_backup_import_into_a_store_with_other_reports_keeps_both(
         ("[1, 2]\n", "expected a JSON object"),
     ],
 )
-def test_backup_import_refuses_a_bad_file_and_writes_nothing(tmp_path, filled_store, content, message):
+def test_backup_import_refuses_a_bad_file_and_writes_nothing(
+    tmp_path, filled_store, content, message, another_database
+):
     good = tmp_path / "good.jsonl"
     export_db(filled_store, good)
     bad = tmp_path / "bad.jsonl"
     bad.write_text(good.read_text(encoding="utf-8") + content, encoding="utf-8")
-    target_url = f"sqlite:///{tmp_path / 'target.sqlite3'}"
+    target_url = another_database("target")
     with pytest.raises(BackupError, match=message):
         import_db(Store(target_url), bad)
     assert Store(target_url).report_ids() == []
@@ -113,3 +116,24 @@ def test_backup_lines_are_self_describing(tmp_path, filled_store):
     assert set(first["statements"][0]) == {
         "section", "index", "text", "themes", "sentiment", "scores", "model_version",
     }  # fmt: skip
+
+
+def test_a_restored_store_takes_new_reports_after_the_restored_ids(
+    tmp_path, filled_store, service_report, keyword_model, another_database
+):
+    """Restored reports keep their ids; the next new report gets a free id (on PostgreSQL the id
+    sequence must move past the restored ids, or the next insert collides with them)."""
+    backup = tmp_path / "out.jsonl"
+    export_db(filled_store, backup)
+    target = Store(another_database("target"))
+    try:
+        import_db(target, backup)
+        restored = target.report_ids()
+        assert restored == filled_store.report_ids() == [2, 3, 4]
+        for n in range(3):  # the sequence may hand out 1 first (free), then it would reach 2
+            text = service_report("erlenbach.txt").replace("Erlenbach", f"Erlenbach-Neu {n}")
+            stored, created = intake.add_report(target, text, keyword_model())
+            assert created and stored.id not in restored
+        assert len(target.report_ids()) == 6
+    finally:
+        target.close()

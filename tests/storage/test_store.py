@@ -1,4 +1,5 @@
-"""nlp.storage.store: reports with tagged statements in SQLite; idempotent, also under concurrent posts."""
+"""nlp.storage.store: reports with tagged statements in SQLite and PostgreSQL; idempotent, also under
+concurrent posts."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from nlp.storage.store import ReportNotFound, Store, StoreError, content_hash
 
 
 @pytest.fixture
-def store(tmp_path):
-    opened = Store(f"sqlite:///{tmp_path / 'sub' / 'kfd.sqlite3'}")
+def store(database_url):
+    """An empty store on SQLite and on PostgreSQL (`database_url` is parametrized over both)."""
+    opened = Store(database_url)
     yield opened
     opened.close()
 

@@ -1,0 +1,422 @@
+"""The fitted features of a model, computed from per-word caches with array operations: the same
+matrices as `TaggerModel.transform_general` (spaCy, then the fitted scikit-learn transformers), many
+times faster, and the linear classifiers' decision values without building those matrices at all.
+
+Why it is exact: with the blank German pipeline a token's lemma is a table lookup on its text, the
+character n-grams (`char_wb`) never cross a space, and spaCy's tokenizer splits at spaces before it
+does anything else. So everything a statement contributes is fixed per whitespace-separated chunk,
+except the negation window and the lemma bigrams across chunks. Per chunk, once: its tokens (kind,
+plain and negated lemma form, negator or not) and the counts of its character n-grams. Per batch, with
+numpy and scipy: the token sequence of every statement, the negation window (3 words after "nicht",
+"kein", ..., cut at , . ; : ! ?), unigram and bigram columns, cue counts, and the character counts as
+one sparse product (statement × chunk) @ (chunk × n-gram). `tests/test_fastfeatures.py` checks the
+matrices and the decision values against the general path on the whole corpus and on arbitrary text.
+
+Decision values (`decisions`) use that the classifiers are linear: X @ W is, per tf-idf block, the
+block's unnormalised tf-idf row times W, divided by the row's norm. Nine in ten character n-grams of a
+statement come from one chunk only, so the character block is summed per chunk once (a chunk's tf-idf
+row times W, and its squared norm) and a statement adds up its chunks' sums; only the n-grams that
+several chunks share, where sublinear tf (1 + log count) is not additive, are corrected entry by entry.
+
+With `de_core_news_sm` a lemma depends on its neighbours, so that pipeline keeps the general path.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from nlp.model.features import NEGATORS, NO_SECTION, WINDOW_ENDS, cue_values, token_lemma, word_cues
+from nlp.model.pipeline import BLANK_PIPELINE, load_pipeline
+
+_WORD, _RESET, _SKIP = 0, 1, 2
+_FORM_BITS = 31  # a bigram's key: first form id << 31 | second form id
+# Chunks cached at most. Reports repeat a few thousand words; the cap only bounds memory when a
+# stream of never-repeated strings comes in (a few hundred bytes per chunk).
+MAX_CACHED_CHUNKS = 200_000
+# Index arrays are int32, as scipy wants them: it would otherwise scan and copy them on every call.
+_INDEX = np.int32
+
+
+def supported(pipeline_name: str) -> bool:
+    return pipeline_name == BLANK_PIPELINE
+
+
+class _Column:
+    """A growable array of values or of rows (amortised appends; readers index `values`)."""
+
+    def __init__(self, dtype=np.int64, width: int | None = None, capacity: int = 1024):
+        self.values = np.zeros((capacity,) if width is None else (capacity, width), dtype=dtype)
+        self.size = 0
+
+    def extend(self, items) -> None:
+        end = self.size + len(items)
+        if end > len(self.values):
+            grown = np.zeros((max(end, 2 * len(self.values)), *self.values.shape[1:]), self.values.dtype)
+            grown[: self.size] = self.values[: self.size]
+            self.values = grown  # a reader holding the old array still sees every id it was given
+        self.values[self.size : end] = items
+        self.size = end
+
+
+class _Cache:
+    """Everything known per chunk and per lemma form. Replaced whole when full, so a transform that
+    took a snapshot keeps consistent ids."""
+
+    def __init__(self, lemma_vocab: dict[str, int], outputs: int):
+        self.chunk_ids: dict[str, int] = {}
+        self.chunk_token_start, self.chunk_token_count = _Column(), _Column()
+        # Character n-gram counts of chunk i: columns and counts [char_indptr[i], char_indptr[i + 1]);
+        # the few with a count above 1 also in `rare_*`, with what sublinear tf makes of them.
+        self.char_indptr, self.char_columns, self.char_counts = (
+            _Column(_INDEX),
+            _Column(_INDEX),
+            _Column(float),
+        )
+        self.rare_indptr, self.rare_columns = _Column(_INDEX), _Column(_INDEX)
+        self.rare_deltas = _Column(float, width=2)  # (1 + log c) - c and (1 + log c)² - c
+        self.char_indptr.extend([0])
+        self.rare_indptr.extend([0])
+        # Per chunk, filled in by `FastFeatures._chunk_sums`: its char tf-idf row @ weights | squared norm.
+        self.chunk_sums = _Column(float, width=outputs + 1)
+        self.irregular = False  # a lemma with whitespace, which the vectorizer would split: no fast path
+        self.token_kind, self.token_plain, self.token_negated, self.token_negator = (
+            _Column() for _ in range(4)
+        )
+        self.form_ids: dict[str, int] = {}
+        self.form_column, self.form_cues = _Column(), [_Column() for _ in range(4)]
+        # Bigrams of the vocabulary as sorted keys over form ids (their words registered first).
+        keys, columns = [], []
+        for gram, column in lemma_vocab.items():
+            first, space, second = gram.partition(" ")
+            if space:
+                keys.append(self.form(first, lemma_vocab) << _FORM_BITS | self.form(second, lemma_vocab))
+                columns.append(column)
+        order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
+        self.bigram_keys = np.array(keys, dtype=np.int64)[order]
+        self.bigram_columns = np.array(columns, dtype=np.int64)[order]
+
+    def form(self, word: str, lemma_vocab: dict[str, int]) -> int:
+        form = self.form_ids.get(word)
+        if form is None:
+            form = self.form_ids[word] = len(self.form_ids)
+            self.form_column.extend([lemma_vocab.get(word, -1)])
+            for column, value in zip(self.form_cues, word_cues(word), strict=True):
+                column.extend([value])
+        return form
+
+    def chars(self, chunks: int, width: int) -> csr_matrix:
+        """Chunk × n-gram counts of the first `chunks` chunks (views, no copies)."""
+        indptr = self.char_indptr.values[: chunks + 1]
+        end = int(indptr[-1])
+        return csr_matrix(
+            (self.char_counts.values[:end], self.char_columns.values[:end], indptr), shape=(chunks, width)
+        )
+
+    def rare(self, chunks: int, width: int) -> tuple[csr_matrix, csr_matrix]:
+        """For the counts above 1 of the first `chunks` chunks: (1 + log c) - c and (1 + log c)² - c."""
+        indptr = self.rare_indptr.values[: chunks + 1]
+        end = int(indptr[-1])
+        columns, deltas = self.rare_columns.values[:end], self.rare_deltas.values[:end]
+        return tuple(csr_matrix((deltas[:, k], columns, indptr), shape=(chunks, width)) for k in range(2))
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """The chunk ids of a batch of statements, against one cache snapshot."""
+
+    cache: _Cache
+    chunks: np.ndarray  # chunk ids, statement after statement
+    indptr: np.ndarray  # statement i's chunks: chunks[indptr[i]:indptr[i + 1]]
+
+    @property
+    def size(self) -> int:
+        return len(self.indptr) - 1
+
+    def chunk_matrix(self) -> csr_matrix:
+        """Statement × chunk occurrences (a chunk twice in a statement is counted twice)."""
+        width = int(self.chunks.max()) + 1 if len(self.chunks) else 0
+        return csr_matrix((np.ones(len(self.chunks)), self.chunks, self.indptr), shape=(self.size, width))
+
+
+class FastFeatures:
+    """Theme and sentiment feature rows of statements, from the fitted parts of a `TaggerModel`, and the
+    decision values X @ weights of the theme features X (`weights`: features × outputs)."""
+
+    def __init__(self, features, cues, pipeline_name: str, weights: np.ndarray):
+        if not supported(pipeline_name):
+            raise ValueError(f"word-level features need the lookup lemmatizer, not {pipeline_name!r}")
+        parts = {name: transformer for name, transformer, _ in features.transformers_}
+        lemmas, chars, section = parts["lemmas"], parts["chars"], parts["section"]
+        self._lemma_vocab: dict[str, int] = lemmas.vocabulary_
+        self._char_vocab: dict[str, int] = chars.vocabulary_
+        self._char_analyzer = chars.build_analyzer()
+        self._n_lemmas, self._n_chars = len(lemmas.idf_), len(chars.idf_)
+        categories = [str(c) for c in section.categories_[0]]
+        self._n_features = self._n_lemmas + self._n_chars + len(categories)
+        self._section_column = {c: self._n_lemmas + self._n_chars + i for i, c in enumerate(categories)}
+        self._idf = np.concatenate([lemmas.idf_, chars.idf_, np.ones(len(categories))])
+        self._cue_weight = float((cues.transformer_weights or {}).get("cues", 1.0))
+        if weights.shape[0] != self._n_features:
+            raise ValueError(f"weights have {weights.shape[0]} rows for {self._n_features} features")
+        self._weights = np.ascontiguousarray(weights, dtype=float)
+        lang = load_pipeline(pipeline_name)
+        # What `lang(chunk)` does, without its per-call overhead (~50 µs against ~8 µs for one word).
+        self._tokenizer = lang.tokenizer
+        self._components = [component for _, component in lang.pipeline]
+        self._lock = threading.Lock()
+        self._cache = self._new_cache()
+
+    def _new_cache(self) -> _Cache:
+        return _Cache(self._lemma_vocab, self._weights.shape[1])
+
+    @property
+    def cached_chunks(self) -> int:
+        return len(self._cache.chunk_ids)
+
+    def transform(self, texts: Sequence[str], sections: Sequence[str | None]):
+        """(theme features, sentiment features) as CSR matrices, one row per statement; None once a lemma
+        with whitespace turned up (the lookup tables have none), for the caller to take the general path."""
+        batch = self._batch(texts)
+        if batch is None:
+            return None
+        A = batch.chunk_matrix()
+        char_counts = (A @ batch.cache.chars(A.shape[1], self._n_features)).tocsr()
+        lemma_counts, cue_counts = self._lemma_counts(batch)
+        X = (
+            _normalised(_sublinear_tfidf(lemma_counts, self._idf))
+            + _normalised(_sublinear_tfidf(char_counts, self._idf))
+            + self._section_counts(sections)
+        )
+        return X, _append_columns(X, cue_values(cue_counts) * self._cue_weight)
+
+    def decisions(self, texts: Sequence[str], sections: Sequence[str | None]):
+        """(X @ weights, cue values): the decision values of the theme features X that `transform` would
+        build, and the cue columns that the sentiment features add to X; None where `transform` is."""
+        batch = self._batch(texts)
+        if batch is None:
+            return None
+        weights = self._weights
+        lemma_counts, cue_counts = self._lemma_counts(batch)
+        lemma = _sublinear_tfidf(lemma_counts, self._idf)
+        out = np.asarray(lemma @ weights) / _norms(_row_sums(lemma.data**2, lemma.indptr))[:, None]
+        out += self._char_decisions(batch)
+        columns = self._section_columns(sections)
+        known = columns >= 0
+        out[known] += weights[columns[known]]
+        return out, cue_values(cue_counts) * self._cue_weight
+
+    def _char_decisions(self, batch: _Batch) -> np.ndarray:
+        """The character block's share of X @ weights: per-chunk sums, corrected where chunks share an
+        n-gram (count c = c1 + c2 + ...: 1 + log c instead of (1 + log c1) + (1 + log c2) + ...)."""
+        cache, weights = batch.cache, self._weights
+        A = batch.chunk_matrix()
+        sums = np.asarray(A @ self._chunk_sums(cache, A.shape[1]))  # [Σ rows @ weights | Σ squared norms]
+        counts = (A @ cache.chars(A.shape[1], self._n_features)).tocsr()
+        shared = counts.data >= 2  # several chunks, or one chunk's repeated n-gram (rare, exact anyway)
+        if shared.any():
+            kept = np.zeros(len(shared) + 1, dtype=np.int64)
+            np.cumsum(shared, out=kept[1:])
+            total = counts.data[shared]
+            phi = 1.0 + np.log(total)
+            # Σ over contributing chunks of (1 + log ci) is total + Σ((1 + log ci) - ci): the rare
+            # deltas; of (1 + log ci)² it is total + Σ((1 + log ci)² - ci).
+            pattern = (counts.indices[shared], kept[counts.indptr])
+            fix = csr_matrix((phi - total, *pattern), shape=counts.shape)
+            fix_squares = csr_matrix((phi**2 - total, *pattern), shape=counts.shape)
+            if cache.rare_indptr.values[A.shape[1]] > 0:
+                rare, rare_squares = cache.rare(A.shape[1], self._n_features)
+                fix, fix_squares = fix - A @ rare, fix_squares - A @ rare_squares
+            fix.data *= self._idf[fix.indices]
+            sums[:, :-1] += fix @ weights
+            sums[:, -1] += _row_sums(
+                fix_squares.data * self._idf[fix_squares.indices] ** 2, fix_squares.indptr
+            )
+        return sums[:, :-1] / _norms(sums[:, -1])[:, None]
+
+    def _chunk_sums(self, cache: _Cache, chunks: int) -> np.ndarray:
+        """Per chunk (the first `chunks`): its character tf-idf row (unnormalised) @ weights, and its
+        squared norm; computed once per chunk, for every chunk added since the last call at once."""
+        sums = cache.chunk_sums
+        if sums.size < chunks:
+            with self._lock:
+                if sums.size < chunks:
+                    new = _sublinear_tfidf(cache.chars(chunks, self._n_features)[sums.size :], self._idf)
+                    rows = np.empty((new.shape[0], sums.values.shape[1]))
+                    rows[:, :-1] = new @ self._weights
+                    rows[:, -1] = _row_sums(new.data**2, new.indptr)
+                    sums.extend(rows)
+        return sums.values[:chunks]
+
+    def _batch(self, texts: Sequence[str]) -> _Batch | None:
+        cache = self._cache  # one snapshot for the whole batch
+        get = cache.chunk_ids.get
+        flat: list[int] = []
+        lengths: list[int] = []
+        for text in texts:
+            found = list(map(get, text.split()))
+            ids: list[int] = (
+                [
+                    self._add(cache, chunk) if i is None else i
+                    for chunk, i in zip(text.split(), found, strict=True)
+                ]
+                if None in found
+                else found  # type: ignore[assignment]  # no None among them
+            )
+            flat += ids
+            lengths.append(len(ids))
+        if cache.irregular:
+            return None
+        indptr = np.zeros(len(texts) + 1, dtype=_INDEX)
+        np.cumsum(lengths, out=indptr[1:])
+        return _Batch(cache, np.array(flat, dtype=_INDEX), indptr)
+
+    def _lemma_counts(self, batch: _Batch):
+        """Unigram and bigram counts over the lemma forms (negated within 3 words after a negator), and the
+        cue counts (positive, negative, contrast, any negated word) per statement."""
+        cache, chunks, n = batch.cache, batch.chunks, batch.size
+        chunk_row = np.repeat(np.arange(n), np.diff(batch.indptr))
+        starts = cache.chunk_token_start.values[chunks]
+        counts = cache.chunk_token_count.values[chunks]
+        total = int(counts.sum())
+        offsets = np.cumsum(counts) - counts
+        tokens = np.repeat(starts - offsets, counts) + np.arange(total)
+        token_row = np.repeat(chunk_row, counts)
+        kind = cache.token_kind.values[tokens]
+        is_word = kind == _WORD
+        position = np.arange(total)
+        first = np.ones(total, dtype=bool)
+        first[1:] = token_row[1:] != token_row[:-1]
+        # The last barrier before each token (just before a statement's first token, or on , . ; : ! ?),
+        # the last negator strictly before it, and words counted so far: a word is negated when a negator
+        # comes after the barrier and at most 3 words back.
+        marks = np.where(first, position - 1, np.where(kind == _RESET, position, -1))
+        barrier = np.maximum.accumulate(marks) if total else marks
+        negator = np.where(is_word & (cache.token_negator.values[tokens] == 1), position, -1)
+        last_negator = np.full(total, -1, dtype=np.int64)
+        if total > 1:
+            last_negator[1:] = np.maximum.accumulate(negator)[:-1]
+        words_so_far = np.cumsum(is_word)
+        distance = words_so_far - words_so_far[np.maximum(last_negator, 0)]
+        negated = is_word & (last_negator > barrier) & (distance <= 3)
+        forms = np.where(negated, cache.token_negated.values[tokens], cache.token_plain.values[tokens])[
+            is_word
+        ]
+        word_row = token_row[is_word]
+        unigram = cache.form_column.values[forms]
+        same = word_row[1:] == word_row[:-1]
+        keys = (forms[:-1] << _FORM_BITS | forms[1:])[same]
+        found = np.minimum(np.searchsorted(cache.bigram_keys, keys), max(len(cache.bigram_keys) - 1, 0))
+        hit = cache.bigram_keys[found] == keys if len(cache.bigram_keys) else np.zeros(len(keys), dtype=bool)
+        rows = np.concatenate([word_row[unigram >= 0], word_row[1:][same][hit]])
+        columns = np.concatenate([unigram[unigram >= 0], cache.bigram_columns[found[hit]]])
+        # duplicates are summed by the conversion to CSR
+        lemma = csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, self._n_features))
+        cues = np.column_stack(
+            [np.bincount(word_row, weights=column.values[forms], minlength=n) for column in cache.form_cues]
+        )
+        cues[:, 3] = cues[:, 3] > 0
+        return lemma, cues
+
+    def _section_columns(self, sections: Sequence[str | None]) -> np.ndarray:
+        """The one-hot column of each statement's section; -1 for a section the model never saw."""
+        return np.array([self._section_column.get(s or NO_SECTION, -1) for s in sections], dtype=np.int64)
+
+    def _section_counts(self, sections: Sequence[str | None]) -> csr_matrix:
+        columns = self._section_columns(sections)
+        rows = np.flatnonzero(columns >= 0)
+        return csr_matrix((np.ones(len(rows)), (rows, columns[rows])), shape=(len(columns), self._n_features))
+
+    def _add(self, cache: _Cache, chunk: str) -> int:
+        """Analyse a chunk not seen before and register it; its id."""
+        with self._lock:
+            known = cache.chunk_ids.get(chunk)
+            if known is not None:
+                return known
+            if len(cache.chunk_ids) >= MAX_CACHED_CHUNKS and cache is self._cache:
+                self._cache = self._new_cache()  # later batches start afresh; this one goes on
+            doc = self._tokenizer(chunk)
+            for component in self._components:
+                doc = component(doc)
+            kinds, plain, negated, negators = [], [], [], []
+            for token in doc:
+                if token.is_punct or token.is_space:
+                    kinds.append(_RESET if token.text in WINDOW_ENDS else _SKIP)
+                    plain.append(-1)
+                    negated.append(-1)
+                    negators.append(0)
+                    continue
+                lemma = token_lemma(token)
+                cache.irregular |= any(ch.isspace() for ch in lemma)
+                kinds.append(_WORD)
+                plain.append(cache.form(lemma, self._lemma_vocab))
+                negated.append(cache.form("neg_" + lemma, self._lemma_vocab))
+                negators.append(int(token.lower_ in NEGATORS))
+            grams = [self._char_vocab.get(g) for g in self._char_analyzer(chunk.lower())]
+            columns, counts = np.unique(
+                np.array([g + self._n_lemmas for g in grams if g is not None], dtype=_INDEX),
+                return_counts=True,
+            )
+            cache.chunk_token_start.extend([cache.token_kind.size])
+            cache.chunk_token_count.extend([len(kinds)])
+            for column, values in zip(
+                (cache.token_kind, cache.token_plain, cache.token_negated, cache.token_negator),
+                (kinds, plain, negated, negators),
+                strict=True,
+            ):
+                column.extend(values)
+            cache.char_columns.extend(columns)
+            cache.char_counts.extend(counts)
+            cache.char_indptr.extend([cache.char_columns.size])
+            repeated = counts > 1
+            phi = 1.0 + np.log(counts[repeated])
+            cache.rare_columns.extend(columns[repeated])
+            cache.rare_deltas.extend(np.column_stack([phi - counts[repeated], phi**2 - counts[repeated]]))
+            cache.rare_indptr.extend([cache.rare_columns.size])
+            chunk_id = len(cache.chunk_ids)
+            cache.chunk_ids[chunk] = chunk_id  # published last: readers only see complete entries
+            return chunk_id
+
+
+def _sublinear_tfidf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
+    """(1 + log count) × idf, unnormalised."""
+    out = counts.copy()
+    out.data = (1.0 + np.log(out.data)) * idf[out.indices]
+    return out
+
+
+def _row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Sums of `values` per CSR row (rows may be empty)."""
+    sums = np.zeros(len(indptr) - 1)
+    values = values[: indptr[-1]] if len(indptr) else values
+    nonempty = np.flatnonzero(indptr[1:] > indptr[:-1])
+    if len(nonempty):
+        sums[nonempty] = np.add.reduceat(values, indptr[nonempty])
+    return sums
+
+
+def _normalised(X: csr_matrix) -> csr_matrix:
+    """Each row L2-normalised in place (empty rows stay zero), as `TfidfVectorizer` does."""
+    X.data /= np.repeat(_norms(_row_sums(X.data**2, X.indptr)), np.diff(X.indptr))
+    return X
+
+
+def _norms(squares: np.ndarray) -> np.ndarray:
+    """L2 norms from squared norms, 1 for empty rows (which stay zero, as scikit-learn leaves them)."""
+    norms = np.sqrt(squares)
+    norms[norms == 0] = 1.0
+    return norms
+
+
+def _append_columns(X: csr_matrix, dense: np.ndarray) -> csr_matrix:
+    """[X | dense] as CSR without scipy's general `hstack`: the new columns go at each row's end."""
+    n, k = dense.shape
+    positions = np.repeat(X.indptr[1:], k)
+    data = np.insert(X.data, positions, dense.ravel())
+    indices = np.insert(X.indices, positions, np.tile(np.arange(X.shape[1], X.shape[1] + k), n))
+    indptr = X.indptr + k * np.arange(n + 1)
+    return csr_matrix((data, indices, indptr), shape=(n, X.shape[1] + k))

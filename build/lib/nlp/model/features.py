@@ -1,0 +1,193 @@
+"""Statement features: spaCy lemmas, character n-grams of the raw text, and the report section.
+
+spaCy runs here, outside the scikit-learn estimators, so the saved artifact holds only scikit-learn
+objects. The estimators get a 2-D object array with one row per statement: (text, lemmas, section).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import OneHotEncoder
+
+from nlp.model.pipeline import load_pipeline
+
+TEXT, LEMMAS, SECTION = 0, 1, 2
+NO_SECTION = "-"
+# Words that turn a judgement around; the next words are marked so that "nicht gut" and "gut" differ
+# even when they are not adjacent ("nicht wirklich gut").
+NEGATORS = {
+    "nicht",
+    "kein",
+    "keine",
+    "keinen",
+    "keinem",
+    "keiner",
+    "nie",
+    "niemals",
+    "kaum",
+    "ohne",
+    "weder",
+}
+
+
+@dataclass(frozen=True)
+class StatementInput:
+    text: str
+    section: str | None = None
+    id: str | None = None
+
+
+# Punctuation that ends a negation window; other punctuation and spaces are skipped.
+WINDOW_ENDS = frozenset(",.;:!?")
+_NUMBER = re.compile(r"[\d.,/-]+")
+
+
+def token_lemma(token) -> str:
+    """The word feature of a (non-punctuation) token: its lemma in lower case, numbers as "<zahl>"."""
+    lemma = (token.lemma_ or token.text).lower()
+    return "<zahl>" if token.like_num or _NUMBER.fullmatch(lemma) else lemma
+
+
+def _lemma_string(doc) -> str:
+    out: list[str] = []
+    negate = 0
+    for token in doc:
+        if token.is_punct or token.is_space:
+            if token.text in WINDOW_ENDS:
+                negate = 0
+            continue
+        lemma = token_lemma(token)
+        out.append(f"neg_{lemma}" if negate else lemma)
+        negate = 3 if token.lower_ in NEGATORS else max(0, negate - 1)
+    return " ".join(out)
+
+
+def prepare(statements: Sequence[StatementInput], pipeline_name: str | None = None) -> np.ndarray:
+    """Rows (text, lemmas, section) for the estimators, with spaCy run once over all texts."""
+    lang = load_pipeline(pipeline_name)
+    texts = [" ".join(s.text.split()) for s in statements]
+    rows = np.empty((len(texts), 3), dtype=object)
+    for i, doc in enumerate(lang.pipe(texts, batch_size=256)):
+        rows[i] = (texts[i].lower(), _lemma_string(doc), statements[i].section or NO_SECTION)
+    return rows
+
+
+def feature_union(min_df: int = 2) -> ColumnTransformer:
+    """Word n-grams over lemmas, character n-grams (German compounds: "Wohnraummangel"), section."""
+    return ColumnTransformer(
+        [
+            (
+                "lemmas",
+                TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), min_df=min_df, sublinear_tf=True),
+                LEMMAS,
+            ),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=(3, 5),
+                    min_df=min_df,
+                    sublinear_tf=True,
+                    max_features=60000,
+                ),
+                TEXT,
+            ),
+            ("section", OneHotEncoder(handle_unknown="ignore"), [SECTION]),
+        ],
+        sparse_threshold=1.0,
+    )
+
+
+# Judgement cues (lemmas, lower case). They carry sentiment across topics, so they generalise to
+# wording the training data never used; a statement with cues of both kinds is often "gemischt".
+POSITIVE_CUES = frozenset(
+    "gut gelungen gelingen erfolgreich erfolg positiv zufrieden zufriedenheit hervorragend super toll "
+    "gewinnbringend bereichernd bereicherung wertvoll hilfreich sinnvoll lohnen gelohnt lohnend bewährt "
+    "bewähren konstruktiv angenehm freuen erfreulich gefreut begeistert begeisterung lebendig gelobt loben "
+    "gewinn mehrwert produktiv überzeugend überzeugt gelungene optimal ideal spannend interessant "
+    "fruchtbar wertschätzend dankbar schön klasse prima gern gerne besser gestärkt stärken motiviert "
+    "motivierend offen respektvoll fair souverän kompetent professionell reibungslos problemlos".split()
+)
+NEGATIVE_CUES = frozenset(
+    "leider schade kaum fehlen fehlte gefehlt mangel mangelnd mangelhaft schwierig schwierigkeit problem "
+    "problematisch enttäuschend enttäuscht enttäuschung kritik kritisch kritisiert schlecht gering "
+    "niedrig ärgerlich gescheitert scheitern unzufrieden überfordert überforderung zäh mühsam störend "
+    "gestört aggressiv feindselig unruhig unklar unverständlich verloren versandet vage oberflächlich "
+    "unbefriedigend ernüchternd ernüchterung frustriert frust frustrierend schwach dünn teuer aufwendig "
+    "bürokratisch hürde hindernis belastung belastet negativ nachteil verbesserungswürdig ausbaufähig "
+    "bedauerlich bedauern vermisst vermissen versäumt langatmig".split()
+)
+CONTRAST_CUES = frozenset(
+    "aber jedoch allerdings trotzdem dennoch zwar wobei einerseits andererseits doch "
+    "obwohl obgleich gleichwohl teils teilweise".split()
+)
+
+
+def word_cues(word: str) -> tuple[int, int, int, int]:
+    """What one lemma token adds to (positive, negative, contrast, negated word) counts."""
+    negated = word.startswith("neg_")
+    return (
+        int(word in POSITIVE_CUES),
+        int(word in NEGATIVE_CUES or negated and word[4:] in POSITIVE_CUES),
+        int(word in CONTRAST_CUES),
+        int(negated),
+    )
+
+
+def cue_counts(tokens: Sequence[str]) -> list[int]:
+    """(positive, negative, contrast, any negated word) of one statement's lemma tokens."""
+    counts = [0, 0, 0, 0]
+    for word in tokens:
+        p, q, c, negated = word_cues(word)
+        counts[0] += p
+        counts[1] += q
+        counts[2] += c
+        counts[3] |= negated
+    return counts
+
+
+def cue_values(counts: np.ndarray) -> np.ndarray:
+    """The six cue features from rows of `cue_counts`; a negated word counts as one more negative cue."""
+    counts = np.asarray(counts, dtype=float).reshape(-1, 4)
+    pos, neg, contrast = counts[:, 0], counts[:, 1] + counts[:, 3], counts[:, 2]
+    values = np.column_stack(
+        [
+            np.minimum(pos, 3),
+            np.minimum(neg, 3),
+            np.minimum(contrast, 2),
+            (pos > 0) & (neg > 0),
+            (contrast > 0) & (pos > 0),
+            (contrast > 0) & (neg > 0),
+        ]
+    )
+    return values / 3.0
+
+
+class CueFeatures(TransformerMixin, BaseEstimator):
+    """Counts of positive, negative and contrast cue lemmas and their combinations (stateless)."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        counts = [cue_counts(str(lemmas).split()) for lemmas in np.asarray(X, dtype=object).ravel()]
+        return csr_matrix(cue_values(counts))
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array(
+            ["pos", "neg", "contrast", "pos_and_neg", "contrast_pos", "contrast_neg"], dtype=object
+        )
+
+
+def sentiment_cues(weight: float = 2.0) -> ColumnTransformer:
+    """The cue counts as their own block; weighted up because six dense features compete with
+    tens of thousands of sparse n-grams (weight chosen by grouped cross-validation)."""
+    return ColumnTransformer([("cues", CueFeatures(), LEMMAS)], transformer_weights={"cues": weight})

@@ -1,0 +1,176 @@
+"""Split a free-text section into statements: one per bullet point, one per sentence of prose."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nlp.errors import ReportParseError
+from nlp.model.pipeline import sentence_splitter
+from nlp.reading.values import MONTHS
+
+# Bounds on what reaches spaCy (whose own limit, 1,000,000 characters, ends in a ValueError): a paragraph
+# of prose is split into sentences only up to MAX_PARAGRAPH_CHARS, and no statement may be longer than
+# MAX_STATEMENT_CHARS. The longest statement of the training reports has about 400 characters.
+MAX_PARAGRAPH_CHARS = 100_000
+MAX_STATEMENT_CHARS = 10_000
+
+
+@dataclass(frozen=True)
+class Statement:
+    section: str
+    index: int  # position within its section, from 0
+    text: str
+
+
+_BULLET = re.compile(
+    r"^\s*(?:"
+    r"[•·▪◦●○■□►▶➢➤➔→✓✔✗✘☐☑❖◆◇♦\uf0b7\uf0a7\uf0d8\uf0fc]\s*"  # bullet glyphs (incl. Word's private-use ones)
+    r"|[-–—+>]\s+|-(?=[A-ZÄÖÜ])|\*\s*"  # ASCII bullets; "*Sammlung" without a space
+    r"|(?P<num>\d{1,2})[.)]\s+(?=\S)"  # 1. / 2)
+    r"|\(?[a-zA-Z]\)\s+|\(\d{1,2}\)\s+"  # a) (b) (3)
+    r")"
+)
+_CONNECTIVE_END = re.compile(
+    r"(?:[,;&/(\-–]|\b(?:und|oder|sowie|bzw\.|mit|für|der|die|das|den|dem|des|von|vom|zu|zur|zum|in|im|"
+    r"an|am|auf|bei|beim|aus|als|wie|ein|eine|einer|einen|eines|nicht|sehr|auch|durch|über|unter|nach|"
+    r"vor|zwischen|dass|weil|wenn|aber|ohne|um|sich|wir|es|sie|ist|sind|war|waren|wurde|wurden|u\.)"
+    r")\s*$",
+    re.I,
+)
+# A line without final punctuation that reaches (nearly) the longest line of its section was most
+# likely wrapped by an editor; shorter lines are separate items even without a bullet.
+_MIN_WRAP_WIDTH = 50
+
+
+# Nouns that follow an ordinal in prose ("1. Abend Info, 2. Abend Workshops"): no list item.
+_ORDINAL_NOUNS = (
+    "Abend|Tag|Termin|Treffen|Sitzung|Teil|Phase|Runde|Veranstaltung|Block|Samstag|Sonntag|Nachmittag|"
+    "Vormittag|Halbjahr|Quartal|Dialogabend|Dialogtag|Woche|Stock|OG|Obergeschoss"
+)
+
+
+def _bullet_marker(line: str) -> re.Match | None:
+    m = _BULLET.match(line)
+    if not m:
+        return None
+    rest = line[m.end() :]
+    if m.group("num") and re.match(r"(?:" + "|".join(MONTHS) + "|" + _ORDINAL_NOUNS + r")\b", rest, re.I):
+        return None  # "18. Februar 2017 ..." is a date and "1. Abend: ..." an ordinal, not item 1
+    if not re.search(r"\w", rest):
+        return None
+    return m
+
+
+def _is_continuation(previous_line: str, line: str, wrap_width: int) -> bool:
+    prev = previous_line.rstrip()
+    if not prev:
+        return False
+    stripped = line.strip()
+    if stripped[:1].islower() and not re.match(r"[a-z]\)", stripped):
+        return True
+    if re.search(r"[.!?:][\"“”»«'’]?$", prev):
+        return False
+    return bool(_CONNECTIVE_END.search(prev)) or len(prev.strip()) >= wrap_width
+
+
+def _wrap_width(lines: list[str]) -> int:
+    """The length from which a line counts as wrapped: 80 % of the longest line, when at least three
+    lines reach it (a text wrapped by an editor); otherwise no line counts as wrapped."""
+    lengths = [len(line.strip()) for line in lines]
+    width = int(0.8 * max(lengths, default=0))
+    if width >= _MIN_WRAP_WIDTH and sum(n >= width for n in lengths) >= 3:
+        return width
+    return 10**6
+
+
+def _units(text: str) -> list[tuple[bool, str]]:
+    """(is_bullet, text) units: bullets with their wrapped lines joined, and prose paragraphs."""
+    units: list[tuple[bool, list[str]]] = []
+    previous = ""
+    lines = text.split("\n")
+    wrap_width = _wrap_width(lines)
+    bullet_indent = -1  # indentation of the open bullet; deeper lines continue it
+    for raw in lines:
+        line = raw.rstrip().expandtabs(4)
+        if not line.strip():
+            previous = ""
+            bullet_indent = -1
+            continue
+        marker = _bullet_marker(line)
+        indent = len(line) - len(line.lstrip())
+        if marker:
+            units.append((True, [line[marker.end() :].strip()]))
+            bullet_indent = indent
+        elif (
+            units
+            and previous
+            and (_is_continuation(previous, line, wrap_width) or 0 <= bullet_indent < indent)
+        ):
+            units[-1][1].append(line.strip())
+        else:
+            units.append((False, [line.strip()]))
+            bullet_indent = -1
+        previous = line
+    joined = []
+    for is_bullet, parts in units:
+        text = " ".join(parts)
+        text = re.sub(r"\s+", " ", text).strip()
+        if re.search(r"[^\W\d_]", text):
+            joined.append((is_bullet, text))
+    return joined
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences of a prose unit. A piece that starts in lower case or with closing punctuation, or
+    follows an opening quote or bracket, belongs to the sentence before it ("„Was läuft gut?“ und ...")."""
+    spans: list[list[int]] = []
+    for sentence in sentence_splitter()(text).sents:
+        start, end = sentence.start_char, sentence.end_char
+        piece = text[start:end].strip()
+        previous = text[spans[-1][0] : spans[-1][1]].rstrip() if spans else ""
+        if spans and (piece[:1].islower() or piece[:1] in '“”"’),;:' or re.search(r"[„‚(\[,;]$", previous)):
+            spans[-1][1] = end
+        else:
+            spans.append([start, end])
+    sentences = [text[a:b].strip() for a, b in spans]
+    return [s for s in sentences if re.search(r"[^\W\d_]", s)]
+
+
+def _too_long(section: str, what: str, n: int, limit: int) -> ReportParseError:
+    return ReportParseError(
+        f"section {section!r} has {what} of {n:,} characters (limit {limit:,}); not a report"
+    )
+
+
+def split_statements(section: str, text: str) -> list[Statement]:
+    """Statements of one section, in order. A paragraph or statement beyond the limits above is refused
+    with a ReportParseError."""
+    texts: list[str] = []
+    for is_bullet, unit in _units(text):
+        if is_bullet:
+            texts.append(unit)
+        elif len(unit) > MAX_PARAGRAPH_CHARS:
+            raise _too_long(section, "a paragraph", len(unit), MAX_PARAGRAPH_CHARS)
+        else:
+            texts += _sentences(unit)
+    longest = max(texts, key=len, default="")
+    if len(longest) > MAX_STATEMENT_CHARS:
+        raise _too_long(section, "a statement", len(longest), MAX_STATEMENT_CHARS)
+    return [Statement(section, i, t) for i, t in enumerate(texts)]
+
+
+def bullet_items(text: str) -> list[str]:
+    """Items of a list section (Themenfelder, Beteiligte Akteure): the bullets, or else the
+    comma- or semicolon-separated parts of each line."""
+    units = _units(text)
+    bullets = [unit for is_bullet, unit in units if is_bullet]
+    if bullets:
+        return [b.rstrip(" ,;.") for b in bullets]
+    items: list[str] = []
+    for _, unit in units:
+        for part in re.split(r"[;,](?![^()]*\))|(?<=[a-zäöüß)])\.\s+(?=[A-ZÄÖÜ])", unit):
+            part = part.strip(" .")
+            if re.search(r"[^\W\d_]{2,}", part):
+                items.append(part)
+    return items

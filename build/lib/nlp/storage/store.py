@@ -1,0 +1,506 @@
+"""Stored reports with their tagged statements: SQLite by default (WAL), PostgreSQL through
+`postgresql+psycopg://…` (both tested); other SQLAlchemy URLs may work but are not tested.
+
+A report is stored with all its tagged statements in one transaction. Storing is idempotent: the same
+content (sha256 of the decoded text) or the same `external_id` again returns the existing report, also
+when two identical posts race (unique constraints decide, the loser reads the winner's row).
+The report JSON holds the contact person (Kontakt): it is stored and returned, never logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from nlp.errors import KfdError
+from nlp.model.inference import Prediction
+from nlp.reading.report import Report
+from nlp.results.aggregate import StatementRow
+from nlp.results.records import Origin, TaggedStatement
+from nlp.settings import DEFAULT_DATABASE_URL
+from nlp.storage import schema
+
+log = logging.getLogger(__name__)
+
+
+class StoreError(KfdError):
+    """The database cannot be opened or reached."""
+
+
+class ReportNotFound(KfdError):
+    """No stored report with this id."""
+
+
+metadata = sa.MetaData()
+# Ids are 64-bit: BIGINT (BIGSERIAL) on PostgreSQL; SQLite's INTEGER PRIMARY KEY is 64-bit already (and
+# only INTEGER makes it the rowid).
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("content_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("external_id", sa.String(200), nullable=True, unique=True),
+    sa.Column("filename", sa.String(255)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("kommune_name", sa.String(255)),
+    sa.Column("landkreis", sa.String(255), index=True),
+    sa.Column("regierungsbezirk", sa.String(64), index=True),
+    sa.Column("first_event_date", sa.Date, index=True),
+    sa.Column("year", sa.Integer, index=True),
+    sa.Column("report", sa.JSON, nullable=False),  # Report.to_dict(), warnings included
+)
+
+statements = sa.Table(
+    "statements",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("report_id", Id, sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("section", sa.String(32), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),  # Statement.index: its place within the section
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("themes", sa.JSON, nullable=False),
+    sa.Column("sentiment", sa.String(32), nullable=False),
+    sa.Column("scores", sa.JSON, nullable=False),  # {"themes": {id: p}, "sentiment": {id: p}}
+    sa.Column("model_version", sa.String(64), nullable=False, index=True),
+    sa.UniqueConstraint("report_id", "section", "position"),
+)
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    id: int
+    content_sha256: str
+    external_id: str | None
+    filename: str | None
+    created_at: dt.datetime
+    report: Report
+    statements: tuple[TaggedStatement, ...]  # ids `<report id>:<section>:<index>`
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    id: int
+    external_id: str | None
+    filename: str | None
+    created_at: dt.datetime
+    kommune_name: str | None
+    landkreis: str | None
+    regierungsbezirk: str | None
+    first_event_date: dt.date | None
+    n_statements: int
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    items: tuple[ReportSummary, ...]
+    total: int  # reports matching the filters, over all pages
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class RetagResult:
+    model_version: str
+    n_reports: int
+    n_statements: int
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a stored report is, and what it holds: found by external id or by content hash."""
+
+    id: int
+    content_sha256: str
+    external_id: str | None
+
+
+@dataclass(frozen=True)
+class StatementRef:
+    """A stored statement to tag again: its row id, section and text."""
+
+    row_id: int
+    section: str
+    text: str
+
+
+def report_columns(report: Report) -> dict[str, Any]:
+    """The columns of the reports table that are read off the parsed report (for filters and listing)."""
+    dates = report.veranstaltung.termine
+    first_date = dt.date.fromisoformat(dates[0]) if dates else None
+    return {
+        "kommune_name": report.kommune.name,
+        "landkreis": report.kommune.landkreis,
+        "regierungsbezirk": report.kommune.regierungsbezirk,
+        "first_event_date": first_date,
+        "year": first_date.year if first_date else None,
+        "report": report.to_dict(),
+    }
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite drops the zone
+
+
+def origin_of(report: Report, filename: str | None) -> Origin:
+    """The report facts every tagged statement of it carries."""
+    termine = report.veranstaltung.termine
+    k = report.kommune
+    return Origin(filename, k.name, k.landkreis, k.regierungsbezirk, termine[0] if termine else None)
+
+
+def _tagged(report_id: int, row, origin: Origin) -> TaggedStatement:
+    return TaggedStatement(
+        id=f"{report_id}:{row.section}:{row.position}",
+        text=row.text,
+        section=row.section,
+        themes=tuple(row.themes),
+        sentiment=row.sentiment,
+        theme_scores=dict(row.scores["themes"]),
+        sentiment_scores=dict(row.scores["sentiment"]),
+        model_version=row.model_version,
+        origin=origin,
+        abstain_reason=row.scores.get("abstained"),
+    )
+
+
+def _tag_values(prediction: Prediction) -> dict[str, Any]:
+    return {
+        "themes": list(prediction.themes),
+        "sentiment": prediction.sentiment,
+        # The abstain reason rides in the scores (the model's output about the statement): no new column.
+        "scores": {"themes": prediction.theme_scores, "sentiment": prediction.sentiment_scores}
+        | ({"abstained": prediction.abstained} if prediction.abstained else {}),
+        "model_version": prediction.model_version,
+    }
+
+
+# New tags for one statement, by id (bind names differ from the column names, as SQLAlchemy requires).
+_RETAG = (
+    sa.update(statements)
+    .where(statements.c.id == sa.bindparam("statement_id"))
+    .values({k: sa.bindparam(f"new_{k}") for k in ("themes", "sentiment", "scores", "model_version")})
+)
+
+
+_ADVANCE_REPORT_IDS = sa.text(
+    "SELECT setval(pg_get_serial_sequence('reports', 'id'), (SELECT max(id) FROM reports))"
+)
+
+
+def _make_engine(url: str) -> Engine:
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as e:
+        raise StoreError(f"database URL {url!r} is not a valid SQLAlchemy URL ({e})") from None
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    database = parsed.database or ""
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    if in_memory:
+        engine = sa.create_engine(
+            parsed, connect_args={"check_same_thread": False}, poolclass=sa.pool.StaticPool
+        )
+    else:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        # SQLAlchemy emits BEGIN itself (see `_begin`), so the driver must not.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode = WAL")  # readers never block the one writer
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # A writing transaction takes the write lock at BEGIN: a deferred one that reads first and
+        # then writes can fail with "database is locked" at once, without waiting for the lock.
+        immediate = conn.get_execution_options().get("kfd_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Store:
+    """The database of reports and tags. Thread-safe: every call uses its own connection.
+    Opening a brand-new database creates its schema; an older schema raises `schema.SchemaBehind`."""
+
+    def __init__(self, url: str = DEFAULT_DATABASE_URL):
+        self.url = url
+        self.engine = _make_engine(url)
+        try:
+            # A new database is created at the newest schema revision; an older schema is refused
+            # (SchemaBehind, naming `kfd db upgrade`), so no code runs against columns it does not know.
+            schema.prepare(self.engine, self._safe_url())
+        except KfdError:
+            self.engine.dispose()
+            raise
+        except SQLAlchemyError as e:
+            self.engine.dispose()
+            raise StoreError(
+                f"cannot open the database {self._safe_url()} ({e.__class__.__name__}: {e})"
+            ) from None
+
+    def _safe_url(self) -> str:
+        return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def ping(self) -> None:
+        """Raise StoreError when the database cannot be reached."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except SQLAlchemyError as e:
+            raise StoreError(
+                f"database {self._safe_url()} is not reachable ({e.__class__.__name__})"
+            ) from None
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn.execution_options(kfd_write=True)
+            with conn.begin():
+                yield conn
+
+    # -- reports ---------------------------------------------------------------------------------
+
+    def locate(self, content_sha256: str | None = None, external_id: str | None = None) -> Located | None:
+        """The report with this external id or, failing that, this content hash: its id, content hash and
+        external id (so a caller can tell a retry from another content under a known external id)."""
+        with self.engine.connect() as conn:
+            for column, value in (
+                (reports.c.external_id, external_id),
+                (reports.c.content_sha256, content_sha256),
+            ):
+                if value is not None:
+                    row = conn.execute(
+                        sa.select(reports.c.id, reports.c.content_sha256, reports.c.external_id).where(
+                            column == value
+                        )
+                    ).first()
+                    if row is not None:
+                        return Located(row.id, row.content_sha256, row.external_id)
+        return None
+
+    def find(self, content_sha256: str | None = None, external_id: str | None = None) -> int | None:
+        """Id of the report with this external id or, failing that, this content hash."""
+        located = self.locate(content_sha256, external_id)
+        return located.id if located else None
+
+    def add_report(
+        self,
+        report: Report,
+        predictions: Sequence[Prediction],
+        *,
+        content_sha256: str,
+        filename: str | None = None,
+        external_id: str | None = None,
+        created_at: dt.datetime | None = None,
+        report_id: int | None = None,
+    ) -> tuple[StoredReport, bool]:
+        """Store a parsed report with the predictions of its statements (in `report.statements` order).
+        Returns (report, created); created is False when a report with the same content or external id
+        is stored already (also when another writer stored it a moment ago) — then nothing is written.
+        `report_id` is kept where it is free (a restored backup keeps its ids)."""
+        existing = self.find(content_sha256, external_id)
+        if existing is not None:
+            return self.get_report(existing), False
+        values = {
+            "content_sha256": content_sha256,
+            "external_id": external_id,
+            "filename": filename,
+            "created_at": created_at or dt.datetime.now(dt.UTC),
+            **report_columns(report),
+        }
+        try:
+            with self._write() as conn:
+                if (
+                    report_id is not None
+                    and conn.execute(sa.select(reports.c.id).where(reports.c.id == report_id)).first() is None
+                ):
+                    values["id"] = report_id
+                inserted = conn.execute(sa.insert(reports).values(**values)).inserted_primary_key
+                assert inserted is not None
+                report_id = inserted[0]
+                if "id" in values and conn.dialect.name == "postgresql":
+                    # An id given explicitly does not move PostgreSQL's sequence: move it past the
+                    # largest id, or the next new report would be handed a restored one's id.
+                    conn.execute(_ADVANCE_REPORT_IDS)
+                rows = [
+                    {"report_id": report_id, "section": s.section, "position": s.index, "text": s.text}
+                    | _tag_values(p)
+                    for s, p in zip(report.statements, predictions, strict=True)
+                ]
+                if rows:
+                    conn.execute(sa.insert(statements), rows)
+        except IntegrityError:
+            # Another request stored the same report between our lookup and our insert.
+            existing = self.find(content_sha256, external_id)
+            if existing is None:
+                raise
+            return self.get_report(existing), False
+        log.info("stored report %d (%s, %d statements)", report_id, report.kommune.name, len(predictions))
+        return self.get_report(report_id), True
+
+    def get_report(self, report_id: int) -> StoredReport:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(reports).where(reports.c.id == report_id)).first()
+            if row is None:
+                raise ReportNotFound(f"no report with id {report_id}")
+            tagged = conn.execute(
+                sa.select(statements).where(statements.c.report_id == report_id).order_by(statements.c.id)
+            ).all()
+        report = Report.from_dict(row.report)
+        origin = origin_of(report, row.filename)
+        return StoredReport(
+            id=row.id,
+            content_sha256=row.content_sha256,
+            external_id=row.external_id,
+            filename=row.filename,
+            created_at=_utc(row.created_at),
+            report=report,
+            statements=tuple(_tagged(row.id, s, origin) for s in tagged),
+        )
+
+    def list_reports(
+        self,
+        *,
+        landkreis: str | None = None,
+        regierungsbezirk: str | None = None,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> ReportPage:
+        """Reports in the order they were stored. Landkreis and Regierungsbezirk match ignoring case;
+        the date range applies to the first event date (reports without one are left out)."""
+        conditions = []
+        if landkreis:
+            conditions.append(sa.func.lower(reports.c.landkreis) == landkreis.strip().lower())
+        if regierungsbezirk:
+            conditions.append(sa.func.lower(reports.c.regierungsbezirk) == regierungsbezirk.strip().lower())
+        if date_from:
+            conditions.append(reports.c.first_event_date >= date_from)
+        if date_to:
+            conditions.append(reports.c.first_event_date <= date_to)
+        counts = (
+            sa.select(statements.c.report_id, sa.func.count().label("n"))
+            .group_by(statements.c.report_id)
+            .subquery()
+        )
+        query = (
+            sa.select(
+                reports.c.id,
+                reports.c.external_id,
+                reports.c.filename,
+                reports.c.created_at,
+                reports.c.kommune_name,
+                reports.c.landkreis,
+                reports.c.regierungsbezirk,
+                reports.c.first_event_date,
+                sa.func.coalesce(counts.c.n, 0).label("n_statements"),
+            )
+            .outerjoin(counts, counts.c.report_id == reports.c.id)
+            .where(*conditions)
+            .order_by(reports.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        with self.engine.connect() as conn:
+            total = conn.execute(
+                sa.select(sa.func.count()).select_from(reports).where(*conditions)
+            ).scalar_one()
+            rows = conn.execute(query).all()
+        items = tuple(ReportSummary(**{**row._asdict(), "created_at": _utc(row.created_at)}) for row in rows)
+        return ReportPage(items, total, limit, offset)
+
+    def delete_report(self, report_id: int) -> None:
+        with self._write() as conn:
+            # Statements go first: not every database enforces ON DELETE CASCADE.
+            conn.execute(sa.delete(statements).where(statements.c.report_id == report_id))
+            deleted = conn.execute(sa.delete(reports).where(reports.c.id == report_id)).rowcount
+            if not deleted:
+                raise ReportNotFound(f"no report with id {report_id}")
+        log.info("deleted report %d", report_id)
+
+    # -- tags ------------------------------------------------------------------------------------
+
+    def report_ids(self) -> list[int]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(sa.select(reports.c.id).order_by(reports.c.id)).scalars())
+
+    def check_report(self, report_id: int) -> int:
+        """`report_id` if such a report is stored, else ReportNotFound."""
+        with self.engine.connect() as conn:
+            if conn.execute(sa.select(reports.c.id).where(reports.c.id == report_id)).scalar() is None:
+                raise ReportNotFound(f"no report with id {report_id}")
+        return report_id
+
+    def statements_of(self, report_id: int, unless_version: str | None = None) -> list[StatementRef]:
+        """The stored statements of a report in order, without those tagged by `unless_version`."""
+        query = sa.select(statements.c.id, statements.c.section, statements.c.text).where(
+            statements.c.report_id == report_id
+        )
+        if unless_version is not None:
+            query = query.where(statements.c.model_version != unless_version)
+        with self.engine.connect() as conn:
+            return [
+                StatementRef(r.id, r.section, r.text) for r in conn.execute(query.order_by(statements.c.id))
+            ]
+
+    def update_tags(self, statement_ids: Sequence[int], predictions: Sequence[Prediction]) -> None:
+        """Replace the tags of stored statements (one executemany)."""
+        with self._write() as conn:
+            conn.execute(
+                _RETAG,
+                [
+                    {"statement_id": sid, **{f"new_{k}": v for k, v in _tag_values(p).items()}}
+                    for sid, p in zip(statement_ids, predictions, strict=True)
+                ],
+            )
+
+    def model_versions(self) -> dict[str, int]:
+        """How many stored statements each model version tagged."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(statements.c.model_version, sa.func.count()).group_by(statements.c.model_version)
+            ).all()
+        return {version: n for version, n in rows}
+
+    def statement_rows(self) -> list[StatementRow]:
+        """Every stored statement as a row for `nlp.results.aggregate.aggregate`."""
+        query = sa.select(
+            statements.c.themes,
+            statements.c.sentiment,
+            statements.c.section,
+            reports.c.landkreis,
+            reports.c.regierungsbezirk,
+            reports.c.year,
+        ).join(reports, reports.c.id == statements.c.report_id)
+        with self.engine.connect() as conn:
+            return [
+                StatementRow(tuple(r.themes), r.sentiment, r.section, r.landkreis, r.regierungsbezirk, r.year)
+                for r in conn.execute(query)
+            ]

@@ -1,0 +1,116 @@
+"""The FastAPI application: `create_app(settings)`. The model is loaded at startup, never at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from nlp.codebook import load_codebook
+from nlp.storage.store import Store
+
+from .errors import BodyLimitMiddleware, install_error_handlers
+from .local_only import LocalOnlyMiddleware
+from .model_slot import ModelSlot
+from .routes import aggregate, classify, health, model, reports
+from .settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+# Swagger UI (swagger-ui-dist) and ReDoc, vendored from their npm packages with their licences: the
+# documentation works offline, and no third party learns who opens it.
+STATIC = Path(__file__).parent / "static"
+
+DESCRIPTION = """\
+Tags the statements of Kommunale Flüchtlingsdialoge reports (Steckbriefe) with themes and a sentiment
+from the project's codebook, stores reports and aggregates their tags.
+
+Every route under `/v1` needs `Authorization: Bearer <key>` (KFD_API_KEYS; deleting, retagging and
+reloading need a key from KFD_ADMIN_KEYS). Without configured keys the service answers only on loopback,
+only to the host names localhost, 127.0.0.1 and [::1], refuses writes from other web pages, and a
+multipart upload needs an `X-Requested-With` or `X-KFD-Client` header.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app. Given settings replace `get_settings` for every route; otherwise the environment is read."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        codebook = load_codebook(settings.codebook)
+        store = Store(settings.database_url)
+        slot = ModelSlot(settings.model_dir, codebook)
+        await run_in_threadpool(slot.load_at_start)
+        if not settings.auth_enabled:
+            log.warning(
+                "no API keys configured (KFD_API_KEYS, KFD_ADMIN_KEYS): answering only on loopback, without keys"
+            )
+        app.state.codebook, app.state.store, app.state.models = codebook, store, slot
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(
+        title="kfd-tagger",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    _add_docs(app)
+
+    async def given_settings() -> Settings:  # async: no thread-pool hop per request (see deps)
+        return settings
+
+    app.dependency_overrides[get_settings] = given_settings
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if not settings.auth_enabled:
+        app.add_middleware(LocalOnlyMiddleware)  # added last, so it runs first
+    install_error_handlers(app)
+    for module in (classify, reports, aggregate, model, health):
+        app.include_router(module.router)
+    return app
+
+
+def _add_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI) and /redoc from the vendored assets under /static, never from a CDN."""
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    openapi_url = app.openapi_url or "/openapi.json"
+    oauth2_redirect = "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} – API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+            oauth2_redirect_url=oauth2_redirect,
+            # validatorUrl: without it Swagger UI sends the whole API description to validator.swagger.io
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get(oauth2_redirect, include_in_schema=False)
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=openapi_url,
+            title=f"{app.title} – API",
+            redoc_js_url="/static/redoc/redoc.standalone.js",
+            redoc_favicon_url="/static/swagger-ui/favicon-32x32.png",
+            with_google_fonts=False,
+        )

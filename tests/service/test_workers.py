@@ -1,0 +1,154 @@
+"""Several workers (`kfd serve --workers N`, uvicorn's process model): every worker answers, each with
+its own model; a reload through any one of them reaches all, so that after the reload no worker answers
+with the old version. /metrics sums all workers; KFD_LOG_FORMAT=json logs hold no personal data."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import psutil
+from live_service import start_service, wait_ready
+from service_process import free_port, stop
+from test_metrics import metric_values
+
+N_WORKERS = 3
+PEOPLE = ("Greta Probst", "Jonas Beispielmann", "greta.probst@example.org", "j.beispielmann@example.org")
+
+
+def _post_report(port: int, headers: dict[str, str], text: str) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(
+            "POST",
+            "/v1/reports",
+            body=json.dumps({"text": text}),
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        reply = conn.getresponse()
+        assert reply.status == 201
+        return json.loads(reply.read())
+    finally:
+        conn.close()
+
+
+def _ask(
+    port: int, method: str, path: str, headers: dict[str, str], parse: bool = True
+) -> tuple[int, int, Any]:
+    """One request on a new connection: (pid of the worker that answered, status, JSON body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(method, path, headers=headers)
+        reply = conn.getresponse()
+        raw = reply.read()
+        body = json.loads(raw) if parse else raw.decode()
+        local_port = conn.sock.getsockname()[1]
+        # The worker is the process holding the server end of this very connection.
+        pid = next(
+            c.pid
+            for c in psutil.net_connections("tcp")
+            if c.laddr and c.laddr.port == port and c.raddr and c.raddr.port == local_port and c.pid
+        )
+        return pid, reply.status, body
+    finally:
+        conn.close()
+
+
+ASKED = {"n": 0}
+
+
+def _versions_by_worker(
+    port: int, headers: dict[str, str], workers: set[int], tries: int = 400
+) -> dict[int, set]:
+    """Ask /v1/model on new connections, in parallel, until every worker has answered (or `tries`)."""
+    seen: dict[int, set] = {}
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(tries // 8):
+            for pid, status, body in pool.map(lambda _: _ask(port, "GET", "/v1/model", headers), range(8)):
+                assert status == 200, body
+                ASKED["n"] += 1
+                seen.setdefault(pid, set()).add(body["version"])
+            if set(seen) >= workers:
+                break
+    return seen
+
+
+def test_a_reload_reaches_every_worker(
+    tmp_path, models_dir, trained_model, install_model, keys, auth, service_report
+):
+    port = free_port()
+    log = tmp_path / "service.log"
+    env = {
+        "KFD_HOST": "127.0.0.1",
+        "KFD_PORT": str(port),
+        "KFD_WORKERS": str(N_WORKERS),
+        "KFD_LOG_FORMAT": "json",
+        "KFD_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'kfd.sqlite3'}",
+        "KFD_MODEL_DIR": str(models_dir),
+        "KFD_API_KEYS": keys["read"],
+        "KFD_ADMIN_KEYS": keys["admin"],
+    }
+    process = start_service(env, tmp_path, log)
+    try:
+        wait_ready(process, f"http://127.0.0.1:{port}", log)
+        deadline = time.monotonic() + 90
+        while True:  # every worker up: each has loaded the model once
+            workers = {
+                child.pid
+                for child in psutil.Process(process.pid).children()
+                if "resource_tracker" not in " ".join(child.cmdline())
+            }
+            loaded = log.read_text().count(f"serving model {trained_model.name}")
+            if (len(workers), loaded) == (N_WORKERS, N_WORKERS) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert (len(workers), loaded) == (N_WORKERS, N_WORKERS), (workers, log.read_text())
+
+        old, new = trained_model.name, "29990101-000000-workers"
+        before = _versions_by_worker(port, auth("read"), workers)
+        assert set(before) == workers, f"not every worker answered: {before}"
+        assert all(versions == {old} for versions in before.values())
+
+        install_model(trained_model, models_dir, version=new)  # `current` now points to the new one
+        # Not yet reloaded: every worker still serves the old model (nothing switches by itself).
+        assert all(v == {old} for v in _versions_by_worker(port, auth("read"), workers, tries=48).values())
+
+        reloader, status, body = _ask(port, "POST", "/v1/model/reload", auth("admin"))
+        assert status == 200 and body["version"] == new and body["previous_version"] == old, body
+        after = _versions_by_worker(port, auth("read"), workers)
+        assert set(after) == workers, f"not every worker answered after the reload: {after}"
+        assert all(versions == {new} for versions in after.values()), after
+        # The others caught up by loading the model themselves (the log names each load).
+        assert log.read_text().count(f"serving model {new}") == N_WORKERS
+
+        posted = _post_report(port, auth("read"), service_report("lindenau.txt"))
+        _, status, text = _ask(port, "GET", "/metrics", {}, parse=False)
+        values = metric_values(text)
+        # Summed over all workers: every /v1/model request, whichever worker answered it.
+        model_requests = sum(
+            v
+            for (name, labels), v in values.items()
+            if name == "kfd_http_requests_total" and dict(labels).get("route") == "/v1/model"
+        )
+        assert model_requests == ASKED["n"]
+        assert values[("kfd_model_info", (("version", new),))] == 1
+        assert values[("kfd_model_info", (("version", old),))] == 0  # no live worker serves it
+        assert values[("kfd_tagged_statements_total", (("route", "/v1/reports"),))] == len(
+            posted["statements"]
+        )
+    finally:
+        stop(process)
+
+    # JSON logs: one object a line, access lines without the client address, nothing personal.
+    entries = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    access = [e for e in entries if e["logger"] == "uvicorn.access"]
+    assert access and all(
+        set(e) >= {"time", "level", "message", "pid", "method", "path", "status"} for e in access
+    )
+    assert not any("127.0.0.1:" in e["message"] for e in access)
+    assert any("stored report" in e["message"] for e in entries)
+    for personal in PEOPLE:
+        assert personal not in log.read_text()
