@@ -42,6 +42,11 @@ if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 
 DATA_DIR = Path(__file__).parent / "data"
+# The keys of a tagged record in the order `kfd tag`, the API and stored reports write them.
+RECORD_KEYS = [
+    "id", "report", "section", "text", "themes", "sentiment", "scores", "model_version",
+    "abstained", "abstain_reason", "kommune", "landkreis", "regierungsbezirk", "event_date",
+]  # fmt: skip
 # A real report (shared/seeds/000_ef00028a58811921.txt) kept in the repo so that a fresh clone runs every
 # test; its contact person (name, street, phone, e-mail) and its moderators are invented replacements.
 SEED_PATH = DATA_DIR / "seed_report.txt"

@@ -20,7 +20,7 @@ from nlp.model.inference import Tagger
 from nlp.reading.ingest import SUPPORTED_SUFFIXES
 from nlp.reading.report import parse_report
 from nlp.results.output import check_input_file
-from nlp.results.records import NO_ORIGIN, Origin, TaggedStatement
+from nlp.results.records import NO_ORIGIN, Origin, TaggedStatement, contact_names
 from nlp.results.records import redact as redact_record
 from nlp.results.tagging import (
     STATEMENT_TABLE_SUFFIXES,
@@ -111,19 +111,11 @@ def parse_source(source: Source) -> Parsed:
         if source.statements is not None:
             return Parsed(source.path, source.statements)
         report = parse_report(source.path)
-        termine = report.veranstaltung.termine
-        origin = Origin(
-            source.path.name,
-            report.kommune.name,
-            report.kommune.landkreis,
-            report.kommune.regierungsbezirk,
-            termine[0] if termine else None,
-        )
         return Parsed(
             source.path,
             tuple(report_statements(source.path, report)),
-            origin,
-            _names(report.kontakt.name),
+            Origin.of_report(report, source.path.name),
+            contact_names(report.kontakt.name),
         )
     except KfdError as e:
         return Parsed(source.path, failure=BatchFailure(source.path, str(e)))
@@ -168,24 +160,6 @@ def tag_source(model: Tagger, source: Source, explain: bool = False, redact: boo
     """Tag one input file; a file that cannot be read or tagged is a failure with its reason. `redact`:
     e-mail addresses, phone numbers and the report's contact person are taken out of the texts."""
     return tag_parsed(model, [parse_source(source)], explain, redact)[0]
-
-
-def _names(name: str | None) -> tuple[str, ...]:
-    """The contact person's full name and its parts ("Dr. Katrin Musterfrau" → also "Musterfrau")."""
-    if not name:
-        return ()
-    parts = [
-        p
-        for p in name.replace(",", " ").split()
-        if len(p) >= 3 and not p.endswith(".") and p.casefold() not in _TITLES
-    ]
-    return (name.strip(), *parts)
-
-
-# Words before or in a name that are no part of it (they stay in the text).
-_TITLES = frozenset(
-    {"frau", "herr", "herrn", "prof", "bürgermeister", "bürgermeisterin", "oberbürgermeister"}
-)
 
 
 # Statements tagged with one call of the model at most (a few dozen reports): large enough that the

@@ -19,6 +19,7 @@ from nlp.codebook import Codebook
 from nlp.errors import KfdError
 from nlp.model.features import StatementInput
 from nlp.model.inference import Prediction
+from nlp.reading.report import Report
 from nlp.results.output import check_input_file
 from nlp.results.spreadsheet import Cell, Number, csv_cells, restore_cell, write_xlsx
 
@@ -41,6 +42,12 @@ class Origin:
     landkreis: str | None = None
     regierungsbezirk: str | None = None
     event_date: str | None = None
+
+    @classmethod
+    def of_report(cls, report: Report, filename: str | None) -> Origin:
+        """The report facts every tagged statement of it carries."""
+        k, termine = report.kommune, report.veranstaltung.termine
+        return cls(filename, k.name, k.landkreis, k.regierungsbezirk, termine[0] if termine else None)
 
 
 NO_ORIGIN = Origin()
@@ -161,6 +168,25 @@ def _optional(value: Any) -> str | None:
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # A phone number: an optional +49 / 0 prefix, then digit groups with spaces, slashes, dashes or dots.
 _PHONE = re.compile(r"(?<![\w.])(?:\+\d{2} ?|0)\d{2,5}(?:[ /.\-–]?(?:\(\d{2,}\)|\d{2,})){1,4}(?![\w])")
+
+
+# Words before or in a name that are no part of it (they stay in the text).
+_TITLES = frozenset(
+    {"frau", "herr", "herrn", "prof", "bürgermeister", "bürgermeisterin", "oberbürgermeister"}
+)
+
+
+def contact_names(name: str | None) -> tuple[str, ...]:
+    """What `redact` replaces for a contact person: the full name and its parts ("Dr. Katrin Musterfrau"
+    → also "Katrin", "Musterfrau"), without titles."""
+    if not name:
+        return ()
+    parts = [
+        p
+        for p in name.replace(",", " ").split()
+        if len(p) >= 3 and not p.endswith(".") and p.casefold() not in _TITLES
+    ]
+    return (name.strip(), *parts)
 
 
 def redact(record: TaggedStatement, names: Sequence[str] = ()) -> TaggedStatement:

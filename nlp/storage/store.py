@@ -158,13 +158,6 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite drops the zone
 
 
-def origin_of(report: Report, filename: str | None) -> Origin:
-    """The report facts every tagged statement of it carries."""
-    termine = report.veranstaltung.termine
-    k = report.kommune
-    return Origin(filename, k.name, k.landkreis, k.regierungsbezirk, termine[0] if termine else None)
-
-
 def _tagged(report_id: int, row, origin: Origin) -> TaggedStatement:
     return TaggedStatement(
         id=f"{report_id}:{row.section}:{row.position}",
@@ -336,10 +329,8 @@ class Store:
         """Store a parsed report with the predictions of its statements (in `report.statements` order).
         Returns (report, created); created is False when a report with the same content or external id
         is stored already (also when another writer stored it a moment ago) — then nothing is written.
-        `report_id` is kept where it is free (a restored backup keeps its ids)."""
-        existing = self.find(content_sha256, external_id)
-        if existing is not None:
-            return self.get_report(existing), False
+        `report_id` is kept where it is free (a restored backup keeps its ids). The unique constraints on
+        content and external id decide; callers look up first (`locate`) only when they must tell why."""
         values = {
             "content_sha256": content_sha256,
             "external_id": external_id,
@@ -369,7 +360,7 @@ class Store:
                 if rows:
                     conn.execute(sa.insert(statements), rows)
         except IntegrityError:
-            # Another request stored the same report between our lookup and our insert.
+            # The same content or external id is stored already (perhaps by a writer a moment ago).
             existing = self.find(content_sha256, external_id)
             if existing is None:
                 raise
@@ -386,7 +377,7 @@ class Store:
                 sa.select(statements).where(statements.c.report_id == report_id).order_by(statements.c.id)
             ).all()
         report = Report.from_dict(row.report)
-        origin = origin_of(report, row.filename)
+        origin = Origin.of_report(report, row.filename)
         return StoredReport(
             id=row.id,
             content_sha256=row.content_sha256,

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import sqlalchemy as sa
-from live_service import start_service, wait_ready
+from live_service import service_env, start_service, wait_ready
 from service_process import free_port
 
 from nlp.reading.report import parse_report
@@ -39,14 +39,7 @@ def test_sigkill_mid_burst_loses_and_duplicates_nothing(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "service.log"
-    env = {
-        "KFD_HOST": "127.0.0.1",
-        "KFD_PORT": str(port),
-        "KFD_DATABASE_URL": database_url,
-        "KFD_MODEL_DIR": str(models_dir),
-        "KFD_API_KEYS": keys["read"],
-        "KFD_ADMIN_KEYS": keys["admin"],
-    }
+    env = service_env(port, database_url, models_dir, keys)
     burst = _burst(service_report)
     expected = {eid: len(parse_report(text).statements) for eid, text in burst}
     stored: dict[str, int] = {}  # external id -> report id, as the client saw it acknowledged

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import httpx
-from live_service import start_service, wait_ready
+from live_service import service_env, start_service, wait_ready
 from service_process import free_port, stop
 
 
@@ -17,14 +17,7 @@ def test_service_live_intake_flow(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "service.log"
-    env = {
-        "KFD_HOST": "127.0.0.1",
-        "KFD_PORT": str(port),
-        "KFD_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'kfd.sqlite3'}",
-        "KFD_MODEL_DIR": str(models_dir),
-        "KFD_API_KEYS": keys["read"],
-        "KFD_ADMIN_KEYS": keys["admin"],
-    }
+    env = service_env(port, f"sqlite:///{tmp_path / 'data' / 'kfd.sqlite3'}", models_dir, keys)
     process = start_service(env, tmp_path, log)
     try:
         wait_ready(process, base, log)

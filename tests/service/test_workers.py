@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psutil
-from live_service import start_service, wait_ready
+from live_service import service_env, start_service, wait_ready
 from service_process import free_port, stop
 from test_metrics import metric_values
 
@@ -81,16 +81,14 @@ def test_a_reload_reaches_every_worker(
 ):
     port = free_port()
     log = tmp_path / "service.log"
-    env = {
-        "KFD_HOST": "127.0.0.1",
-        "KFD_PORT": str(port),
-        "KFD_WORKERS": str(N_WORKERS),
-        "KFD_LOG_FORMAT": "json",
-        "KFD_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'kfd.sqlite3'}",
-        "KFD_MODEL_DIR": str(models_dir),
-        "KFD_API_KEYS": keys["read"],
-        "KFD_ADMIN_KEYS": keys["admin"],
-    }
+    env = service_env(
+        port,
+        f"sqlite:///{tmp_path / 'data' / 'kfd.sqlite3'}",
+        models_dir,
+        keys,
+        KFD_WORKERS=str(N_WORKERS),
+        KFD_LOG_FORMAT="json",
+    )
     process = start_service(env, tmp_path, log)
     try:
         wait_ready(process, f"http://127.0.0.1:{port}", log)

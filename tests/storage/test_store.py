@@ -9,6 +9,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import RECORD_KEYS
 
 from nlp import intake
 from nlp.errors import ReportParseError
@@ -57,22 +58,7 @@ def test_stored_report_records_have_the_cli_shape(store, keyword_model, service_
         store, service_report("lindenau.txt"), keyword_model(), filename="lindenau.txt"
     )
     first = stored.statements[0].to_json()
-    assert list(first) == [
-        "id",
-        "report",
-        "section",
-        "text",
-        "themes",
-        "sentiment",
-        "scores",
-        "model_version",
-        "abstained",
-        "abstain_reason",
-        "kommune",
-        "landkreis",
-        "regierungsbezirk",
-        "event_date",
-    ]
+    assert list(first) == RECORD_KEYS
     assert first["id"] == "1:konzept:0" and first["report"] == "lindenau.txt"
     assert first["kommune"] == stored.report.kommune.name
 
