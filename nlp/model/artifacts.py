@@ -24,7 +24,7 @@ import spacy
 
 from nlp.codebook import Codebook, load_codebook
 from nlp.errors import ModelError, ModelMismatch
-from nlp.model import lemmas
+from nlp.model import lemma_table
 from nlp.model.estimators import TaggerModel
 from nlp.model.inference import Tagger
 from nlp.model.pipeline import BLANK_PIPELINE, available_pipeline, full_lemma_table, lemma_pipeline
@@ -33,7 +33,7 @@ from nlp.model.pipeline import BLANK_PIPELINE, available_pipeline, full_lemma_ta
 # an older artifact is refused. 5: a plain pickle, and the model's own lemma table (`lemmas.json`).
 MODEL_FORMAT = 5
 ARTIFACT = "model.pickle"
-# The lookup lemmatizer's entries that matter to this model (`nlp.model.lemmas`); blank pipeline only.
+# The lookup lemmatizer's entries that matter to this model (`nlp.model.lemma_table`); blank pipeline only.
 LEMMAS = "lemmas.json"
 MANIFEST = "manifest.json"
 CURRENT = "current"
@@ -115,8 +115,8 @@ def save_model(
     lemmas_sha256 = ""
     if model.pipeline_name == BLANK_PIPELINE:
         vocabulary = {name: t for name, t, _ in model.features.transformers_}["lemmas"].vocabulary_
-        table = lemmas.compact_table(full_lemma_table(), vocabulary)
-        (tmp_dir / LEMMAS).write_text(lemmas.dumps(table), encoding="utf-8")
+        table = lemma_table.compact_table(full_lemma_table(), vocabulary)
+        (tmp_dir / LEMMAS).write_text(lemma_table.dumps(table), encoding="utf-8")
         lemmas_sha256 = _sha256(tmp_dir / LEMMAS)
     pipeline = available_pipeline()
     manifest = ModelManifest(
@@ -207,7 +207,7 @@ def _model_pipeline(model_dir: Path, manifest: ModelManifest):
             "refusing to load it. Retrain with `kfd train`."
         )
     try:
-        table = lemmas.loads(text.decode("utf-8"))
+        table = lemma_table.loads(text.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
         raise ModelError(f"{path}: not a lemma table ({e}); retrain with `kfd train`") from None
     return lemma_pipeline(table) if table is not None else None

@@ -160,7 +160,7 @@ class Tagger:
 
     def __init__(self, model: TaggerModel, lang: Language | None = None):
         """`lang`: the spaCy pipeline of the word-level path (the model's own lemma table, see
-        `nlp.model.lemmas`); by default the full one."""
+        `nlp.model.lemma_table`); by default the full one."""
         self.model = model
         self.layout = LinearLayout.of(model.themes, model.sentiment)
         self.fast = (

@@ -7,7 +7,7 @@ A token's lemma matters to the features only through the word it becomes (`featu
 case, numbers as "<zahl>"): its unigram and "neg_" columns, the bigrams it is part of and the judgement
 cues. A word in none of those is as good as any other such word. So an entry may be dropped when neither
 its value nor its key (what the lemma is without the entry) can become a word the model knows or a cue.
-`tests/model/test_lemmas.py` checks the features with the compact table against the full one.
+`tests/model/test_lemma_table.py` checks the features with the compact table against the full one.
 """
 
 from __future__ import annotations

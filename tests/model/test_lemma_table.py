@@ -1,4 +1,4 @@
-"""nlp.model.lemmas: a model's compact lemma table gives the same features as spacy-lookups-data's full
+"""nlp.model.lemma_table: a model's compact lemma table gives the same features as spacy-lookups-data's full
 table, and loading checks it like the artifact."""
 
 import hashlib
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nlp.errors import ModelMismatch
-from nlp.model import lemmas
+from nlp.model import lemma_table
 from nlp.model.artifacts import LEMMAS, MANIFEST, load_model
 from nlp.model.features import StatementInput
 from nlp.model.inference import Tagger
@@ -47,7 +47,7 @@ def test_compact_table_keeps_what_can_change_a_feature():
         "zwei Wörter": "zwei Wörter",  # whitespace in a lemma: kept for the fast path's check
     }
     vocabulary = {"gespräch": 0, "neg_moderation stadt": 1, "<zahl>": 2}
-    kept = lemmas.compact_table(full, vocabulary)
+    kept = lemma_table.compact_table(full, vocabulary)
     assert set(kept) == {"Gespräche", "Gutes", "besten", "Moderationen", "Gespräch", "1.000", "zwei Wörter"}
 
 
