@@ -20,16 +20,10 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
-from nlp.errors import KfdError
-
 log = logging.getLogger("service.prefork")
 # A worker whose server did not start (uvicorn returned without serving, e.g. the lifespan failed).
 _NOT_STARTED = 3
 _PR_SET_PDEATHSIG = 1
-
-
-class WorkerFailed(KfdError):
-    """A worker process could not start its server."""
 
 
 def _stop_with_parent(parent: int) -> None:
@@ -59,7 +53,8 @@ def _worker(config: uvicorn.Config, sock, parent: int) -> None:
 
 
 def run(app: FastAPI, workers: int, metrics_dir: Path | None, **config) -> None:
-    """Serve `app` (its model already loaded) with `workers` forked processes until SIGTERM/SIGINT."""
+    """Serve `app` (its model already loaded) with `workers` forked processes until SIGTERM/SIGINT. When
+    a worker cannot start its server, the others are stopped and the process exits with code 1."""
     uv_config = uvicorn.Config(app, **config)
     sock = uv_config.bind_socket()
     children: dict[int, float] = {}  # pid → start time
@@ -113,4 +108,6 @@ def run(app: FastAPI, workers: int, metrics_dir: Path | None, **config) -> None:
             signal.signal(s, handler)
         sock.close()
     if failed:
-        raise WorkerFailed("a worker could not start the service; see the log above")
+        # Exit code 1, not 2: the cause (a database not reachable yet …) may pass, and systemd's
+        # Restart=on-failure should try again; 2 means a setting that must be changed first.
+        raise SystemExit(1)
