@@ -121,6 +121,31 @@ def _end_to_end_targets(e: dict | None) -> list[str]:
     ]  # fmt: skip
 
 
+def _deployment_rows(d: dict | None) -> list[str]:
+    """Issue #16: workers × databases (bench/service_load.py `deployment`)."""
+    if not d:
+        return ["(not measured in this run)"]
+    rows = [
+        _row("database", "workers", "`/v1/classify` c=32 p50 / p99 ms (requests)", "c=32 requests/s",
+             "`POST /v1/reports` reports/s (reports, sequential)"),
+        _row("---", "---:", "---:", "---:", "---:"),
+    ]  # fmt: skip
+    for x in d["rows"]:
+        c, rep = x["classify_c32"], x["reports"]
+        rows.append(
+            _row(
+                x["database"],
+                x["workers"],
+                f"{c['p50_ms']} / {c['p99_ms']} ({c['requests']})",
+                c["requests_per_s"],
+                f"{rep['reports_per_s']} ({rep['reports']})",
+            )
+        )
+    if d.get("postgresql"):
+        rows += ["", f"PostgreSQL: {d['postgresql']}."]
+    return rows
+
+
 def markdown(r: dict) -> str:
     m, t, s = r["machine"], r["throughput"], r["service"]
     libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v)
@@ -247,6 +272,10 @@ def markdown(r: dict) -> str:
             "",
             "",
         ),
+        "",
+        "## Deployment: workers and databases (`kfd serve --workers N`, one run each)",
+        "",
+        *_deployment_rows(r.get("deployment")),
         "",
         "## Training (`kfd train --folds 0`: fit only, process start included)",
         "",

@@ -156,6 +156,11 @@ def main() -> None:
             3,
         )
         _write_json(results)
+        results["deployment"] = _step(
+            "service: 1 and 2 workers on SQLite and PostgreSQL",
+            lambda: service_load.deployment(MODELS, statements, _report_texts(DATA), work, quick),
+        )
+        _write_json(results)
         results["memory"] = {
             "service_peak_rss_mb": service["peak_rss_mb"],
             "kfd_tag": _step(

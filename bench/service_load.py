@@ -33,16 +33,19 @@ def _percentiles(latencies_s: list[float]) -> dict[str, float]:
 
 
 class Server:
-    """`kfd serve` in a child process with its own SQLite database; stopped on exit."""
+    """`kfd serve` in a child process with `workers` workers and its own database (a new SQLite file
+    unless `database_url` names one); stopped on exit."""
 
-    def __init__(self, model_dir: str, workdir: Path):
+    def __init__(self, model_dir: str, workdir: Path, workers: int = 1, database_url: str | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.workdir = workdir
+        self.workers = workers
         self.env = {
             **os.environ,
-            "KFD_DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+            "KFD_DATABASE_URL": database_url or f"sqlite:///{workdir / f'bench-{self.port}.sqlite3'}",
             "KFD_MODEL_DIR": str(Path(model_dir).resolve()),
+            "KFD_WORKERS": str(workers),
             "KFD_API_KEYS": "",
             "KFD_ADMIN_KEYS": "",
         }
@@ -58,7 +61,12 @@ class Server:
             stderr=subprocess.STDOUT,
         )
         try:
-            child.wait_ready(self.proc, self.base, timeout=60)
+            child.wait_ready(self.proc, self.base, timeout=120)
+            deadline = time.monotonic() + 120
+            while self.workers > 1 and len(psutil.Process(self.proc.pid).children()) < self.workers:
+                if time.monotonic() > deadline:
+                    raise child.ServiceNotReady(f"fewer than {self.workers} workers started")
+                time.sleep(0.1)
         except child.ServiceNotReady as e:
             raise RuntimeError(f"kfd serve: {e}; see {self.workdir / 'server.log'}") from None
         self.startup_s = time.perf_counter() - started
@@ -231,3 +239,46 @@ def run(
         }
         out["peak_rss_mb"] = round(server.peak_rss_mb(), 1)
     return out
+
+
+def _postgres() -> tuple[object, str | None]:
+    """(a context manager giving a throwaway PostgreSQL cluster, None), or (None, why not)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    import pg_cluster
+
+    reason = pg_cluster.skip_reason()
+    return (None, reason) if reason else (pg_cluster.cluster(), None)
+
+
+def deployment(
+    model_dir: str,
+    statements: list[StatementInput],
+    report_texts: list[tuple[str, str]],
+    workdir: Path,
+    quick: bool,
+) -> dict:
+    """Issue #16's figures: `/v1/classify` at concurrency 32 and `POST /v1/reports` (sequential, reports
+    the server had not seen) with 1 and 2 workers, on SQLite and on a throwaway PostgreSQL cluster."""
+    n_conc, n_reports = (192, 60) if quick else (1600, 300)
+    rows = []
+
+    def measure(backend: str, url_for) -> None:
+        for workers in (1, 2):
+            with Server(model_dir, workdir, workers=workers, database_url=url_for()) as server:
+                latency_serial(server.base, statements, 20)  # warm every worker's word cache a little
+                rows.append(
+                    {
+                        "database": backend,
+                        "workers": workers,
+                        "classify_c32": latency_concurrent(server.base, statements, n_conc, 32),
+                        "reports": report_ingest(server.base, report_texts, n_reports),
+                    }
+                )
+
+    measure("sqlite", lambda: None)
+    cluster, reason = _postgres()
+    if cluster is None:
+        return {"rows": rows, "postgresql": f"not measured: {reason}"}
+    with cluster as running:  # type: ignore[attr-defined]
+        measure("postgresql", lambda: running.new_database("bench"))
+    return {"rows": rows}

@@ -1,5 +1,5 @@
 """Memory of the service with 1, 2 and 4 workers: RSS, PSS and USS summed over the whole process tree
-(the uvicorn parent and its workers), after each worker has loaded the model and answered requests.
+(the parent that loaded the model and the workers it forked), after the workers answered requests.
 
     .venv/bin/python deploy/measure_rss.py [--model-dir models] [--workers 1 2 4]
 
@@ -40,9 +40,11 @@ def measure(workers: int, model_dir: Path) -> dict[str, float]:
         try:
             wait_ready(process, f"http://127.0.0.1:{port}", 180)
             deadline = time.monotonic() + 180
-            while (Path(folder) / "service.log").read_text().count("serving model") < workers:
+            # One worker: the process itself; several: that many children of the parent that loaded
+            # the model and forked them.
+            while workers > 1 and len(psutil.Process(process.pid).children()) < workers:
                 if time.monotonic() > deadline:
-                    raise RuntimeError("not every worker loaded the model")
+                    raise RuntimeError("not every worker started")
                 time.sleep(0.2)
             import urllib.request
 

@@ -40,16 +40,21 @@ multipart upload needs an `X-Requested-With` or `X-KFD-Client` header.
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The app. Given settings replace `get_settings` for every route; otherwise the environment is read."""
+def create_app(settings: Settings | None = None, models: ModelSlot | None = None) -> FastAPI:
+    """The app. Given settings replace `get_settings` for every route; otherwise the environment is read.
+    `models`: a model slot loaded already (by the parent of forked workers, `service.prefork`)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        codebook = load_codebook(settings.codebook)
         store = Store(settings.database_url)
-        slot = ModelSlot(settings.model_dir, codebook, settings.reload_signal)
-        await run_in_threadpool(slot.load_at_start)
+        if models is None:
+            codebook = load_codebook(settings.codebook)
+            slot = ModelSlot(settings.model_dir, codebook, settings.reload_signal)
+            await run_in_threadpool(slot.load_at_start)
+        else:
+            codebook, slot = models.codebook, models
+            slot.serving_here()
         if not settings.auth_enabled:
             log.warning(
                 "no API keys configured (KFD_API_KEYS, KFD_ADMIN_KEYS): answering only on loopback, without keys"

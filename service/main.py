@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging.config
 import os
 import shutil
 import tempfile
@@ -11,7 +12,6 @@ import uvicorn
 
 from nlp.storage.store import Store
 
-from .app import create_app
 from .logs import log_config
 from .settings import Settings, check_bind, get_settings
 
@@ -27,6 +27,8 @@ def serve(settings: Settings | None = None) -> None:
     Store(settings.database_url).close()
     logging_config = log_config(settings.log_format)
     if settings.workers == 1:
+        from .app import create_app
+
         uvicorn.run(
             create_app(settings),
             host=settings.host,
@@ -35,28 +37,32 @@ def serve(settings: Settings | None = None) -> None:
             log_level="info",
         )
         return
-    # Several workers: uvicorn starts each as a new process that builds the app from the KFD_*
-    # environment (`create_app` as a factory), loads the model once and answers on the shared socket.
-    # A model reload in one reaches the others through a file in this run's private folder; the
-    # Prometheus metrics of all workers are collected in another (multiprocess mode).
+    # Several workers: the model is loaded here once, then the workers are forked and share it
+    # (`service.prefork`). A model reload in one reaches the others through a file in this run's private
+    # folder; the Prometheus metrics of all workers are collected in another (multiprocess mode, chosen
+    # by prometheus-client when it is first imported: so before `create_app` is).
     run_dir = Path(tempfile.mkdtemp(prefix="kfd-serve-"))
     metrics_dir = run_dir / "metrics"
     metrics_dir.mkdir()
-    os.environ.update(
-        {
-            "KFD_HOST": settings.host,
-            "KFD_PORT": str(settings.port),
-            "KFD_WORKERS": str(settings.workers),
-            "KFD_RELOAD_SIGNAL": str(run_dir / "model-version"),
-            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-        }
-    )
-    get_settings.cache_clear()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     try:
-        uvicorn.run(
-            "service.app:create_app",
-            factory=True,
-            workers=settings.workers,
+        from prometheus_client import multiprocess
+
+        from nlp.codebook import load_codebook
+
+        from .app import create_app
+        from .model_slot import ModelSlot
+        from .prefork import run
+
+        settings = settings.model_copy(update={"reload_signal": run_dir / "model-version"})
+        logging.config.dictConfig(logging_config)
+        slot = ModelSlot(settings.model_dir, load_codebook(settings.codebook), settings.reload_signal)
+        slot.load_at_start()
+        multiprocess.mark_process_dead(os.getpid())  # the parent answers nothing: its gauge is no worker's
+        run(
+            create_app(settings, models=slot),
+            settings.workers,
+            metrics_dir,
             host=settings.host,
             port=settings.port,
             log_config=logging_config,

@@ -68,6 +68,12 @@ class ModelSlot:
             log.info("serving model %s", manifest.version)
             return served
 
+    def serving_here(self) -> None:
+        """In a worker forked after the parent loaded the model: this process now serves it (its model
+        gauge, which prometheus-client keeps per process)."""
+        if self.current is not None:
+            model_served(self.current.manifest.version, None)
+
     def load_at_start(self) -> None:
         """Like `load`, but a failure leaves the service running, not ready, with the reason kept."""
         try:

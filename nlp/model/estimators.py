@@ -174,7 +174,7 @@ def _best_threshold(y: np.ndarray, p: np.ndarray, grid) -> float:
 
 @dataclass
 class TaggerModel:
-    """Fitted features and classifiers with their label ids; what `models/<version>/model.joblib` holds.
+    """Fitted features and classifiers with their label ids; what `models/<version>/model.pickle` holds.
     `nlp.model.inference.Tagger` turns it into the fast scorer that tags."""
 
     features: Any  # fitted ColumnTransformer: text features for both tasks

@@ -154,7 +154,7 @@ class FastFeatures:
     """Theme and sentiment feature rows of statements, from the fitted parts of a `TaggerModel`, and the
     decision values X @ weights of the theme features X (`weights`: features × outputs)."""
 
-    def __init__(self, features, cues, pipeline_name: str, weights: np.ndarray):
+    def __init__(self, features, cues, pipeline_name: str, weights: np.ndarray, lang=None):
         if not supported(pipeline_name):
             raise ValueError(f"word-level features need the lookup lemmatizer, not {pipeline_name!r}")
         parts = {name: transformer for name, transformer, _ in features.transformers_}
@@ -174,7 +174,7 @@ class FastFeatures:
         if weights.shape[0] != self._n_features:
             raise ValueError(f"weights have {weights.shape[0]} rows for {self._n_features} features")
         self._weights = np.ascontiguousarray(weights, dtype=float)
-        lang = load_pipeline(pipeline_name)
+        lang = lang if lang is not None else load_pipeline(pipeline_name)
         # What `lang(chunk)` does, without its per-call overhead (~50 µs against ~8 µs for one word).
         self._tokenizer = lang.tokenizer
         self._components = [component for _, component in lang.pipeline]

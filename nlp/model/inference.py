@@ -17,6 +17,7 @@ from itertools import compress
 import numpy as np
 from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
+from spacy.language import Language
 
 from nlp.model.abstain import no_content_reason
 from nlp.model.estimators import JudgementSentiment, TaggerModel, ThresholdedMultiLabel
@@ -157,12 +158,18 @@ class Tagger:
     three). With the default pipeline the decision values come from per-word caches without building
     feature matrices (`nlp.model.fastfeatures`); otherwise through the fitted transformers."""
 
-    def __init__(self, model: TaggerModel):
+    def __init__(self, model: TaggerModel, lang: Language | None = None):
+        """`lang`: the spaCy pipeline of the word-level path (the model's own lemma table, see
+        `nlp.model.lemma_table`); by default the full one."""
         self.model = model
         self.layout = LinearLayout.of(model.themes, model.sentiment)
         self.fast = (
             FastFeatures(
-                model.features, model.sentiment_cues, model.pipeline_name, weights=self.layout.weights
+                model.features,
+                model.sentiment_cues,
+                model.pipeline_name,
+                weights=self.layout.weights,
+                lang=lang,
             )
             if fast_supported(model.pipeline_name)
             else None

@@ -46,7 +46,7 @@ def model_copy(tmp_path, trained_model):
 
 
 def test_load_model_refuses_tampered_artifact(model_copy):
-    artifact = model_copy / "model.joblib"
+    artifact = model_copy / "model.pickle"
     artifact.write_bytes(artifact.read_bytes() + b"\0")
     with pytest.raises(ModelMismatch, match="sha256.*refusing to load"):
         load_model(model_copy)

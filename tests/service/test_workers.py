@@ -1,11 +1,14 @@
-"""Several workers (`kfd serve --workers N`, uvicorn's process model): every worker answers, each with
-its own model; a reload through any one of them reaches all, so that after the reload no worker answers
-with the old version. /metrics sums all workers; KFD_LOG_FORMAT=json logs hold no personal data."""
+"""Several workers (`kfd serve --workers N`, forked after the model is loaded: `service.prefork`): every
+worker answers; a reload through any one of them reaches all, so that after the reload no worker answers
+with the old version; a worker that dies is replaced and its live gauges leave /metrics. /metrics sums all
+workers; KFD_LOG_FORMAT=json logs hold no personal data."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import os
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -60,6 +63,18 @@ def _ask(
 ASKED = {"n": 0}
 
 
+def _workers_up(process, n: int, timeout: float = 90) -> set[int]:
+    """The worker pids once there are `n` of them, each accepting connections."""
+    deadline = time.monotonic() + timeout
+    while True:
+        workers = {child.pid for child in psutil.Process(process.pid).children()}
+        if len(workers) == n or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(workers) == n, workers
+    return workers
+
+
 def _versions_by_worker(
     port: int, headers: dict[str, str], workers: set[int], tries: int = 400
 ) -> dict[int, set]:
@@ -92,18 +107,9 @@ def test_a_reload_reaches_every_worker(
     process = start_service(env, tmp_path, log)
     try:
         wait_ready(process, f"http://127.0.0.1:{port}", log)
-        deadline = time.monotonic() + 90
-        while True:  # every worker up: each has loaded the model once
-            workers = {
-                child.pid
-                for child in psutil.Process(process.pid).children()
-                if "resource_tracker" not in " ".join(child.cmdline())
-            }
-            loaded = log.read_text().count(f"serving model {trained_model.name}")
-            if (len(workers), loaded) == (N_WORKERS, N_WORKERS) or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        assert (len(workers), loaded) == (N_WORKERS, N_WORKERS), (workers, log.read_text())
+        workers = _workers_up(process, N_WORKERS)
+        # Loaded once, by the parent before it forked the workers, which share it.
+        assert log.read_text().count(f"serving model {trained_model.name}") == 1, log.read_text()
 
         old, new = trained_model.name, "29990101-000000-workers"
         before = _versions_by_worker(port, auth("read"), workers)
@@ -150,3 +156,37 @@ def test_a_reload_reaches_every_worker(
     assert any("stored report" in e["message"] for e in entries)
     for personal in PEOPLE:
         assert personal not in log.read_text()
+
+
+def test_a_dead_worker_is_replaced_and_leaves_no_live_gauge(tmp_path, models_dir, trained_model, keys, auth):
+    port = free_port()
+    log = tmp_path / "service.log"
+    env = service_env(
+        port, f"sqlite:///{tmp_path / 'data' / 'kfd.sqlite3'}", models_dir, keys, KFD_WORKERS="2"
+    )
+    process = start_service(env, tmp_path, log)
+    try:
+        wait_ready(process, f"http://127.0.0.1:{port}", log)
+        workers = _workers_up(process, 2)
+        assert set(_versions_by_worker(port, auth("read"), workers)) == workers  # both answered
+        victim = min(workers)
+        # The worker's live gauge: a file it keeps open in the run's metrics folder.
+        gauge = next(f.path for f in psutil.Process(victim).open_files() if "gauge_livemax_" in f.path)
+        assert os.path.basename(gauge) == f"gauge_livemax_{victim}.db"
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while victim in (now := {c.pid for c in psutil.Process(process.pid).children()}) or len(now) < 2:
+            assert time.monotonic() < deadline, now
+            time.sleep(0.2)
+        replaced = _workers_up(process, 2)
+        assert victim not in replaced
+        assert not os.path.exists(gauge)
+        assert any(name.startswith("gauge_livemax_") for name in os.listdir(os.path.dirname(gauge)))
+        # The new worker serves the parent's model (not loaded again) and counts in /metrics.
+        assert set(_versions_by_worker(port, auth("read"), replaced)) == replaced
+        _, status, text = _ask(port, "GET", "/metrics", {}, parse=False)
+        assert status == 200
+        assert metric_values(text)[("kfd_model_info", (("version", trained_model.name),))] == 1
+        assert log.read_text().count(f"serving model {trained_model.name}") == 1
+    finally:
+        stop(process)
