@@ -420,6 +420,14 @@ class Workspace:
             raise NotFound(f"no statement with id {statement_id}")
         return _statement(row)
 
+    def statements_of_report(self, report_id: int) -> list[ReviewStatement]:
+        """Every statement of a report in order (as stored: section by section)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(statements).where(statements.c.report_id == report_id).order_by(statements.c.id)
+            ).all()
+        return [_statement(r) for r in rows]
+
     def neighbours(self, statement_id: int, around: int = 2) -> list[ReviewStatement]:
         """The statement with up to `around` statements before and after it in its report, in order."""
         target = self.statement(statement_id)
