@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from nlp.codebook import Codebook
 from nlp.errors import KfdError
 from nlp.results.records import TaggedStatement
-from nlp.storage.store import Id, Store, metadata, statements
+from nlp.storage.store import Id, Store, metadata, reports, statements
 from nlp.training.suggest import least_certain
 
 Role = Literal["leser", "pruefer", "admin"]
@@ -196,6 +196,13 @@ class ReviewStatement:
             sentiment_scores=self.sentiment_scores,
             model_version=self.model_version,
         )
+
+
+@dataclass(frozen=True)
+class Overview:
+    n_reports: int
+    n_statements: int
+    n_reviewed: int  # statements whose tags a person accepted, corrected or adjudicated
 
 
 @dataclass(frozen=True)
@@ -412,6 +419,15 @@ class Workspace:
         return self._update_user(name, active=False)
 
     # -- statements --------------------------------------------------------------------------------
+
+    def overview(self) -> Overview:
+        """How many reports and statements are stored, and how many statements a person reviewed."""
+        with self.engine.connect() as conn:
+            n_statements, n_reviewed = conn.execute(
+                sa.select(sa.func.count(), sa.func.count(statements.c.reviewed_by))
+            ).one()
+            n_reports = conn.execute(sa.select(sa.func.count()).select_from(reports)).scalar_one()
+        return Overview(n_reports, n_statements, n_reviewed)
 
     def statement(self, statement_id: int) -> ReviewStatement:
         with self.engine.connect() as conn:

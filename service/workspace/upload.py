@@ -88,6 +88,9 @@ async def upload(
         files = [f for f in form.getlist("dateien") if isinstance(f, UploadFile) and f.filename]
         if not files:
             message = "Keine Datei gewählt."
+        elif len(files) > MAX_FILES:
+            message = f"{len(files)} Dateien auf einmal: höchstens {MAX_FILES}. Nichts gespeichert."
+            files = []
         for upload in files:
             filename = intake.safe_filename(upload.filename) or "unbenannt"
             data = await upload.read(settings.max_body_bytes + 1)
@@ -98,5 +101,5 @@ async def upload(
             )
     htmx = bool(request.headers.get("hx-request"))
     template = "upload_results.html" if htmx else "upload.html"
-    status = 200 if results or htmx else 422  # htmx shows only 2xx answers
+    status = 200 if results or htmx else 422  # htmx swaps only 2xx answers in
     return page(request, template, user, status, results=results, message=message, limits=_limits(settings))
