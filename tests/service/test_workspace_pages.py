@@ -11,9 +11,11 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from nlp import intake
 from nlp.storage.store import Store
 from nlp.storage.workspace import Workspace
 from service.app import create_app
+from service.workspace.upload import MAX_FILES
 
 PASSWORD = "gutes-passwort-1"
 
@@ -164,3 +166,28 @@ def test_unknown_pages_and_ids_get_html_error_pages(setup):
         assert api.get("/v1/reports/999", headers={"Authorization": "Bearer admin-key-for-tests"}).json()[
             "detail"
         ]
+
+
+def test_report_list_pages_keep_the_filters(setup, service_report, keyword_model):
+    settings, workspace = setup
+    text = service_report("lindenau.txt")
+    for number in range(27):
+        intake.add_report(workspace.store, text.replace("Lindenau", f"Linde{number:02d}"), keyword_model())
+    with _client(settings, "lea") as client:
+        first = client.get("/ui/berichte?regierungsbezirk=T%C3%BCbingen")
+        assert first.status_code == 200 and "27 Berichte, Seite 1 von 2" in first.text
+        assert first.text.count("<tr>") == 26  # header + 25
+        assert 'href="/ui/berichte?regierungsbezirk=T%C3%BCbingen&amp;seite=2" rel="next"' in first.text
+        second = client.get("/ui/berichte?regierungsbezirk=T%C3%BCbingen&seite=2")
+        assert (
+            second.text.count("<tr>") == 3 and 'rel="prev"' in second.text and 'rel="next"' not in second.text
+        )
+        assert "0 Berichte" in client.get("/ui/berichte?regierungsbezirk=Karlsruhe").text
+
+
+def test_an_upload_of_too_many_files_stores_nothing(setup):
+    settings, workspace = setup
+    with _client(settings, "paul") as client:
+        reply = _upload(client, [(f"r{i}.txt", b"x") for i in range(MAX_FILES + 1)])
+        assert "201 Dateien auf einmal: höchstens 200. Nichts gespeichert." in reply.text
+    assert workspace.store.report_ids() == []
