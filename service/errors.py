@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from nlp.errors import KfdError, ModelError, ReportParseError, UnknownLabel
 from nlp.intake import ExternalIdConflict
 from nlp.results.aggregate import UnknownDimension
+from nlp.review.retrain import JobNotFound, RetrainError
 from nlp.storage.store import ReportNotFound, StoreError
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 # First match wins: subclasses before their bases.
 STATUS_BY_ERROR: tuple[tuple[type[KfdError], int], ...] = (
     (ReportNotFound, 404),
+    (JobNotFound, 404),
+    (RetrainError, 409),  # a second retraining while one runs, a candidate that cannot be promoted
     (ExternalIdConflict, 409),
     (ReportParseError, 422),
     (UnknownDimension, 422),
