@@ -8,7 +8,7 @@ DATA   := $(shell find training_data -type f 2>/dev/null | sort)
 # The code that defines what a model artifact holds: a change there needs a new model.
 MODEL_CODE := $(wildcard nlp/model/*.py) nlp/codebook.yaml
 
-.PHONY: install test lint train run bench clean
+.PHONY: install test lint train run bench clean browser-deps
 
 install: $(STAMP)
 
@@ -21,6 +21,16 @@ $(STAMP): pyproject.toml
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# The browser tests (tests/browser) drive Debian's chromium through Playwright; Playwright never
+# downloads a browser of its own. Installed with apt when missing (as root, or through sudo -n).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo -n"; \
+		echo "installing Debian's chromium (for the browser tests)"; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > /dev/null; \
+	fi
 
 lint: install
 	$(BIN)/ruff check nlp service cli tests bench

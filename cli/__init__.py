@@ -4,7 +4,7 @@ Each command parses its options, calls one library function that returns data, a
 errors become exit code 2 and one line (`_util.translate_errors`).
 """
 
-from cli import data, db, labels, parse, results, serve, tag, train  # noqa: F401 — they register commands
+from cli import data, db, labels, parse, results, serve, tag, train, users  # noqa: F401 — they register commands
 from cli._util import main
 
 __all__ = ["main"]

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from nlp.codebook import load_codebook
 from nlp.storage.store import Store
+from nlp.storage.workspace import Workspace
 
 from .errors import BodyLimitMiddleware, install_error_handlers
 from .local_only import LocalOnlyMiddleware
@@ -22,6 +23,7 @@ from .metrics import MetricsMiddleware, render
 from .model_slot import ModelSlot
 from .routes import aggregate, classify, health, model, reports
 from .settings import Settings, get_settings
+from .workspace import install as install_workspace
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "no API keys configured (KFD_API_KEYS, KFD_ADMIN_KEYS): answering only on loopback, without keys"
             )
         app.state.codebook, app.state.store, app.state.models = codebook, store, slot
+        app.state.workspace = Workspace(store)
         try:
             yield
         finally:
@@ -81,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (classify, reports, aggregate, model, health):
         app.include_router(module.router)
+    install_workspace(app, settings)  # the browser workspace under /ui/ (its own sign-in, not API keys)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -41,6 +41,12 @@ class Settings(LibrarySettings):
     log_format: Literal["text", "json"] = "text"  # json: one object a line, no client addresses
     # Set by `serve` for its workers: the file through which a model reload reaches every worker.
     reload_signal: Path | None = None
+    # The browser workspace (/ui/): the key that signs session cookies (unset: a random one kept in a
+    # file beside the database, so every worker shares it), the Secure flag (set it behind HTTPS), and
+    # how long a session lasts without signing in again.
+    session_secret: str | None = Field(default=None, repr=False)
+    session_secure: bool = False
+    session_max_age: int = Field(default=8 * 3600, ge=60)
 
     @field_validator("api_keys", "admin_keys", mode="before")
     @classmethod

@@ -73,6 +73,7 @@ SKIPPED = {
     f"{KFD} retag": "needs a database filled through the service (tests/service/test_service.py)",
     f"{KFD} export-db": "needs a database filled through the service (tests/storage/test_backup.py)",
     f"{KFD} import-db": "needs a backup of a filled database (tests/storage/test_backup.py)",
+    f"{KFD} users": "asks for passwords and changes the users of a database (tests/cli/test_users_cli.py)",
 }
 # `kfd evaluate` alone is cross-validation (five trainings); the line is matched exactly so that
 # `kfd evaluate --model ...` is run.

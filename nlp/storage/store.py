@@ -75,6 +75,10 @@ statements = sa.Table(
     sa.Column("sentiment", sa.String(32), nullable=False),
     sa.Column("scores", sa.JSON, nullable=False),  # {"themes": {id: p}, "sentiment": {id: p}}
     sa.Column("model_version", sa.String(64), nullable=False, index=True),
+    # Set when a person accepted or corrected the tags in the workspace (nlp/storage/workspace.py):
+    # such tags are a person's, and retagging leaves them alone.
+    sa.Column("reviewed_by", sa.String(64), nullable=True),
+    sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
     sa.UniqueConstraint("report_id", "section", "position"),
 )
 
@@ -463,9 +467,11 @@ class Store:
         return report_id
 
     def statements_of(self, report_id: int, unless_version: str | None = None) -> list[StatementRef]:
-        """The stored statements of a report in order, without those tagged by `unless_version`."""
+        """The model-tagged statements of a report in order, without those tagged by `unless_version`.
+        Statements a person reviewed (accepted or corrected in the workspace) are left out: their tags
+        are the reviewer's, and retagging must not overwrite them."""
         query = sa.select(statements.c.id, statements.c.section, statements.c.text).where(
-            statements.c.report_id == report_id
+            statements.c.report_id == report_id, statements.c.reviewed_by.is_(None)
         )
         if unless_version is not None:
             query = query.where(statements.c.model_version != unless_version)

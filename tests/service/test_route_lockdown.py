@@ -1,5 +1,6 @@
-"""Every route of the app needs a key when keys are configured, and admin routes the admin key. The
-routes are walked from the app itself, so a new route cannot slip through unchecked."""
+"""Every route of the app needs a key when keys are configured, and admin routes the admin key; every page
+of the browser workspace (/ui/) needs a session, and every POST there the CSRF token. The routes are
+walked from the app itself, so a new route cannot slip through unchecked."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.deps import require_admin, require_key
+from service.workspace.auth import current_user, verify_csrf
 
 # Open without a key on purpose: liveness/readiness probes and the API documentation with its assets.
 # /metrics: counts, latencies and the model version for Prometheus, no report content (README, Betrieb).
@@ -24,6 +26,8 @@ PUBLIC = {
     "/redoc",
     "/static",
 }
+# The workspace: its own sign-in (sessions, not API keys). Open: the sign-in page, its assets, the redirects.
+UI_PUBLIC = {"/", "/ui", "/ui/anmelden", "/ui/abmelden", "/ui/static"}
 ADMIN = {
     ("DELETE", "/v1/reports/{report_id}"),
     ("POST", "/v1/reports/{report_id}/retag"),
@@ -47,9 +51,16 @@ def _walk(routes, prefix: str = "", inherited: frozenset = frozenset()):
             yield route, prefix + route.path, inherited
 
 
-def _routes(app) -> list[tuple[str, str]]:
+def _is_ui(path: str) -> bool:
+    return path in ("/", "/ui") or path.startswith("/ui/")
+
+
+def _routes(app, ui: bool = False) -> list[tuple[str, str]]:
+    """(method, path) of the API's routes, or with `ui` of the workspace's."""
     out = []
     for route, path, _ in _walk(app.routes):
+        if _is_ui(path) != ui:
+            continue
         for method in sorted(getattr(route, "methods", None) or ()):
             if method != "HEAD":
                 out.append((method, path))
@@ -85,7 +96,7 @@ def test_every_route_is_public_read_or_admin(locked_client):
     routes = _routes(app)
     assert {path for _, path in routes} >= {"/v1/classify", "/v1/reports", "/v1/model/reload"}
     for route, path, inherited in _walk(app.routes):
-        if path in PUBLIC:
+        if path in PUBLIC or _is_ui(path):
             continue
         assert isinstance(route, APIRoute), f"{path}: not an API route, so no key is checked"
         assert path.startswith("/v1/"), f"{path}: every non-public route lives under /v1"
@@ -146,3 +157,35 @@ def test_broken_json_with_a_key_is_422_json_invalid(locked_client, auth):
 def test_public_routes_answer_without_a_key(locked_client):
     for path in ("/healthz", "/readyz", "/openapi.json"):
         assert locked_client.get(path).status_code == 200
+
+
+def test_every_workspace_page_needs_a_session_and_every_post_the_csrf_token(locked_client):
+    pages = 0
+    for route, path, inherited in _walk(locked_client.app.routes):
+        if not _is_ui(path) or path == "/ui/static":
+            continue
+        assert isinstance(route, APIRoute), f"{path}: not an API route, so nothing is checked"
+        calls = _dependencies(route.dependant) | inherited
+        if route.methods - {"GET", "HEAD"}:
+            assert verify_csrf in calls, f"{path}: a POST without the CSRF check"
+        if path not in UI_PUBLIC:
+            assert current_user in calls, f"{path}: does not depend on current_user (a session)"
+            pages += 1
+    assert pages >= 1
+    for method, path in _routes(locked_client.app, ui=True):
+        if path in UI_PUBLIC - {"/ui/anmelden", "/ui/abmelden"}:
+            continue
+        if path in ("/ui/anmelden", "/ui/abmelden") and method == "GET":
+            continue
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        reply = locked_client.request(method, url, follow_redirects=False)
+        if method == "GET":
+            assert reply.status_code == 303 and reply.headers["location"].startswith("/ui/anmelden"), path
+        else:  # no session, so no CSRF token either
+            assert reply.status_code == 403 and "CSRF" in reply.text, f"{method} {path}"
+
+
+def test_workspace_pages_do_not_take_api_keys(locked_client, auth):
+    """An API key opens no page: the workspace has its own sign-in."""
+    reply = locked_client.get("/ui/", headers=auth("admin"), follow_redirects=False)
+    assert reply.status_code == 303 and reply.headers["location"] == "/ui/anmelden"

@@ -21,6 +21,7 @@ from nlp import intake
 from nlp.model.features import StatementInput
 from nlp.storage import schema
 from nlp.storage.store import Store, _make_engine, metadata
+from nlp.storage.workspace import Workspace
 
 # The schema of the first release exactly as its `metadata.create_all` made it (frozen here on
 # purpose: the store's tables may change, this must not).
@@ -225,3 +226,48 @@ def test_the_service_refuses_to_start_on_a_behind_schema(tmp_path, database_url,
     assert len(lines) == 1 and lines[0].startswith("error: ") and "run `kfd db upgrade`" in lines[0], (
         done.stderr
     )
+
+
+WORKSPACE_TABLES = {"users", "review_decisions", "coding_samples", "coding_sample_items", "sample_codings"}
+
+
+def test_a_revision_0002_database_upgrades_to_the_workspace_schema_keeping_every_row(
+    database_url, source, service_report, keyword_model
+):
+    engine = _make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(schema.alembic_config(conn), "0002")
+            assert not WORKSPACE_TABLES & set(sa.inspect(conn).get_table_names())
+            for name in ("reports", "statements"):
+                conn.execute(RELEASE_1.tables[name].insert(), _rows(source.engine, name))
+            if conn.dialect.name == "postgresql":
+                for name in ("reports", "statements"):
+                    conn.execute(
+                        sa.text(
+                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"
+                        )
+                    )
+        with pytest.raises(schema.SchemaBehind, match="revision 0002"):
+            Store(database_url)
+        before, after = schema.upgrade(engine)
+        assert (before.current, after.current) == ("0002", schema.head())
+        with engine.connect() as conn:
+            assert WORKSPACE_TABLES <= set(sa.inspect(conn).get_table_names())
+            reviewed = conn.execute(sa.text("SELECT reviewed_by, reviewed_at FROM statements")).all()
+        assert reviewed and set(reviewed) == {(None, None)}
+    finally:
+        engine.dispose()
+    store = Store(database_url)
+    try:
+        for name in ("reports", "statements"):
+            assert _rows(store.engine, name) == _rows(source.engine, name)
+        assert _everything(store) == _everything(source)
+        # The new tables work on the upgraded rows.
+        workspace = Workspace(store)
+        workspace.add_user("pia", "ein-passwort", "pruefer")
+        statement_id = store.statements_of(store.report_ids()[0])[0].row_id
+        workspace.decide(statement_id, "pia", "accept")
+        assert workspace.statement(statement_id).reviewed_by == "pia"
+    finally:
+        store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from nlp.storage import workspace  # noqa: F401 — defines its tables on the store's metadata
 from nlp.storage.store import _make_engine, metadata
 
 config = context.config

@@ -1,0 +1,2 @@
+// kfd-tagger Arbeitsplatz: small progressive enhancements; every page also works without this file.
+"use strict";
