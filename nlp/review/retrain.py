@@ -106,6 +106,14 @@ class JobStatus:
     added: int = 0  # of those, new labels
 
     @property
+    def started_at(self) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(self.started) if self.started else None
+
+    @property
+    def finished_at(self) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(self.finished) if self.finished else None
+
+    @property
     def stage_name(self) -> str:
         return STAGES.get(self.stage, self.stage)
 

@@ -168,7 +168,7 @@ def test_double_coding_blind_then_agreement_and_adjudication(setup):
     sentiment_row = re.search(r'<tr id="row-sentiment".*?</tr>', page.text, re.S)[0]
     sentiment = report.sentiment.coders
     assert sentiment.percent.value == 0.0 and sentiment.kappa.value == pytest.approx(0.0)
-    assert "0 %" in sentiment_row
+    assert "0&nbsp;%" in sentiment_row
     moderation = re.search(r'<tr id="row-moderation".*?</tr>', page.text, re.S)[0]
     alpha = report.themes[CODEBOOK.theme_ids.index("moderation")].coders.alpha.value
     assert alpha == pytest.approx(1.0)
