@@ -29,6 +29,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -300,7 +301,7 @@ def start(
         )
         with (job_dir / LOG_FILE).open("ab") as log:
             # The child inherits the locked file: the lock lives exactly as long as the job's process.
-            subprocess.Popen(
+            process = subprocess.Popen(
                 [sys.executable, "-m", "nlp.review.retrain", str(job_dir)],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
@@ -308,6 +309,8 @@ def start(
                 pass_fds=(lock.fileno(),),
                 start_new_session=True,
             )
+        # Reap the process when it ends, so that a long-running service collects no zombies.
+        threading.Thread(target=process.wait, name=f"retrain-{job_id}", daemon=True).start()
         return Job(job_dir, status)
     finally:
         lock.close()  # the child's copy keeps the lock; ours goes

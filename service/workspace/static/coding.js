@@ -8,6 +8,8 @@ document.addEventListener("DOMContentLoaded", function () {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     var target = event.target;
     if (target && (target.tagName === "TEXTAREA" || (target.tagName === "INPUT" && target.type === "text"))) return;
+    // A focused link or button outside the form (navigation, sign-out) keeps its own Enter.
+    if (target && target.closest && target.closest("a, button, select, summary") && !form.contains(target)) return;
     if (event.key === "Enter") {
       event.preventDefault();
       if (form.reportValidity()) form.submit();
