@@ -44,7 +44,18 @@ def train(
     pipeline = available_pipeline().name
     if folds:
         stage("cross-validate", 0.05)
-    metrics = cross_validate(examples, codebook, pipeline, folds, seed) if folds else {}
+    metrics = (
+        cross_validate(
+            examples,
+            codebook,
+            pipeline,
+            folds,
+            seed,
+            on_fold=lambda done, n: stage("cross-validate", 0.05 + 0.7 * done / n),
+        )
+        if folds
+        else {}
+    )
     stage("fit", 0.75 if folds else 0.05)
     model = fit_model(examples, codebook.theme_ids, codebook.sentiment_ids, pipeline, seed)
     if suite is not None:

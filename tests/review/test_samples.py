@@ -20,8 +20,9 @@ CODEBOOK = load_codebook()
 
 
 @pytest.fixture
-def ws(tmp_path, keyword_model):
-    store = Store(f"sqlite:///{tmp_path / 'kfd.sqlite3'}")
+def ws(database_url, keyword_model):
+    """A workspace on SQLite and on PostgreSQL, with three users and one report."""
+    store = Store(database_url)
     workspace = Workspace(store, PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     for name, role in (("ada", "admin"), ("paul", "pruefer"), ("pia", "pruefer")):
         workspace.add_user(name, "richtig-geheim", role)

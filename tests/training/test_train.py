@@ -67,6 +67,14 @@ def test_train_no_promote_leaves_current_and_reports_stages(small_corpus, models
         promote=False,
         on_stage=lambda s, f: stages.append((s, f)),
     )
-    assert [s for s, _ in stages] == ["validate", "cross-validate", "fit", "save"]
+    # The cross-validation reports its start and each of its two folds.
+    assert [s for s, _ in stages] == [
+        "validate",
+        "cross-validate",
+        "cross-validate",
+        "cross-validate",
+        "fit",
+        "save",
+    ]
     assert [f for _, f in stages] == sorted(f for _, f in stages)
     assert not (models_dir / "more" / "current").exists()
