@@ -24,6 +24,7 @@ from .model_slot import ModelSlot
 from .routes import aggregate, classify, health, model, reports
 from .settings import Settings, get_settings
 from .workspace import install as install_workspace
+from .workspace.upload import UPLOAD_PATH
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return settings
 
     app.dependency_overrides[get_settings] = given_settings
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        larger={UPLOAD_PATH: (settings.ui_upload_max_bytes, "KFD_UI_UPLOAD_MAX_BYTES")},
+    )
     if not settings.auth_enabled:
         app.add_middleware(LocalOnlyMiddleware)
     app.add_middleware(MetricsMiddleware)  # added last, so it runs first: it counts every answer

@@ -47,6 +47,8 @@ class Settings(LibrarySettings):
     session_secret: str | None = Field(default=None, repr=False)
     session_secure: bool = False
     session_max_age: int = Field(default=8 * 3600, ge=60)
+    # One upload of many report files in the workspace (each file still at most max_body_bytes).
+    ui_upload_max_bytes: int = 50 * 1024 * 1024
 
     @field_validator("api_keys", "admin_keys", mode="before")
     @classmethod

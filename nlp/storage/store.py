@@ -116,6 +116,13 @@ class ReportPage:
 
 
 @dataclass(frozen=True)
+class ReportFacets:
+    landkreise: tuple[str, ...]
+    regierungsbezirke: tuple[str, ...]
+    years: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class RetagResult:
     model_version: str
     n_reports: int
@@ -152,6 +159,11 @@ def report_columns(report: Report) -> dict[str, Any]:
         "year": first_date.year if first_date else None,
         "report": report.to_dict(),
     }
+
+
+def _like_escape(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def content_hash(text: str) -> str:
@@ -399,12 +411,29 @@ class Store:
         regierungsbezirk: str | None = None,
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
+        year: int | None = None,
+        text: str | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> ReportPage:
         """Reports in the order they were stored. Landkreis and Regierungsbezirk match ignoring case;
-        the date range applies to the first event date (reports without one are left out)."""
-        conditions = []
+        the date range and the year apply to the first event date (reports without one are left out);
+        `text` is found, ignoring case, in the Kommune, the file name or any statement of the report."""
+        conditions: list[Any] = []
+        if year is not None:
+            conditions.append(reports.c.year == year)
+        if text and text.strip():
+            pattern = "%" + _like_escape(text.strip().lower()) + "%"
+            conditions.append(
+                sa.or_(
+                    sa.func.lower(reports.c.kommune_name).like(pattern, escape="\\"),
+                    sa.func.lower(reports.c.filename).like(pattern, escape="\\"),
+                    sa.exists().where(
+                        statements.c.report_id == reports.c.id,
+                        sa.func.lower(statements.c.text).like(pattern, escape="\\"),
+                    ),
+                )
+            )
         if landkreis:
             conditions.append(sa.func.lower(reports.c.landkreis) == landkreis.strip().lower())
         if regierungsbezirk:
@@ -443,6 +472,18 @@ class Store:
             rows = conn.execute(query).all()
         items = tuple(ReportSummary(**{**row._asdict(), "created_at": _utc(row.created_at)}) for row in rows)
         return ReportPage(items, total, limit, offset)
+
+    def report_facets(self) -> ReportFacets:
+        """The Landkreise, Regierungsbezirke and years of the stored reports (for filter choices)."""
+        with self.engine.connect() as conn:
+
+            def distinct(column) -> tuple:
+                query = sa.select(column).where(column.is_not(None)).distinct().order_by(column)
+                return tuple(conn.execute(query).scalars())
+
+            return ReportFacets(
+                distinct(reports.c.landkreis), distinct(reports.c.regierungsbezirk), distinct(reports.c.year)
+            )
 
     def delete_report(self, report_id: int) -> None:
         with self._write() as conn:

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from nlp.codebook import Codebook
 from nlp.errors import KfdError
 from nlp.results.records import TaggedStatement
-from nlp.storage.store import Id, Store, metadata, statements
+from nlp.storage.store import Id, Store, metadata, reports, statements
 from nlp.training.suggest import least_certain
 
 Role = Literal["leser", "pruefer", "admin"]
@@ -196,6 +196,13 @@ class ReviewStatement:
             sentiment_scores=self.sentiment_scores,
             model_version=self.model_version,
         )
+
+
+@dataclass(frozen=True)
+class Overview:
+    n_reports: int
+    n_statements: int
+    n_reviewed: int  # statements whose tags a person accepted, corrected or adjudicated
 
 
 @dataclass(frozen=True)
@@ -413,12 +420,29 @@ class Workspace:
 
     # -- statements --------------------------------------------------------------------------------
 
+    def overview(self) -> Overview:
+        """How many reports and statements are stored, and how many statements a person reviewed."""
+        with self.engine.connect() as conn:
+            n_statements, n_reviewed = conn.execute(
+                sa.select(sa.func.count(), sa.func.count(statements.c.reviewed_by))
+            ).one()
+            n_reports = conn.execute(sa.select(sa.func.count()).select_from(reports)).scalar_one()
+        return Overview(n_reports, n_statements, n_reviewed)
+
     def statement(self, statement_id: int) -> ReviewStatement:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(statements).where(statements.c.id == statement_id)).first()
         if row is None:
             raise NotFound(f"no statement with id {statement_id}")
         return _statement(row)
+
+    def statements_of_report(self, report_id: int) -> list[ReviewStatement]:
+        """Every statement of a report in order (as stored: section by section)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(statements).where(statements.c.report_id == report_id).order_by(statements.c.id)
+            ).all()
+        return [_statement(r) for r in rows]
 
     def neighbours(self, statement_id: int, around: int = 2) -> list[ReviewStatement]:
         """The statement with up to `around` statements before and after it in its report, in order."""

@@ -18,13 +18,12 @@ from nlp.storage.workspace import WorkspaceError
 
 from ..deps import CodebookDep, ModelDep
 from .auth import AdminUser, PrueferUser, WorkspaceDep
+from .review import SENTIMENT_KEYS, THEME_KEYS  # the coding screen has the review queue's keys
 from .templating import add_nav, page, workspace_router
 
 log = logging.getLogger(__name__)
 router = workspace_router()
 add_nav("/ui/stichproben", "Doppelcodierung", "pruefer", 50)
-# Keys of the coding screen: a letter per theme (in codebook order), a digit per sentiment.
-THEME_KEYS = "abcdefghijklmnopqrstuvwxyz"
 
 
 @router.get("/ui/stichproben")
@@ -72,7 +71,7 @@ def code_next(
         item=left[0] if left else None,
         done=sample.n_items - len(left),
         themes=list(zip(THEME_KEYS, codebook.themes, strict=False)),
-        sentiments=[(str(i + 1), s) for i, s in enumerate(codebook.sentiments)],
+        sentiments=[(SENTIMENT_KEYS.get(s.id, ""), s) for s in codebook.sentiments],
         sections=SECTION_NAMES,
     )
 

@@ -5,13 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
-
-from nlp.storage.store import reports, statements
-from nlp.storage.workspace import Workspace
 
 from .auth import CurrentUser, WorkspaceDep, sign_in
 from .templating import add_nav, page, workspace_router
@@ -69,15 +65,6 @@ def sign_out(request: Request) -> RedirectResponse:
     return RedirectResponse("/ui/anmelden", status_code=303)
 
 
-def _counts(workspace: Workspace) -> dict[str, int]:
-    with workspace.engine.connect() as conn:
-        n_statements, n_reviewed = conn.execute(
-            sa.select(sa.func.count(), sa.func.count(statements.c.reviewed_by))
-        ).one()
-        n_reports = conn.execute(sa.select(sa.func.count()).select_from(reports)).scalar_one()
-    return {"n_reports": n_reports, "n_statements": n_statements, "n_reviewed": n_reviewed}
-
-
 @router.get("/ui/")
 def home(request: Request, user: CurrentUser, workspace: WorkspaceDep) -> HTMLResponse:
-    return page(request, "home.html", user, **_counts(workspace))
+    return page(request, "home.html", user, overview=workspace.overview())

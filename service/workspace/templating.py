@@ -67,6 +67,8 @@ def _de_date(value: dt.date | dt.datetime | str | None) -> str:
 templates = Jinja2Templates(directory=TEMPLATES, context_processors=[_context])
 templates.env.filters["de_number"] = _de_number
 templates.env.filters["de_date"] = _de_date
+# `ids | map("extract", names)`: each id looked up in a mapping (kept as it is when missing)
+templates.env.filters["extract"] = lambda key, mapping: mapping.get(key, key)
 templates.env.globals["roles"] = ROLES
 
 

@@ -10,13 +10,13 @@ from playwright.sync_api import Page, expect
 
 from nlp.codebook import load_codebook
 from nlp.review.samples import sample_agreement
+from service.workspace.review import SENTIMENT_KEYS, THEME_KEYS
 
 from .conftest import USERS
 from .review_helpers import post_reports, second_pruefer, sign_in_as
 
 CODEBOOK = load_codebook()
-KEY_OF = {t: chr(ord("a") + i) for i, t in enumerate(CODEBOOK.theme_ids)}  # the coding screen's keys
-SENTIMENT_KEY = {s: str(i + 1) for i, s in enumerate(CODEBOOK.sentiment_ids)}
+KEY_OF = dict(zip(CODEBOOK.theme_ids, THEME_KEYS, strict=False))  # the coding screen's keys
 
 
 def _code(page: Page, base_url: str, sample_id: int, plan: list[tuple[list[str], str]]) -> None:
@@ -27,7 +27,7 @@ def _code(page: Page, base_url: str, sample_id: int, plan: list[tuple[list[str],
         expect(page.locator("input[name=themes]:checked")).to_have_count(0)  # blind: nothing pre-filled
         for theme in themes:
             page.keyboard.press(KEY_OF[theme])
-        page.keyboard.press(SENTIMENT_KEY[sentiment])
+        page.keyboard.press(SENTIMENT_KEYS[sentiment])
         with page.expect_navigation():
             page.keyboard.press("Enter")
     expect(page.locator("#coding-done")).to_be_visible()

@@ -229,3 +229,25 @@ def test_bad_database_url_is_a_store_error(tmp_path):
     (tmp_path / "dir.sqlite3").mkdir()
     with pytest.raises(StoreError, match="cannot open the database"):
         Store(f"sqlite:///{tmp_path / 'dir.sqlite3'}")
+
+
+def test_list_reports_by_year_and_free_text(filled):
+    def kommunen(**filters) -> list[str]:
+        return [r.kommune_name for r in filled.list_reports(**filters).items]
+
+    assert kommunen(year=2016) == [r for r in kommunen() if "Lindenau" not in r]
+    assert len(kommunen(year=2016)) == 2 and kommunen(year=1999) == []
+    assert kommunen(text="lindenau") == ["Lindenau am Neckar"]  # the Kommune, ignoring case
+    assert kommunen(text="birkenfeld.TXT") == [
+        k for k in kommunen() if k.startswith("Birkenfeld")
+    ]  # file name
+    assert kommunen(text="Moderation war") == ["Lindenau am Neckar"]  # a statement's words
+    assert kommunen(text="100%_sicher") == []  # LIKE's wildcards are taken literally
+    assert filled.list_reports(text="neckar", year=2016).total == 0
+
+
+def test_report_facets_list_what_is_stored(filled):
+    facets = filled.report_facets()
+    assert facets.years == (2016, 2017)
+    assert set(facets.regierungsbezirke) == {"Tübingen", "Karlsruhe", "Stuttgart"}
+    assert "Tübingen" in facets.landkreise and list(facets.landkreise) == sorted(facets.landkreise)

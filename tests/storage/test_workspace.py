@@ -19,6 +19,7 @@ from nlp.storage.store import Store
 from nlp.storage.workspace import (
     DecisionConflict,
     NotFound,
+    Overview,
     UserExists,
     Workspace,
     WorkspaceError,
@@ -338,3 +339,12 @@ def test_a_leser_cannot_be_a_coder(ws):
     ws.add_user("lea", PASSWORD, "leser")
     with pytest.raises(WorkspaceError, match="no active user with the role pruefer"):
         ws.create_sample("S", "chefin", "anna", "lea", n=2)
+
+
+def test_overview_counts_reports_statements_and_reviewed(ws, store, codebook):
+    ids = _statement_ids(store)
+    assert ws.overview() == Overview(2, len(ids), 0)
+    ws.decide(ids[0], "anna", "accept")
+    ws.decide(ids[1], "anna", "skip")
+    ws.decide(ids[2], "anna", "correct", ["sprache"], "neutral", codebook=codebook)
+    assert ws.overview() == Overview(2, len(ids), 2)
