@@ -23,7 +23,10 @@ BREAKDOWNS = {  # dimension → what the page calls it
     "year": "Jahr",
     "section": "Abschnitt",
 }
-SECTION_NAMES = {
+SECTION_NAMES = {  # short names of the form's statement sections, for chart axes
+    "konzept": "Konzept",
+    "anlass": "Anlass",
+    "beratung": "Beratung",
     "bewertung": "Bewertung",
     "ergebnisse": "Ergebnisse",
     "kosten": "Kosten",

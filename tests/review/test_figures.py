@@ -7,16 +7,19 @@ from conftest import SERVICE_REPORTS
 
 from nlp import intake
 from nlp.codebook import load_codebook
+from nlp.reading.form import STATEMENT_SECTIONS
 from nlp.results.aggregate import NONE, StatementRow, UnknownDimension, aggregate
 from nlp.results.records import Origin, TaggedStatement
 from nlp.review.figures import (
     BREAKDOWNS,
     NO_THEME,
     NO_VALUE,
+    SECTION_NAMES,
     breakdown_chart,
     statements,
     stored_statements,
     theme_chart,
+    value_label,
 )
 from nlp.storage.store import Store
 
@@ -114,3 +117,8 @@ def test_stored_statements_carry_their_report_origin(tmp_path, keyword_model):
         )
     finally:
         store.close()
+
+
+def test_every_statement_section_has_a_short_name():
+    assert set(SECTION_NAMES) == set(STATEMENT_SECTIONS)
+    assert value_label("section", "konzept", CODEBOOK) == "Konzept"
