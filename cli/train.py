@@ -27,9 +27,14 @@ from cli._util import UserError, data_option, load_model, main, seed_option, set
     type=click.IntRange(0, 20),
     help="Grouped cross-validation folds for the metrics in the manifest (0: skip).",
 )
+@click.option(
+    "--no-promote",
+    is_flag=True,
+    help="Leave models/current where it is: the new model is a candidate to compare (and promote) first.",
+)
 @seed_option
 @translate_errors
-def train_cmd(data_dir: Path, out_dir: Path, folds: int, seed: int) -> None:
+def train_cmd(data_dir: Path, out_dir: Path, folds: int, seed: int, no_promote: bool) -> None:
     """Train a theme and sentiment model from labelled data and save it as a versioned model directory."""
     from nlp.model.artifacts import ModelManifest
     from nlp.results.output import check_output_dir
@@ -41,11 +46,18 @@ def train_cmd(data_dir: Path, out_dir: Path, folds: int, seed: int) -> None:
         "this takes a few minutes) ...",
         err=True,
     )
-    model_dir = train(data_dir, out_dir, folds=folds, seed=seed, codebook_path=settings().codebook_path)
+    model_dir = train(
+        data_dir,
+        out_dir,
+        folds=folds,
+        seed=seed,
+        codebook_path=settings().codebook_path,
+        promote=not no_promote,
+    )
     manifest = ModelManifest.read(model_dir)
     click.echo(
         f"model {manifest.version} written to {model_dir} ({manifest.n_statements} statements, "
-        f"{manifest.n_reports} reports)"
+        f"{manifest.n_reports} reports)" + (f"; {out_dir / 'current'} left as it was" if no_promote else "")
     )
     if "themes" in manifest.metrics:
         click.echo(_metrics_summary(manifest.metrics))

@@ -1,7 +1,7 @@
 """Where the library finds its model, codebook and database: one pydantic-settings class for both edges.
 
 The CLI and the HTTP service resolve these three the same way, from `KFD_*` environment variables
-(`KFD_MODEL_DIR`, `KFD_CODEBOOK`, `KFD_DATABASE_URL`); an explicit command-line option wins. The
+(`KFD_MODEL_DIR`, `KFD_CODEBOOK`, `KFD_DATABASE_URL`; `KFD_TRAINING_DATA` for retraining); an explicit command-line option wins. The
 service's own settings (host, keys, limits) extend this class in `service.settings`.
 """
 
@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL  # any SQLAlchemy URL, e.g. postgresql+psycopg://…
     model_dir: Path = Path("models")  # a model directory, or a folder whose `current` is used
     codebook: Path | None = None  # None: the codebook shipped with the package (nlp/codebook.yaml)
+    training_data: Path = Path("training_data")  # what the workspace's retraining starts from
 
     @property
     def codebook_path(self) -> Path:

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from nlp.errors import KfdError, ModelError, ReportParseError, UnknownLabel
 from nlp.intake import ExternalIdConflict
 from nlp.results.aggregate import UnknownDimension
+from nlp.review.retrain import JobNotFound, RetrainError
 from nlp.storage.store import ReportNotFound, StoreError
 from nlp.storage.workspace import DecisionConflict, NotFound, UserExists
 
@@ -24,6 +25,8 @@ STATUS_BY_ERROR: tuple[tuple[type[KfdError], int], ...] = (
     (NotFound, 404),
     (UserExists, 409),
     (DecisionConflict, 409),
+    (JobNotFound, 404),
+    (RetrainError, 409),  # a second retraining while one runs, a candidate that cannot be promoted
     (ExternalIdConflict, 409),
     (ReportParseError, 422),
     (UnknownDimension, 422),

@@ -102,8 +102,10 @@ def save_model(
     n_reports: int,
     metrics: dict[str, Any],
     version: str | None = None,
+    promote: bool = True,
 ) -> Path:
-    """Write `out_dir/<version>/` and point `out_dir/current` at it. Returns the model directory."""
+    """Write `out_dir/<version>/` and point `out_dir/current` at it (unless `promote` is False: a
+    candidate, which `point_current` may promote later). Returns the model directory."""
     out_dir = Path(out_dir)
     version = version or new_version(data_hash)
     model.version = version
@@ -143,12 +145,20 @@ def save_model(
     )
     (tmp_dir / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2, ensure_ascii=False) + "\n")
     tmp_dir.rename(model_dir)  # a model directory appears complete or not at all
+    if promote:
+        point_current(out_dir, version)
+    return model_dir
+
+
+def point_current(out_dir: str | Path, version: str) -> None:
+    """Point `out_dir/current` at `out_dir/<version>` in one atomic rename (a reader sees the old or the
+    new model, never none)."""
+    out_dir = Path(out_dir)
     link = out_dir / f".{CURRENT}.tmp"
     if link.is_symlink() or link.exists():
         link.unlink()
     link.symlink_to(version, target_is_directory=True)
     os.replace(link, out_dir / CURRENT)
-    return model_dir
 
 
 def resolve_model_dir(path: str | Path) -> Path:

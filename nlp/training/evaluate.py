@@ -102,10 +102,12 @@ def cross_validate(
     folds: int = 5,
     seed: int = 0,
     fit: Fit | None = None,
+    on_fold: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Out-of-fold predictions for every statement, folds grouped by report; metrics over all of them.
 
-    `fit` trains a system on a list of examples and returns its predict function (default: ours).
+    `fit` trains a system on a list of examples and returns its predict function (default: ours);
+    `on_fold(done, folds)` is told after each fold.
     """
     if fit is None:
 
@@ -115,7 +117,7 @@ def cross_validate(
 
     predictions: list[Prediction | None] = [None] * len(examples)
     fit_seconds = predict_seconds = 0.0
-    for train_idx, test_idx in grouped_folds(examples, folds):
+    for done, (train_idx, test_idx) in enumerate(grouped_folds(examples, folds), start=1):
         start = time.perf_counter()
         predict = fit([examples[i] for i in train_idx])
         fit_seconds += time.perf_counter() - start
@@ -124,6 +126,8 @@ def cross_validate(
         predict_seconds += time.perf_counter() - start
         for i, prediction in zip(test_idx, fold_predictions, strict=True):
             predictions[i] = prediction
+        if on_fold is not None:
+            on_fold(done, folds)
     result = metrics(examples, [p for p in predictions if p is not None], codebook)
     result["folds"] = folds
     result["train_seconds"] = round(fit_seconds, 2)

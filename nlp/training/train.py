@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from nlp.codebook import load_codebook
@@ -21,12 +22,17 @@ def train(
     folds: int = 5,
     seed: int = 0,
     codebook_path: str | Path | None = None,
+    promote: bool = True,
+    on_stage: Callable[[str, float], None] | None = None,
 ) -> Path:
     """Validate the corpus against the codebook (a path; default: the package's), cross-validate (unless
     folds=0), fit on everything, score the behaviour suite (when `data_dir/behaviour/suite.jsonl` exists;
-    it is never trained on), save. Returns the model dir."""
+    it is never trained on), save. `out_dir/current` points to the new model unless `promote` is False.
+    `on_stage(stage, fraction done)` is told when each step begins. Returns the model dir."""
+    stage = on_stage or (lambda name, done: None)
     data_dir = Path(data_dir)
     codebook = load_codebook(codebook_path)
+    stage("validate", 0.0)
     records = load_corpus(data_dir, codebook)
     if len(records) < 20:
         raise CorpusError(
@@ -36,11 +42,27 @@ def train(
     suite = read_suite(suite_path, codebook) if suite_path.is_file() else None  # a bad suite fails early
     examples = to_examples(records)
     pipeline = available_pipeline().name
-    metrics = cross_validate(examples, codebook, pipeline, folds, seed) if folds else {}
+    if folds:
+        stage("cross-validate", 0.05)
+    metrics = (
+        cross_validate(
+            examples,
+            codebook,
+            pipeline,
+            folds,
+            seed,
+            on_fold=lambda done, n: stage("cross-validate", 0.05 + 0.7 * done / n),
+        )
+        if folds
+        else {}
+    )
+    stage("fit", 0.75 if folds else 0.05)
     model = fit_model(examples, codebook.theme_ids, codebook.sentiment_ids, pipeline, seed)
     if suite is not None:
+        stage("behaviour", 0.9)
         metrics = {**metrics, "behaviour": evaluate_behaviour(Tagger(model), suite, codebook).figures()}
     n_reports = len({r.report for r in records if r.report})
+    stage("save", 0.95)
     return save_model(
         model,
         out_dir,
@@ -50,4 +72,5 @@ def train(
         n_statements=len(records),
         n_reports=n_reports,
         metrics=metrics,
+        promote=promote,
     )

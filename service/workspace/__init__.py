@@ -26,7 +26,7 @@ from nlp.errors import KfdError
 
 from ..errors import kfd_error_handler, status_for
 from ..settings import Settings
-from . import pages, reports, review, upload
+from . import agreement, dashboard, pages, reports, retraining, review, upload
 from .auth import CsrfFailed, RoleRequired, SignInRequired, SignInThrottle, session_secret
 from .templating import STATIC, page
 
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "kfd_session"
 # The workspace's pages, in navigation order; each has a module-level `router`.
-PAGE_MODULES = [pages, upload, reports, review]
+PAGE_MODULES = [pages, upload, reports, review, dashboard, agreement, retraining]
 
 # Scripts only from the service itself, no inline script, no frames; styles may be inline (attributes).
 CONTENT_SECURITY_POLICY = (

@@ -40,3 +40,41 @@ def test_spacy_baseline_trains_and_predicts_every_label(small_corpus):
         assert set(p.theme_scores) == set(codebook.theme_ids)
         assert p.sentiment in codebook.sentiment_ids
         assert set(p.themes) == {t for t, s in p.theme_scores.items() if s >= 0.5}
+
+
+def test_train_no_promote_leaves_current_and_reports_stages(small_corpus, models_dir):
+    """`kfd train --no-promote` writes a candidate beside the served model; `current` stays."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    served = (models_dir / "current").resolve()
+    result = CliRunner().invoke(
+        main, ["train", "--data", str(small_corpus), "--out", str(models_dir), "--folds", "0", "--no-promote"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "left as it was" in result.stdout
+    assert (models_dir / "current").resolve() == served
+    candidates = [p for p in models_dir.iterdir() if p.is_dir() and not p.is_symlink() and p != served]
+    assert len(candidates) == 1 and (candidates[0] / "manifest.json").is_file()
+
+    stages: list[tuple[str, float]] = []
+    train(
+        small_corpus,
+        models_dir / "more",
+        folds=2,
+        seed=0,
+        promote=False,
+        on_stage=lambda s, f: stages.append((s, f)),
+    )
+    # The cross-validation reports its start and each of its two folds.
+    assert [s for s, _ in stages] == [
+        "validate",
+        "cross-validate",
+        "cross-validate",
+        "cross-validate",
+        "fit",
+        "save",
+    ]
+    assert [f for _, f in stages] == sorted(f for _, f in stages)
+    assert not (models_dir / "more" / "current").exists()
