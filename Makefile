@@ -8,7 +8,7 @@ DATA   := $(shell find training_data -type f 2>/dev/null | sort)
 # The code that defines what a model artifact holds: a change there needs a new model.
 MODEL_CODE := $(wildcard nlp/model/*.py) nlp/codebook.yaml
 
-.PHONY: install test lint train run bench clean browser-deps
+.PHONY: install test lint train run bench clean screenshots browser-deps
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ browser-deps:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > /dev/null; \
 	fi
+
+# The README's screenshots of the workspace, taken by the browser tests in Debian's chromium.
+screenshots: install
+	KFD_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser
 
 lint: install
 	$(BIN)/ruff check nlp service cli tests bench

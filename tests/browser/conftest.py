@@ -122,12 +122,15 @@ def sign_in(base_url: str) -> Callable:
 
 
 @pytest.fixture(scope="session")
-def screenshot() -> Callable:
-    """Save the page as docs/screenshots/<name>.png (the README shows them)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def screenshot(tmp_path_factory) -> Callable:
+    """Save the page as <name>.png: into docs/screenshots/ (the README shows them) with
+    KFD_SCREENSHOTS=1 (`make screenshots`), else into a temporary folder, so that a test run
+    leaves the repository as it was."""
+    folder = SCREENSHOTS if os.environ.get("KFD_SCREENSHOTS") == "1" else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
 
     def shoot(page, name: str) -> Path:
-        path = SCREENSHOTS / f"{name}.png"
+        path = folder / f"{name}.png"
         page.screenshot(path=str(path))
         return path
 
