@@ -26,7 +26,7 @@ from nlp.model.inference import Tagger
 from nlp.model.pipeline import available_pipeline
 
 # Bumped whenever the classes inside model.joblib change shape; an older artifact is refused.
-MODEL_FORMAT = 4
+MODEL_FORMAT = 5
 ARTIFACT = "model.joblib"
 MANIFEST = "manifest.json"
 CURRENT = "current"
