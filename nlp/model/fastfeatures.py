@@ -32,15 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from nlp.model.features import (
-    NEGATORS,
-    NO_SECTION,
-    WINDOW_ENDS,
-    cue_values,
-    token_lemma,
-    word_cues,
-    word_roles,
-)
+from nlp.model.features import NEGATORS, NO_SECTION, WINDOW_ENDS, cue_values, token_lemma, word_cues
 from nlp.model.pipeline import BLANK_PIPELINE, load_pipeline
 from nlp.model.polarity import raw_values, scaled
 
@@ -103,8 +95,7 @@ class _Cache:
         self.form_ids: dict[str, int] = {}
         # `polarity.raw_values` per (statement text, section); immutable tuples.
         self.polarity: dict[tuple[str, str], tuple] = {}
-        # Per form: its unigram column, its cue counts (`word_cues`) and roles (`word_roles`).
-        self.form_column, self.form_cues = _Column(), [_Column() for _ in range(6)]
+        self.form_column, self.form_cues = _Column(), [_Column() for _ in range(4)]
         # Bigrams of the vocabulary as sorted keys over form ids (their words registered first).
         keys, columns = [], []
         for gram, column in lemma_vocab.items():
@@ -121,7 +112,7 @@ class _Cache:
         if form is None:
             form = self.form_ids[word] = len(self.form_ids)
             self.form_column.extend([lemma_vocab.get(word, -1)])
-            for column, value in zip(self.form_cues, (*word_cues(word), *word_roles(word)), strict=True):
+            for column, value in zip(self.form_cues, word_cues(word), strict=True):
                 column.extend([value])
         return form
 
@@ -172,14 +163,10 @@ class FastFeatures:
         self._char_vocab: dict[str, int] = chars.vocabulary_
         self._char_analyzer = chars.build_analyzer()
         self._n_lemmas, self._n_chars = len(lemmas.idf_), len(chars.idf_)
-        # One-hot columns of the section, and of the judged section (`features.bare_judgement`).
-        self._section_column: list[dict[str, int]] = []
-        start = self._n_lemmas + self._n_chars
-        for categories in section.categories_:
-            self._section_column.append({str(c): start + i for i, c in enumerate(categories)})
-            start += len(categories)
-        self._n_features = start
-        self._idf = np.concatenate([lemmas.idf_, chars.idf_, np.ones(start - self._n_lemmas - self._n_chars)])
+        categories = [str(c) for c in section.categories_[0]]
+        self._n_features = self._n_lemmas + self._n_chars + len(categories)
+        self._section_column = {c: self._n_lemmas + self._n_chars + i for i, c in enumerate(categories)}
+        self._idf = np.concatenate([lemmas.idf_, chars.idf_, np.ones(len(categories))])
         cue_weights = cues.transformer_weights or {}
         self._cue_weight = float(cue_weights.get("cues", 1.0))
         self._polarity_weight = float(cue_weights.get("polarity", 1.0))
@@ -209,11 +196,11 @@ class FastFeatures:
             return None
         A = batch.chunk_matrix()
         char_counts = (A @ batch.cache.chars(A.shape[1], self._n_features)).tocsr()
-        lemma_counts, cue_counts, bare = self._lemma_counts(batch)
+        lemma_counts, cue_counts = self._lemma_counts(batch)
         X = (
             _normalised(_sublinear_tfidf(lemma_counts, self._idf))
             + _normalised(_sublinear_tfidf(char_counts, self._idf))
-            + self._section_counts(sections, bare)
+            + self._section_counts(sections)
         )
         return X, _append_columns(X, self._cue_columns(batch.cache, cue_counts, texts, sections))
 
@@ -224,13 +211,13 @@ class FastFeatures:
         if batch is None:
             return None
         weights = self._weights
-        lemma_counts, cue_counts, bare = self._lemma_counts(batch)
+        lemma_counts, cue_counts = self._lemma_counts(batch)
         lemma = _sublinear_tfidf(lemma_counts, self._idf)
         out = np.asarray(lemma @ weights) / _norms(_row_sums(lemma.data**2, lemma.indptr))[:, None]
         out += self._char_decisions(batch)
-        for columns in self._section_columns(sections, bare):
-            known = columns >= 0
-            out[known] += weights[columns[known]]
+        columns = self._section_columns(sections)
+        known = columns >= 0
+        out[known] += weights[columns[known]]
         return out, self._cue_columns(batch.cache, cue_counts, texts, sections)
 
     def _cue_columns(
@@ -319,9 +306,8 @@ class FastFeatures:
         return _Batch(cache, np.array(flat, dtype=_INDEX), indptr)
 
     def _lemma_counts(self, batch: _Batch):
-        """Unigram and bigram counts over the lemma forms (negated within 3 words after a negator), the
-        cue counts (positive, negative, contrast, any negated word) per statement, and whether each is a
-        bare judgement (`features.bare_judgement`: judges, names nothing)."""
+        """Unigram and bigram counts over the lemma forms (negated within 3 words after a negator), and the
+        cue counts (positive, negative, contrast, any negated word) per statement."""
         cache, chunks, n = batch.cache, batch.chunks, batch.size
         chunk_row = np.repeat(np.arange(n), np.diff(batch.indptr))
         starts = cache.chunk_token_start.values[chunks]
@@ -364,26 +350,16 @@ class FastFeatures:
             [np.bincount(word_row, weights=column.values[forms], minlength=n) for column in cache.form_cues]
         )
         cues[:, 3] = cues[:, 3] > 0
-        return lemma, cues[:, :4], (cues[:, 4] == 0) & (cues[:, 5] > 0)
+        return lemma, cues
 
-    def _section_columns(self, sections: Sequence[str | None], bare: np.ndarray) -> list[np.ndarray]:
-        """Per one-hot block (section, judged section) the column of each statement; -1 for a value the
-        model never saw."""
-        values = [s or NO_SECTION for s in sections]
-        judged = [v if b else NO_SECTION for v, b in zip(values, bare, strict=True)]
-        return [
-            np.array([block.get(v, -1) for v in column], dtype=np.int64)
-            for block, column in zip(self._section_column, (values, judged), strict=False)
-        ]
+    def _section_columns(self, sections: Sequence[str | None]) -> np.ndarray:
+        """The one-hot column of each statement's section; -1 for a section the model never saw."""
+        return np.array([self._section_column.get(s or NO_SECTION, -1) for s in sections], dtype=np.int64)
 
-    def _section_counts(self, sections: Sequence[str | None], bare: np.ndarray) -> csr_matrix:
-        out = csr_matrix((len(sections), self._n_features))
-        for columns in self._section_columns(sections, bare):
-            rows = np.flatnonzero(columns >= 0)
-            out = out + csr_matrix(
-                (np.ones(len(rows)), (rows, columns[rows])), shape=(len(columns), self._n_features)
-            )
-        return out
+    def _section_counts(self, sections: Sequence[str | None]) -> csr_matrix:
+        columns = self._section_columns(sections)
+        rows = np.flatnonzero(columns >= 0)
+        return csr_matrix((np.ones(len(rows)), (rows, columns[rows])), shape=(len(columns), self._n_features))
 
     def _add(self, cache: _Cache, chunk: str) -> int:
         """Analyse a chunk not seen before and register it; its id."""

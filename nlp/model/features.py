@@ -16,14 +16,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import OneHotEncoder
-from spacy.lang.de.stop_words import STOP_WORDS
 
 from nlp.model.glossary import ENGLISH_LEMMAS
 from nlp.model.lemmas import lemma as lemma_of
 from nlp.model.pipeline import load_pipeline
-from nlp.model.polarity import PolarityFeatures, word_polarity
+from nlp.model.polarity import PolarityFeatures
 
-TEXT, LEMMAS, SECTION, JUDGED_SECTION = 0, 1, 2, 3
+TEXT, LEMMAS, SECTION = 0, 1, 2
 NO_SECTION = "-"
 # Words that turn a judgement around; the next words are marked so that "nicht gut" and "gut" differ
 # even when they are not adjacent ("nicht wirklich gut").
@@ -88,17 +87,12 @@ def _lemma_string(doc) -> str:
 
 
 def prepare(statements: Sequence[StatementInput], pipeline_name: str | None = None) -> np.ndarray:
-    """Rows (text, lemmas, section, judged section) for the estimators, with spaCy run once over all
-    texts; the judged section is the section of a statement that judges without naming anything
-    (`bare_judgement`), else NO_SECTION."""
+    """Rows (text, lemmas, section) for the estimators, with spaCy run once over all texts."""
     lang = load_pipeline(pipeline_name)
     texts = [" ".join(s.text.split()) for s in statements]
-    rows = np.empty((len(texts), 4), dtype=object)
+    rows = np.empty((len(texts), 3), dtype=object)
     for i, doc in enumerate(lang.pipe(texts, batch_size=256)):
-        lemma_string = _lemma_string(doc)
-        section = statements[i].section or NO_SECTION
-        judged = section if bare_judgement(lemma_string.split()) else NO_SECTION
-        rows[i] = (texts[i].lower(), lemma_string, section, judged)
+        rows[i] = (texts[i].lower(), _lemma_string(doc), statements[i].section or NO_SECTION)
     return rows
 
 
@@ -122,7 +116,7 @@ def feature_union(min_df: int = 2) -> ColumnTransformer:
                 ),
                 TEXT,
             ),
-            ("section", OneHotEncoder(handle_unknown="ignore"), [SECTION, JUDGED_SECTION]),
+            ("section", OneHotEncoder(handle_unknown="ignore"), [SECTION]),
         ],
         sparse_threshold=1.0,
     )
@@ -162,27 +156,6 @@ def word_cues(word: str) -> tuple[int, int, int, int]:
         int(word in CONTRAST_CUES),
         int(negated),
     )
-
-
-# Lemmas that name no aspect: function words, light verbs, intensifiers (spaCy's German stop words, less
-# the few topic words among them).
-_NAMES_NOTHING = (
-    frozenset(STOP_WORDS) - {"zeit", "tag", "tage", "tagen", "jahr", "jahre", "jahren", "mensch", "menschen"}
-) | frozenset("<zahl> lohnen sehr total voll echt richtig einfach völlig wirklich ankommen".split())
-
-
-def word_roles(word: str) -> tuple[int, int]:
-    """(names an aspect, judges) of one lemma token."""
-    base = word[4:] if word.startswith("neg_") else word
-    judges = base in POSITIVE_CUES or base in NEGATIVE_CUES or word_polarity(base) != 0
-    return int(not judges and base not in _NAMES_NOTHING), int(judges)
-
-
-def bare_judgement(tokens: Sequence[str]) -> bool:
-    """A statement that judges but names nothing ("Das hat sich gelohnt.", "Sehr zufrieden!"): what it
-    is about is its section's subject, so the section counts for its themes in a feature of its own."""
-    roles = [word_roles(w) for w in tokens]
-    return any(j for _, j in roles) and not any(c for c, _ in roles)
 
 
 def cue_counts(tokens: Sequence[str]) -> list[int]:
