@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 
+from nlp.model.polarity import NEGATORS, word_polarity
+
 NO_LETTERS = "no letters"
 PLACEHOLDER = "placeholder"
 NO_KNOWN_WORDS = "no known words"
+AMOUNTS = "amounts only"
 
 # Answers that fill a field without saying anything, compared after `_normalise` (lower case, letters and
 # digits only, single spaces). "Ja"/"Nein" are not here: under Kosten they answer the form's question.
@@ -67,6 +70,13 @@ PLACEHOLDERS = frozenset(
         "see above",
         "see attachment",
         "lorem ipsum",
+        "leer",
+        "bleibt leer",
+        "nicht zutreffend",
+        "trifft nicht zu",
+        "kein kommentar",
+        "n z",
+        "empty",
     }
 )
 # "siehe Anlage 2", "vgl. Protokoll vom 3.4.", "s. Anhang": a pointer elsewhere, nothing more.
@@ -74,6 +84,24 @@ _POINTER = re.compile(
     r"^(?:siehe|s|vgl|see)\s+(?:(?:die|den|das|der|beigefügte[nrs]?|beiliegende[nrs]?)\s+)?"
     r"(?:oben|unten|anlage|anlagen|anhang|anhänge|protokoll|bericht|dokumentation|beilage|attachment|above)\b"
     r"[\s\d]*(?:vom[\s\d]*)?$"
+    # "vgl. Punkt 3", "siehe Frage 4a", "s. Ziffer 2.1": a pointer to another answer of the form
+    r"|^(?:siehe|s|vgl|see)\s+(?:punkt|ziffer|frage|abschnitt|kapitel|nr|nummer|seite|s|item|question|point)"
+    r"(?:\s+\d+[a-z]?)+$"
+)
+# A sum of money, or a list of them ("ca. 2.500 Euro", "Moderation: 3.200 €, Sachkosten: 850 €"): under
+# Kosten the amount answers the form's question and judges nothing. Each item: at most two words naming
+# the cost, then the amount; items separated by , ; / + or "und".
+_ABOUT = frozenset(
+    "insg insgesamt gesamt ca circa zirka rund etwa ungefähr knapp gut über unter max maximal je pro "
+    "jeweils".split()
+)
+_AMOUNT = (
+    rf"(?:(?:{'|'.join(sorted(_ABOUT))})\s+)*\d[\d .,]*(?:\s*-)?\s*(?:€|euro|eur)(?:\s+(?:brutto|netto))?"
+)
+_JUDGING = NEGATORS | {"zu", "nur", "too", "only"}
+_AMOUNTS = re.compile(
+    rf"^(?:[^\W\d_]+(?:\s+[^\W\d_]+)?\s+)?{_AMOUNT}(?:\s*(?:,|;|/|\+|und)\s*"
+    rf"(?:[^\W\d_]+(?:\s+[^\W\d_]+)?\s+)?{_AMOUNT})*$"
 )
 _LOREM = re.compile(r"^lorem ipsum\b")
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -83,8 +111,14 @@ def _normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
 
+def _amounts_key(text: str) -> str:
+    """Lower case with € and the separators of `_AMOUNTS` kept, other punctuation a space."""
+    return " ".join(re.sub(r"[^\w€,;/+.-]+|(?<!\d)[.-]|[.-](?!\d)", " ", text.casefold()).split())
+
+
 def no_content_reason(text: str, known_words: Container[str] = frozenset()) -> str | None:
-    """Why `text` is no statement (`NO_LETTERS`, `PLACEHOLDER`, `NO_KNOWN_WORDS`), or None if it may be one.
+    """Why `text` is no statement (`NO_LETTERS`, `PLACEHOLDER`, `AMOUNTS`, `NO_KNOWN_WORDS`), or None if it
+    may be one.
 
     `known_words`: lower-case words the model has seen; a short text (up to three words) none of whose
     words it knows ("asdf", "qwertz uiop") says nothing it could tag."""
@@ -95,6 +129,11 @@ def no_content_reason(text: str, known_words: Container[str] = frozenset()) -> s
     key = _normalise(text)
     if key in PLACEHOLDERS or _POINTER.match(key) or _LOREM.match(key):
         return PLACEHOLDER
+    amounts = _amounts_key(text)
+    if _AMOUNTS.match(amounts) and not any(
+        w in _JUDGING or word_polarity(w) and w not in _ABOUT for w in amounts.split()
+    ):
+        return AMOUNTS  # "Zu teuer: 5.000 €" judges
     if known_words and len(text.split()) <= 3:
         if not any(w in known_words for w in _WORD.findall(text.casefold())):
             return NO_KNOWN_WORDS

@@ -24,14 +24,15 @@ import spacy
 
 from nlp.codebook import Codebook, load_codebook
 from nlp.errors import ModelError, ModelMismatch
-from nlp.model import lemma_table
+from nlp.model import lemma_table, lemmas
 from nlp.model.estimators import TaggerModel
 from nlp.model.inference import Tagger
 from nlp.model.pipeline import BLANK_PIPELINE, available_pipeline, full_lemma_table, lemma_pipeline
 
 # Bumped whenever the classes inside the artifact change shape, or what else a model directory holds;
-# an older artifact is refused. 5: a plain pickle, and the model's own lemma table (`lemmas.json`).
-MODEL_FORMAT = 5
+# an older artifact is refused. 5: a plain pickle, and the model's own lemma table (`lemmas.json`);
+# 6: simplemma's lemmas in the features (`nlp.model.lemmas`).
+MODEL_FORMAT = 6
 ARTIFACT = "model.pickle"
 # The lookup lemmatizer's entries that matter to this model (`nlp.model.lemma_table`); blank pipeline only.
 LEMMAS = "lemmas.json"
@@ -198,7 +199,11 @@ def load_model(path: str | Path = "models", codebook: Codebook | None = None) ->
     if not isinstance(model, TaggerModel):
         raise ModelError(f"{artifact}: not a kfd-tagger model")
     model.version = manifest.version
-    return Tagger(model, lang=_model_pipeline(model_dir, manifest)), manifest
+    tagger = Tagger(model, lang=_model_pipeline(model_dir, manifest))
+    # simplemma reads its German dictionary on the first lemma (about a second and 100 MB): do it now,
+    # while loading, so that `kfd serve --workers N` forks workers that share it instead of each reading it.
+    lemmas.lemma("Aussagen")
+    return tagger, manifest
 
 
 def _model_pipeline(model_dir: Path, manifest: ModelManifest):

@@ -2,7 +2,7 @@
 matrices as `TaggerModel.transform_general` (spaCy, then the fitted scikit-learn transformers), many
 times faster, and the linear classifiers' decision values without building those matrices at all.
 
-Why it is exact: with the blank German pipeline a token's lemma is a table lookup on its text, the
+Why it is exact: with the blank German pipeline a token's lemma is a function of its text (simplemma), the
 character n-grams (`char_wb`) never cross a space, and spaCy's tokenizer splits at spaces before it
 does anything else. So everything a statement contributes is fixed per whitespace-separated chunk,
 except the negation window and the lemma bigrams across chunks. Per chunk, once: its tokens (kind,

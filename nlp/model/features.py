@@ -18,6 +18,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import OneHotEncoder
 
 from nlp.model.glossary import ENGLISH_LEMMAS
+from nlp.model.lemmas import lemma as lemma_of
 from nlp.model.pipeline import load_pipeline
 from nlp.model.polarity import PolarityFeatures
 
@@ -60,13 +61,15 @@ _NUMBER = re.compile(r"[\d.,/-]+")
 
 
 def token_lemma(token) -> str:
-    """The word feature of a (non-punctuation) token: its lemma in lower case, numbers as "<zahl>", an
-    English topic word as its German lemma (`nlp.model.glossary`)."""
+    """The word feature of a (non-punctuation) token: its lemma in lower case (`nlp.model.lemmas`), numbers
+    as "<zahl>", an English topic word as its German lemma (`nlp.model.glossary`)."""
     english = ENGLISH_LEMMAS.get(token.lower_)
     if english is not None:
         return english
-    lemma = (token.lemma_ or token.text).lower()
-    return "<zahl>" if token.like_num or _NUMBER.fullmatch(lemma) else lemma
+    if token.like_num or _NUMBER.fullmatch(token.text):
+        return "<zahl>"
+    lemma = lemma_of(token.text)
+    return "<zahl>" if _NUMBER.fullmatch(lemma) else lemma
 
 
 def _lemma_string(doc) -> str:

@@ -43,5 +43,9 @@ ENGLISH_LEMMAS: dict[str, str] = dict(
         "turnout:beteiligung venue:raum voluntary:ehrenamtlich volunteer:ehrenamtlicher "
         "volunteering:ehrenamt volunteers:ehrenamtliche woman:frau women:frau work:arbeit "
         "working:arbeitsgruppe young:jugendliche youth:jugendliche "
+        # thanks, praise and paperwork: what wertschaetzung and politik_verwaltung are said with
+        "thanked:danken thanking:danken gratitude:dank grateful:dank praised:loben praise:lob "
+        "bureaucratic:bürokratie paperwork:bürokratie forms:formular office:amt offices:amt "
+        "deadlines:frist staff:mitarbeitende mentoring:patenschaft mentors:pate support:unterstützung "
     ).split()
 )

@@ -46,19 +46,21 @@ _POSITIVE_WORDS = _adjectives(
     "hochwertig informativ anregend inspirierend engagiert zielführend ergiebig effektiv effizient "
     "nützlich stark aufschlussreich harmonisch locker entspannt herzlich freundlich wohltuend "
     "gestärkt erfüllt zahlreich rege intensiv lebhaft klar gewinnend sachlich ruhig unkompliziert "
-    "erstaunlich lohnenswert angemessen verständlich gewinnbringend"
+    "erstaunlich lohnenswert angemessen verständlich gewinnbringend "
+    # enough and on time: "Die Zeit reichte völlig", "ausreichend Plätze", "pünktlich begonnen"
+    "ausreichend genügend pünktlich rechtzeitig zügig"
 ) | set(
     "gelohnt lohnt lohnte lohnten gelang gelingt gelingen gelangen funktioniert funktionierte "
     "funktionierten geklappt klappte klappten klappt bewährte bewährten bewährt überzeugte überzeugten "
     "überzeugt freuten freute freuen gefreut gefiel gefielen gefallen begeisterung erfolg erfolge "
     "zufriedenheit mehrwert gewinn bereicherung lob gelobt dank danke gern gerne klasse "
     "bestens prima gelacht bedankt gedankt gepasst passte ausgezahlt geschafft verbessert ausgeräumt "
-    "geschätzt "
+    "geschätzt reicht reichte reichten reichen gereicht genügt genügte genügten genügen "
     # English
     "good great excellent helpful successful success positive useful valuable well enjoyed enjoyable "
     "appreciated productive constructive worthwhile pleased satisfied happy interesting lively "
     "inspiring fruitful smooth smoothly worked works benefit beneficial fantastic wonderful nice "
-    "impressive engaging informative effective glad praised praise".split()
+    "impressive engaging informative effective glad praised praise enough sufficient punctual".split()
 )
 _NEGATIVE_WORDS = _adjectives(
     "schlecht übel mangelhaft schwierig problematisch enttäuschend enttäuscht kritisch gering niedrig "
@@ -68,7 +70,9 @@ _NEGATIVE_WORDS = _adjectives(
     "langatmig langweilig chaotisch mies schwach unzureichend ungenügend dürftig mager holprig "
     "unstrukturiert unorganisiert angespannt schleppend zurückhaltend unübersichtlich "
     "überladen überfüllt fehlend mangelnd unbefriedigt unglücklich ungünstig unpassend "
-    "misslungen verloren versandet einseitig gehemmt träge müde erschöpft gereizt unverhältnismäßig"
+    "misslungen verloren versandet einseitig gehemmt träge müde erschöpft gereizt unverhältnismäßig "
+    # short of time or room: "knapp" (but not before a number, see `_clause`), "gehetzt", "beengt"
+    "knapp gehetzt hektisch stressig beengt verspätet unpünktlich überlastet schwer"
 ) | set(
     "leider schade fehlte fehlten fehlt fehlen gefehlt mangelte mangelt scheiterte scheiterten "
     "gescheitert scheitern versäumt vermisst vermissten vermisste bedauern bedauert kritisiert "
@@ -78,7 +82,7 @@ _NEGATIVE_WORDS = _adjectives(
     "bad poor problem problems difficult difficulty difficulties lacking lack lacked missing missed "
     "unfortunately disappointing disappointed failed failure complaint complaints chaotic boring weak "
     "tedious criticism criticised criticized insufficient frustrating frustrated hard tense "
-    "unclear confusing".split()
+    "unclear confusing rushed cramped late".split()
 )
 # Noun heads (and compounds ending in them: "Sprachprobleme", "Zeitmangel").
 _NEGATIVE_HEADS = (
@@ -87,7 +91,7 @@ _NEGATIVE_HEADS = (
     "herausforderung herausforderungen konflikt konflikte konflikten streit ärger enttäuschung "
     "kritikpunkt kritikpunkte defizit defizite defiziten engpass engpässe störung störungen "
     "schwachstelle schwachstellen schwäche schwächen missverständnis missverständnisse frust "
-    "unmut widerstand widerstände barriere barrieren fehler unruhe"
+    "unmut widerstand widerstände barriere barrieren fehler unruhe zeitdruck verzögerung verzögerungen"
 ).split()
 _POSITIVE_HEADS = (
     "erfolg erfolge highlight höhepunkt höhepunkte zufriedenheit begeisterung bereicherung "
@@ -125,6 +129,10 @@ _TOO = frozenset(
     "short long little few many much late early small big large theoretical abstract".split()
 )
 _TOO_WORDS = frozenset({"zu", "too"})
+# "viel zu ehrgeizig", "etwas zu straff": after one of these, "zu" + any word is a complaint.
+_TOO_INTENSIFIERS = frozenset("viel etwas deutlich recht sehr weit einfach far way".split())
+# A number after a judgement word makes it a quantity ("knapp 3.000 €", "gut 40 Personen"), no judgement.
+_NUMBER = re.compile(r"\d")
 # Partial success and mixed verdicts ("teils, teils", "nur zum Teil", "mit Luft nach oben").
 _MIXED_WORDS = frozenset(
     "teils teilweise durchwachsen gemischt bedingt ausbaufähig verbesserungswürdig ambivalent "
@@ -188,6 +196,8 @@ def word_polarity(word: str) -> int:
         return 1
     if word in _NEGATIVE_WORDS:
         return -1
+    if word.startswith("un") and word[2:] in _POSITIVE_WORDS:
+        return -1  # "unsachlich", "unfreundlich", "unprofessionell", "unhelpful"
     if len(word) > 3:
         if word.endswith(tuple(_NEGATIVE_HEADS)):
             return -1
@@ -209,10 +219,13 @@ def _clause(words: list[str]) -> tuple[int, int, int, int, int, int, int]:
         for i, w in enumerate(words):
             if w in _CONCEDING:
                 polarity[i + 1 : i + 4] = [0] * len(polarity[i + 1 : i + 4])
+    for i in range(len(words) - 1):
+        if polarity[i] and _NUMBER.match(words[i + 1]):
+            polarity[i] = 0
     too = 0
     if not _TOO_WORDS.isdisjoint(words):
         for i, w in enumerate(words[:-1]):
-            if w in _TOO_WORDS and words[i + 1] in _TOO:
+            if w in _TOO_WORDS and (words[i + 1] in _TOO or i and words[i - 1] in _TOO_INTENSIFIERS):
                 polarity[i + 1] = -1
                 too += 1
     negators = [
@@ -264,7 +277,9 @@ def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
     tokens = _tokens(text)
     if (
         _MARKERS.isdisjoint(tokens)
-        and (_TOO_WORDS.isdisjoint(tokens) or _TOO.isdisjoint(tokens))
+        and (
+            _TOO_WORDS.isdisjoint(tokens) or _TOO.isdisjoint(tokens) and _TOO_INTENSIFIERS.isdisjoint(tokens)
+        )
         and not any(map(word_polarity, tokens))
     ):
         return _NOTHING  # nothing judged, negated, too much, mixed or wished: every feature is 0

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from nlp.model.features import StatementInput
+from nlp.model.features import StatementInput, token_lemma
 from nlp.model.inference import Prediction, Tagger
 from nlp.model.pipeline import load_pipeline
 
@@ -71,7 +71,7 @@ def _shown(feature: str) -> str:
 def highlight(text: str, terms: Terms, pipeline_name: str | None = None) -> Highlighted:
     """The statement split into words and spaces, each word with the labels it pushed."""
     doc = load_pipeline(pipeline_name)(text)
-    lemmas = [(t.lemma_ or t.text).lower() for t in doc]
+    lemmas = [token_lemma(t) for t in doc]  # the word features the model saw
     lowered = [t.text.lower() for t in doc]
     marks: list[set[str]] = [set() for _ in doc]
     lemma_terms, char_terms = _word_terms(terms)

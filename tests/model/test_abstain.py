@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.model.abstain import NO_KNOWN_WORDS, NO_LETTERS, PLACEHOLDER, no_content_reason
+from nlp.model.abstain import AMOUNTS, NO_KNOWN_WORDS, NO_LETTERS, PLACEHOLDER, no_content_reason
 from nlp.model.artifacts import load_model
 from nlp.model.features import StatementInput
 
@@ -65,3 +65,38 @@ def test_tagger_abstains_on_placeholders_and_keeps_its_scores(trained_model):
     assert set(placeholder.theme_scores) == set(model.theme_ids)  # what the classifiers said stays visible
     assert statement.abstained is None
     assert "moderation" in model.known_words and "entfällt" not in model.known_words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ca. 2.500 Euro",
+        "insg. ca. 4.100 €",
+        "2.400,00 EUR",
+        "ca. 1.900 Euro brutto",
+        "Gesamtkosten: 2.750 €",
+        "Moderation: 3.200 €, Sachkosten: 850 €",
+        "Honorar Moderation 1.200 €; Catering 380 €",
+    ],
+)
+def test_amounts_alone_say_nothing(text):
+    assert no_content_reason(text) == AMOUNTS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zu teuer: 5.000 €",
+        "nur 300 €",
+        "Für 640 Euro bekommt man selten so viel zurück.",
+        "1.200 € waren zu viel",
+        "Teuer, aber jeden Euro wert.",
+    ],
+)
+def test_an_amount_with_a_judgement_is_a_statement(text):
+    assert no_content_reason(text) is None
+
+
+@pytest.mark.parametrize("text", ["vgl. Punkt 3", "siehe Frage 4a", "s. Ziffer 2"])
+def test_a_pointer_to_another_answer_is_a_placeholder(text):
+    assert no_content_reason(text) == PLACEHOLDER

@@ -86,3 +86,47 @@ def test_the_transformer_reads_the_prepared_rows():
 def test_conceded_words_after_trotz_judge_nothing():
     assert features("Trotz guter Werbung kamen nur wenige").get("verdict: negative") == 3
     assert features("Trotz des Regens war die Stimmung super").get("verdict: positive") == 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Zeit reichte völlig.",
+        "Die Plätze haben gereicht.",
+        "Es gab ausreichend Zeit für Fragen.",
+        "Wir haben pünktlich begonnen.",
+        "Time was enough, nobody felt rushed.",
+    ],
+)
+def test_enough_time_is_positive(text):
+    assert features(text).get("verdict: positive") == 3, features(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Zeit reichte nicht.",
+        "Die Zeit war knapp.",
+        "Alles wirkte gehetzt.",
+        "Der Zeitplan war viel zu ehrgeizig.",
+        "Die Räume waren recht beengt.",
+        "Die Jugendlichen waren für das Format schwer erreichbar.",
+        "Die Helfer fühlten sich nicht ausreichend eingebunden.",
+    ],
+)
+def test_too_little_time_and_room_is_negative(text):
+    assert features(text).get("verdict: negative") == 3, features(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Knapp 3.000 Euro für Moderation und Raum.", "Für gut 40 Personen gedeckt."]
+)
+def test_a_judgement_word_before_a_number_is_a_quantity(text):
+    assert features(text) == {}
+
+
+@pytest.mark.parametrize(
+    "text", ["teilweise unsachlich", "Die Moderation war unprofessionell.", "Sehr unfreundlich"]
+)
+def test_un_before_a_positive_word_is_negative(text):
+    assert features(text).get("negative") == 1, features(text)

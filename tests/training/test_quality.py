@@ -27,8 +27,8 @@ def full_model(tmp_path_factory):
 
 def test_heldout_reports_keep_their_quality(full_model):
     m = evaluate(TRAINING_DATA / "heldout" / "labels.jsonl", load_codebook(), model=full_model)
-    assert m["themes"]["micro_f1"] >= 0.78  # measured 0.80
-    assert m["themes"]["macro_f1"] >= 0.75  # 0.78
+    assert m["themes"]["micro_f1"] >= 0.79  # measured 0.81
+    assert m["themes"]["macro_f1"] >= 0.76  # 0.79
     assert m["sentiment"]["accuracy"] >= 0.88  # 0.91
     assert m["sentiment"]["macro_f1"] >= 0.83  # 0.86
     assert m["calibration"]["sentiment"]["ece"] <= 0.09  # 0.06
@@ -37,11 +37,12 @@ def test_heldout_reports_keep_their_quality(full_model):
 def test_behaviour_suite_keeps_its_quality(full_model):
     report = evaluate_suite(TRAINING_DATA / "behaviour" / "suite.jsonl", full_model, load_codebook())
     figures = {c.capability: c.figures for c in report.capabilities}
-    assert report.overall.sentiment_accuracy >= 0.88  # measured 0.91
-    assert report.overall.theme_f1 >= 0.80  # 0.82
-    assert figures["non_statement"].abstained >= 0.90  # 0.93
-    assert figures["negation"].sentiment_accuracy >= 0.77  # 0.82
-    assert figures["contrast"].sentiment_accuracy >= 0.78  # 0.84
+    assert report.overall.sentiment_accuracy >= 0.90  # measured 0.93
+    assert report.overall.theme_f1 >= 0.80  # 0.83
+    assert figures["non_statement"].abstained >= 0.95  # 1.00
+    assert figures["negation"].sentiment_accuracy >= 0.80  # 0.85
+    assert figures["contrast"].sentiment_accuracy >= 0.82  # 0.87
+    assert figures["implicit"].sentiment_accuracy >= 0.87  # 0.92
     assert figures["english"].sentiment_accuracy >= 0.82  # 0.89
     assert report.overall.pairs_broken <= 15  # 12 of 59
 
@@ -59,6 +60,26 @@ def test_behaviour_suite_keeps_its_quality(full_model):
         ("Das Konzept hat funktioniert.", "bewertung", ("format_methode",), "positiv"),
         ("entfällt", "bewertung", (), "neutral"),
         ("???", "bewertung", (), "neutral"),
+        # time with a positive predicate is praise, "too" + any word a complaint (issue #18)
+        ("Die Zeit reichte völlig.", "bewertung", ("organisation_zeit",), "positiv"),
+        ("Die Zeit reichte nicht.", "bewertung", ("organisation_zeit",), "negativ"),
+        (
+            "Wir lagen gut im Zeitplan und haben pünktlich begonnen.",
+            "bewertung",
+            ("organisation_zeit",),
+            "positiv",
+        ),
+        ("Der Zeitplan war viel zu ehrgeizig.", "bewertung", ("organisation_zeit",), "negativ"),
+        ("Die Räume waren recht beengt.", "bewertung", ("organisation_zeit",), "negativ"),
+        # a judgement that names nothing is about its section's subject
+        ("Das hat sich gelohnt.", "kosten", ("kosten_aufwand",), "positiv"),
+        ("Sehr zufrieden!", "bewertung", ("gesamteindruck",), "positiv"),
+        # amounts and pointers say nothing
+        ("ca. 2.500 Euro", "kosten", (), "neutral"),
+        ("Moderation: 3.200 €, Sachkosten: 850 €", "kosten", (), "neutral"),
+        ("vgl. Punkt 3", "ergebnisse", (), "neutral"),
+        # thanks in English
+        ("The mayor thanked the volunteers.", "bewertung", ("wertschaetzung",), "positiv"),
     ],
 )
 def test_explicit_predictions(full_model, text, section, themes, sentiment):
@@ -70,3 +91,9 @@ def test_contrast_in_one_statement_is_gemischt(full_model):
     text = "Die Thementische waren spannend, allerdings fehlte am Ende die Zeit für eine Zusammenfassung."
     (prediction,) = full_model.tag([StatementInput(text, "bewertung")])
     assert prediction.sentiment == "gemischt" and "organisation_zeit" in prediction.themes
+
+
+def test_paperwork_is_politik_verwaltung_without_the_word(full_model):
+    text = "Die Antragsformulare und Zuständigkeiten überfordern die Helfer."
+    (prediction,) = full_model.tag([StatementInput(text, "bewertung")])
+    assert "politik_verwaltung" in prediction.themes and prediction.sentiment == "negativ"
