@@ -129,6 +129,16 @@ _TOO = frozenset(
     "short long little few many much late early small big large theoretical abstract".split()
 )
 _TOO_WORDS = frozenset({"zu", "too"})
+# A decrease turns the judgement of what decreases around: fewer complaints are good news, waning
+# interest bad news ("die Beschwerden sind zurückgegangen", "Vorbehalte wurden abgebaut"). Only forms
+# that say nothing else: a bare "zurück" or "nach" is mostly a preposition or particle of another verb.
+_DECREASE = frozenset(
+    "zurückgegangen zurückgehen zurückging zurückgingen rückläufig rückgang gesunken abgenommen "
+    "verringert verringerte verringerten abgebaut nachgelassen abgeflaut entschärft "
+    "beseitigt verschwunden gemildert "
+    # English
+    "decreased declined diminished reduced dropped eased".split()
+)
 # "viel zu ehrgeizig", "etwas zu straff": after one of these, "zu" + any word is a complaint.
 _TOO_INTENSIFIERS = frozenset("viel etwas deutlich recht sehr weit einfach far way".split())
 # A number after a judgement word makes it a quantity ("knapp 3.000 €", "gut 40 Personen"), no judgement.
@@ -236,12 +246,15 @@ def _clause(words: list[str]) -> tuple[int, int, int, int, int, int, int]:
     if not negators and not any(polarity):
         return 0, 0, 0, 0, 0, too, 0
     flipped = [False] * len(words)
+    if not _DECREASE.isdisjoint(words):
+        for j, (w, p) in enumerate(zip(words, polarity, strict=True)):
+            flipped[j] = bool(p) and w not in _DECREASE  # the judged words of the clause are what decreases
     bare = 0
     for i in negators:
         after = [j for j in range(i + 1, len(words)) if polarity[j]]
         scope = after or [j for j in range(i) if polarity[j]]
         for j in scope:
-            flipped[j] = True
+            flipped[j] = not flipped[j]
         bare += not scope
     pos = neg = litotes = negated_pos = score = 0
     for p, f in zip(polarity, flipped, strict=True):

@@ -130,3 +130,25 @@ def test_a_judgement_word_before_a_number_is_a_quantity(text):
 )
 def test_un_before_a_positive_word_is_negative(text):
     assert features(text).get("negative") == 1, features(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Seither sind die Beschwerden aus dem Wohngebiet spürbar zurückgegangen.",
+        "Die Konflikte in der Unterkunft haben deutlich abgenommen.",
+        "Complaints from neighbours have decreased.",
+    ],
+)
+def test_fewer_bad_things_is_good_news(text):
+    f = features(text, "ergebnisse")
+    assert f.get("net positive") == 1 and "net negative" not in f, f
+
+
+def test_a_decrease_of_something_good_is_bad_news_and_a_negated_decrease_stays_bad():
+    assert features("Die Begeisterung der ersten Monate hat nachgelassen.", "ergebnisse").get("net negative") == 1
+    assert features("Die Beschwerden sind nicht zurückgegangen.", "ergebnisse").get("net negative") == 1
+
+
+def test_a_decrease_of_something_unjudged_judges_nothing():
+    assert features("Die Wartezeiten wurden verringert.", "ergebnisse") == {}
