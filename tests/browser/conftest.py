@@ -126,7 +126,9 @@ def screenshot(tmp_path_factory) -> Callable:
     """Save the page as <name>.png: into docs/screenshots/ (the README shows them) with
     KFD_SCREENSHOTS=1 (`make screenshots`), else into a temporary folder, so that a test run
     leaves the repository as it was."""
-    folder = SCREENSHOTS if os.environ.get("KFD_SCREENSHOTS") == "1" else tmp_path_factory.mktemp("screenshots")
+    folder = (
+        SCREENSHOTS if os.environ.get("KFD_SCREENSHOTS") == "1" else tmp_path_factory.mktemp("screenshots")
+    )
     folder.mkdir(parents=True, exist_ok=True)
 
     def shoot(page, name: str) -> Path:

@@ -146,7 +146,10 @@ def test_fewer_bad_things_is_good_news(text):
 
 
 def test_a_decrease_of_something_good_is_bad_news_and_a_negated_decrease_stays_bad():
-    assert features("Die Begeisterung der ersten Monate hat nachgelassen.", "ergebnisse").get("net negative") == 1
+    assert (
+        features("Die Begeisterung der ersten Monate hat nachgelassen.", "ergebnisse").get("net negative")
+        == 1
+    )
     assert features("Die Beschwerden sind nicht zurückgegangen.", "ergebnisse").get("net negative") == 1
 
 
