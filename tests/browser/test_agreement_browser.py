@@ -92,7 +92,10 @@ def test_two_pruefer_code_blind_and_the_agreement_is_the_librarys(
             f"#row-{label} td.kappa"
         ).inner_text().strip() == f"{row.coders.kappa.value:.3f}".replace(".", ",")
     # A theme nobody used says so instead of a number.
-    expect(page.locator("#row-sprache td.alpha")).to_have_text("nicht bestimmbar")
+    expect(page.locator("#row-sprache td.alpha")).to_have_text("n.\u00a0b.")
+    expect(page.locator("#row-sprache td.alpha abbr")).to_have_attribute(
+        "title", re.compile("^nicht bestimmbar")
+    )
     screenshot(page, "doppelcodierung-uebereinstimmung")
 
     # Adjudicate the second statement (A: moderation+wohnen/negativ, B: moderation/negativ).
