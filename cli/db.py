@@ -39,12 +39,15 @@ def _store(database_url: str | None):
 @translate_errors
 def export_db_cmd(out: Path, database_url: str | None) -> None:
     """Back up every stored report with its tagged statements to OUT (JSON Lines, one report a line; '-':
-    standard output). The backup holds the reports' contact persons: keep it as safe as the database."""
+    standard output), then the workspace: users, double-coding samples with their codings, and every
+    review decision. The backup holds the reports' contact persons and the users' names and password
+    hashes: keep it as safe as the database."""
     from nlp.storage.backup import export_db
 
     result = export_db(_store(database_url), out)
     click.echo(
-        f"exported {result.n_reports} reports with {result.n_statements} statements -> {out}",
+        f"exported {result.n_reports} reports with {result.n_statements} statements, "
+        f"{result.summary()} -> {out}",
         err=str(out) == "-",
     )
 
@@ -54,14 +57,16 @@ def export_db_cmd(out: Path, database_url: str | None) -> None:
 @database_option
 @translate_errors
 def import_db_cmd(source: Path, database_url: str | None) -> None:
-    """Restore reports and their tags from a backup written by `kfd export-db`. Reports already stored
-    (same content or external id) are skipped, so importing twice changes nothing."""
+    """Restore reports and their tags, users, samples and review decisions from a backup written by
+    `kfd export-db`. Reports already stored (same content or external id) are skipped, and so are the
+    decisions about them; a user or sample whose name exists is kept as it is. Importing twice changes
+    nothing."""
     from nlp.storage.backup import import_db
 
     result = import_db(_store(database_url), source)
     click.echo(
         f"imported {result.n_reports} reports with {result.n_statements} statements "
-        f"({result.n_skipped} already stored)"
+        f"({result.n_skipped} already stored); {result.summary()}"
     )
 
 

@@ -345,12 +345,14 @@ class Store:
         external_id: str | None = None,
         created_at: dt.datetime | None = None,
         report_id: int | None = None,
+        reviews: Sequence[tuple[str, dt.datetime] | None] | None = None,
     ) -> tuple[StoredReport, bool]:
         """Store a parsed report with the predictions of its statements (in `report.statements` order).
         Returns (report, created); created is False when a report with the same content or external id
         is stored already (also when another writer stored it a moment ago) — then nothing is written.
         `report_id` is kept where it is free (a restored backup keeps its ids). The unique constraints on
-        content and external id decide; callers look up first (`locate`) only when they must tell why."""
+        content and external id decide; callers look up first (`locate`) only when they must tell why.
+        `reviews` (a restored backup): per statement, who reviewed its tags and when, or None."""
         values = {
             "content_sha256": content_sha256,
             "external_id": external_id,
@@ -372,10 +374,12 @@ class Store:
                     # An id given explicitly does not move PostgreSQL's sequence: move it past the
                     # largest id, or the next new report would be handed a restored one's id.
                     conn.execute(_ADVANCE_REPORT_IDS)
+                marks = list(reviews) if reviews is not None else [None] * len(predictions)
                 rows = [
                     {"report_id": report_id, "section": s.section, "position": s.index, "text": s.text}
                     | _tag_values(p)
-                    for s, p in zip(report.statements, predictions, strict=True)
+                    | {"reviewed_by": m[0] if m else None, "reviewed_at": m[1] if m else None}
+                    for s, p, m in zip(report.statements, predictions, marks, strict=True)
                 ]
                 if rows:
                     conn.execute(sa.insert(statements), rows)
