@@ -177,6 +177,9 @@ class FastFeatures:
         self._lemma_vocab: dict[str, int] = lemmas.vocabulary_
         self._char_vocab: dict[str, int] = chars.vocabulary_
         self._char_analyzer = chars.build_analyzer()
+        # `char_wb` with nothing but lower-casing before it: chunks' n-grams in one loop (`_char_grams`).
+        plain_wb = chars.analyzer == "char_wb" and chars.lowercase and chars.preprocessor is None
+        self._char_range = chars.ngram_range if plain_wb and chars.strip_accents is None else None
         self._n_lemmas, self._n_chars = len(lemmas.idf_), len(chars.idf_)
         categories = [str(c) for c in section.categories_[0]]
         self._n_features = self._n_lemmas + self._n_chars + len(categories)
@@ -324,6 +327,28 @@ class FastFeatures:
             cache, np.fromiter(itertools.chain.from_iterable(found), _INDEX, int(indptr[-1])), indptr
         )
 
+    def _char_grams(self, chunks: list[str]) -> list[list[str]]:
+        """The character n-grams of each chunk, as the fitted analyzer gives them: for `char_wb`, each
+        word padded with a space on both sides, all its n-grams for n = min..max, a word no longer than n
+        once whole (and no longer n after that). A chunk has no whitespace, unless lower-casing made
+        some, which the analyzer would split at: then it analyses them."""
+        lowered = [chunk.lower().lower() for chunk in chunks]  # ours, then the analyzer's
+        if self._char_range is None or _WHITESPACE.search("".join(lowered)):
+            return [self._char_analyzer(chunk.lower()) for chunk in chunks]
+        low, high = self._char_range
+        out = []
+        for chunk in lowered:
+            word = f" {chunk} "
+            size = len(word)
+            grams: list[str] = []
+            for n in range(low, high + 1):
+                if n >= size:
+                    grams.append(word)
+                    break
+                grams += [word[i : i + n] for i in range(size - n + 1)]
+            out.append(grams)
+        return out
+
     def _lemma_counts(self, batch: _Batch):
         """Unigram and bigram counts over the lemma forms (negated within 3 words after a negator), and the
         cue counts (positive, negative, contrast, any negated word) per statement."""
@@ -417,7 +442,7 @@ class FastFeatures:
                     negators.append(int(token.lower_ in NEGATORS))
             # Character n-gram counts: one key per (chunk, column), sorted, so that each chunk's columns
             # come in ascending order, as a per-chunk `np.unique` gives them.
-            grams = [self._char_analyzer(chunk.lower()) for chunk in chunks]
+            grams = self._char_grams(chunks)
             n_grams = list(map(len, grams))
             total = sum(n_grams)
             columns = np.fromiter(
