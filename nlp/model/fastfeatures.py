@@ -40,8 +40,9 @@ from nlp.model.polarity import raw_values, scaled
 
 _WORD, _RESET, _SKIP = 0, 1, 2
 _FORM_BITS = 31  # a bigram's key: first form id << 31 | second form id
-# Chunks cached at most. Reports repeat a few thousand words; the cap only bounds memory when a
-# stream of never-repeated strings comes in (a few hundred bytes per chunk).
+# Chunks cached at most, give or take the new chunks of one batch (a full cache is replaced before the
+# next batch). Reports repeat a few thousand words; the cap only bounds memory when a stream of
+# never-repeated strings comes in (a few hundred bytes per chunk).
 MAX_CACHED_CHUNKS = 200_000
 # Polarity rows cached per (statement, section) at most: re-tagged reports repeat their statements.
 MAX_CACHED_STATEMENTS = 50_000
