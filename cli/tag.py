@@ -65,6 +65,7 @@ def tag_cmd(
 
     Each record carries the report's kommune, landkreis, regierungsbezirk and first event date. A report
     that cannot be read is skipped and listed at the end; the exit code is then 1."""
+    from nlp.model import lemmas
     from nlp.results.batch import Parsing, default_jobs, sources, tag_all
     from nlp.results.output import is_stdout, open_output, output_target
     from nlp.results.records import write_records, write_records_xlsx
@@ -79,6 +80,7 @@ def tag_cmd(
         raise UserError(f"no reports (.txt, .docx, .html) found in {', '.join(map(str, inputs))}")
     # The parsing workers start first: they read the reports while the model loads here.
     with Parsing(inputs_, jobs or default_jobs()) as parsing:
+        lemmas.preload()  # after the workers are forked; decoded while the model loads and reports parse
         codebook = settings().load_codebook()
         model, _ = load_model(model_path, codebook)
         with _progress(len(inputs_), "tagging") as on_result:

@@ -25,6 +25,8 @@ With `de_core_news_sm` a lemma depends on its neighbours, so that pipeline keeps
 
 from __future__ import annotations
 
+import itertools
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,13 +40,16 @@ from nlp.model.polarity import raw_values, scaled
 
 _WORD, _RESET, _SKIP = 0, 1, 2
 _FORM_BITS = 31  # a bigram's key: first form id << 31 | second form id
-# Chunks cached at most. Reports repeat a few thousand words; the cap only bounds memory when a
-# stream of never-repeated strings comes in (a few hundred bytes per chunk).
+# Chunks cached at most, give or take the new chunks of one batch (a full cache is replaced before the
+# next batch). Reports repeat a few thousand words; the cap only bounds memory when a stream of
+# never-repeated strings comes in (a few hundred bytes per chunk).
 MAX_CACHED_CHUNKS = 200_000
 # Polarity rows cached per (statement, section) at most: re-tagged reports repeat their statements.
 MAX_CACHED_STATEMENTS = 50_000
 # Index arrays are int32, as scipy wants them: it would otherwise scan and copy them on every call.
 _INDEX = np.int32
+# What `str.isspace` finds (the same Unicode class): a lemma holding it would be split by the vectorizer.
+_WHITESPACE = re.compile(r"\s")
 
 
 def supported(pipeline_name: str) -> bool:
@@ -96,6 +101,7 @@ class _Cache:
         # `polarity.raw_values` per (statement text, section); immutable tuples.
         self.polarity: dict[tuple[str, str], tuple] = {}
         self.form_column, self.form_cues = _Column(), [_Column() for _ in range(4)]
+        self._new_forms: list[str] = []  # registered, their columns not yet filled in (`commit_forms`)
         # Bigrams of the vocabulary as sorted keys over form ids (their words registered first).
         keys, columns = [], []
         for gram, column in lemma_vocab.items():
@@ -106,15 +112,25 @@ class _Cache:
         order = np.argsort(np.array(keys, dtype=np.int64), kind="stable")
         self.bigram_keys = np.array(keys, dtype=np.int64)[order]
         self.bigram_columns = np.array(columns, dtype=np.int64)[order]
+        self.commit_forms(lemma_vocab)
 
     def form(self, word: str, lemma_vocab: dict[str, int]) -> int:
+        """The id of a lemma form; a new one gets its columns with the next `commit_forms`."""
         form = self.form_ids.get(word)
         if form is None:
             form = self.form_ids[word] = len(self.form_ids)
-            self.form_column.extend([lemma_vocab.get(word, -1)])
-            for column, value in zip(self.form_cues, word_cues(word), strict=True):
-                column.extend([value])
+            self._new_forms.append(word)
         return form
+
+    def commit_forms(self, lemma_vocab: dict[str, int]) -> None:
+        """Fill in the vocabulary column and the cue values of the forms registered since the last call."""
+        words, self._new_forms = self._new_forms, []
+        if not words:
+            return
+        self.form_column.extend([lemma_vocab.get(word, -1) for word in words])
+        cues = np.array([word_cues(word) for word in words], dtype=np.int64)
+        for k, column in enumerate(self.form_cues):
+            column.extend(cues[:, k])
 
     def chars(self, chunks: int, width: int) -> csr_matrix:
         """Chunk × n-gram counts of the first `chunks` chunks (views, no copies)."""
@@ -162,6 +178,9 @@ class FastFeatures:
         self._lemma_vocab: dict[str, int] = lemmas.vocabulary_
         self._char_vocab: dict[str, int] = chars.vocabulary_
         self._char_analyzer = chars.build_analyzer()
+        # `char_wb` with nothing but lower-casing before it: chunks' n-grams in one loop (`_char_grams`).
+        plain_wb = chars.analyzer == "char_wb" and chars.lowercase and chars.preprocessor is None
+        self._char_range = chars.ngram_range if plain_wb and chars.strip_accents is None else None
         self._n_lemmas, self._n_chars = len(lemmas.idf_), len(chars.idf_)
         categories = [str(c) for c in section.categories_[0]]
         self._n_features = self._n_lemmas + self._n_chars + len(categories)
@@ -175,7 +194,8 @@ class FastFeatures:
             raise ValueError(f"weights have {weights.shape[0]} rows for {self._n_features} features")
         self._weights = np.ascontiguousarray(weights, dtype=float)
         lang = lang if lang is not None else load_pipeline(pipeline_name)
-        # What `lang(chunk)` does, without its per-call overhead (~50 µs against ~8 µs for one word).
+        # The tokenizer of `lang`, without the pipeline's per-call overhead; its components (the lookup
+        # lemmatizer) are kept for reference but not run, since no feature reads what they set.
         self._tokenizer = lang.tokenizer
         self._components = [component for _, component in lang.pipeline]
         self._lock = threading.Lock()
@@ -285,25 +305,50 @@ class FastFeatures:
     def _batch(self, texts: Sequence[str]) -> _Batch | None:
         cache = self._cache  # one snapshot for the whole batch
         get = cache.chunk_ids.get
-        flat: list[int] = []
-        lengths: list[int] = []
-        for text in texts:
-            found = list(map(get, text.split()))
-            ids: list[int] = (
-                [
-                    self._add(cache, chunk) if i is None else i
-                    for chunk, i in zip(text.split(), found, strict=True)
-                ]
-                if None in found
-                else found  # type: ignore[assignment]  # no None among them
-            )
-            flat += ids
-            lengths.append(len(ids))
+        split = [text.split() for text in texts]
+        found = [list(map(get, chunks)) for chunks in split]
+        missing = [
+            chunk
+            for chunks, ids in zip(split, found, strict=True)
+            if None in ids
+            for chunk, i in zip(chunks, ids, strict=True)
+            if i is None
+        ]
+        if missing:
+            self._add(cache, list(dict.fromkeys(missing)))
+            found = [
+                ids if None not in ids else list(map(get, chunks))
+                for chunks, ids in zip(split, found, strict=True)
+            ]
         if cache.irregular:
             return None
         indptr = np.zeros(len(texts) + 1, dtype=_INDEX)
-        np.cumsum(lengths, out=indptr[1:])
-        return _Batch(cache, np.array(flat, dtype=_INDEX), indptr)
+        np.cumsum(list(map(len, found)), out=indptr[1:])
+        return _Batch(
+            cache, np.fromiter(itertools.chain.from_iterable(found), _INDEX, int(indptr[-1])), indptr
+        )
+
+    def _char_grams(self, chunks: list[str]) -> list[list[str]]:
+        """The character n-grams of each chunk, as the fitted analyzer gives them: for `char_wb`, each
+        word padded with a space on both sides, all its n-grams for n = min..max, a word no longer than n
+        once whole (and no longer n after that). A chunk has no whitespace, unless lower-casing made
+        some, which the analyzer would split at: then it analyses them."""
+        lowered = [chunk.lower().lower() for chunk in chunks]  # ours, then the analyzer's
+        if self._char_range is None or _WHITESPACE.search("".join(lowered)):
+            return [self._char_analyzer(chunk.lower()) for chunk in chunks]
+        low, high = self._char_range
+        out = []
+        for chunk in lowered:
+            word = f" {chunk} "
+            size = len(word)
+            grams: list[str] = []
+            for n in range(low, high + 1):
+                if n >= size:
+                    grams.append(word)
+                    break
+                grams += [word[i : i + n] for i in range(size - n + 1)]
+            out.append(grams)
+        return out
 
     def _lemma_counts(self, batch: _Batch):
         """Unigram and bigram counts over the lemma forms (negated within 3 words after a negator), and the
@@ -361,55 +406,83 @@ class FastFeatures:
         rows = np.flatnonzero(columns >= 0)
         return csr_matrix((np.ones(len(rows)), (rows, columns[rows])), shape=(len(columns), self._n_features))
 
-    def _add(self, cache: _Cache, chunk: str) -> int:
-        """Analyse a chunk not seen before and register it; its id."""
+    def _add(self, cache: _Cache, chunks: list[str]) -> None:
+        """Analyse the chunks not seen before (distinct) and register them, all at once: tokens one chunk
+        after another, the character n-grams of all of them counted by one `np.unique`, each array grown
+        once."""
         with self._lock:
-            known = cache.chunk_ids.get(chunk)
-            if known is not None:
-                return known
+            chunks = [chunk for chunk in chunks if chunk not in cache.chunk_ids]  # another thread's batch
+            if not chunks:
+                return
             if len(cache.chunk_ids) >= MAX_CACHED_CHUNKS and cache is self._cache:
                 self._cache = self._new_cache()  # later batches start afresh; this one goes on
-            doc = self._tokenizer(chunk)
-            for component in self._components:
-                doc = component(doc)
-            kinds, plain, negated, negators = [], [], [], []
-            for token in doc:
-                if token.is_punct or token.is_space:
-                    kinds.append(_RESET if token.text in WINDOW_ENDS else _SKIP)
-                    plain.append(-1)
-                    negated.append(-1)
-                    negators.append(0)
-                    continue
-                lemma = token_lemma(token)
-                cache.irregular |= any(ch.isspace() for ch in lemma)
-                kinds.append(_WORD)
-                plain.append(cache.form(lemma, self._lemma_vocab))
-                negated.append(cache.form("neg_" + lemma, self._lemma_vocab))
-                negators.append(int(token.lower_ in NEGATORS))
-            grams = [self._char_vocab.get(g) for g in self._char_analyzer(chunk.lower())]
-            columns, counts = np.unique(
-                np.array([g + self._n_lemmas for g in grams if g is not None], dtype=_INDEX),
-                return_counts=True,
+            kinds: list[int] = []
+            plain: list[int] = []
+            negated: list[int] = []
+            negators: list[int] = []
+            token_counts: list[int] = []
+            form, vocab, tokenizer = cache.form, self._lemma_vocab, self._tokenizer
+            for chunk in chunks:
+                # The tokenizer alone: the pipeline's lookup lemmatizer sets `lemma_`, which no feature
+                # reads (`token_lemma` takes simplemma's lemma of the text), so it is not run.
+                doc = tokenizer(chunk)
+                token_counts.append(len(doc))
+                for token in doc:
+                    if token.is_punct or token.is_space:
+                        kinds.append(_RESET if token.text in WINDOW_ENDS else _SKIP)
+                        plain.append(-1)
+                        negated.append(-1)
+                        negators.append(0)
+                        continue
+                    lemma = token_lemma(token)
+                    if _WHITESPACE.search(lemma):
+                        cache.irregular = True
+                    kinds.append(_WORD)
+                    plain.append(form(lemma, vocab))
+                    negated.append(form("neg_" + lemma, vocab))
+                    negators.append(int(token.lower_ in NEGATORS))
+            # Character n-gram counts: one key per (chunk, column), sorted, so that each chunk's columns
+            # come in ascending order, as a per-chunk `np.unique` gives them.
+            grams = self._char_grams(chunks)
+            n_grams = list(map(len, grams))
+            total = sum(n_grams)
+            columns = np.fromiter(
+                map(self._char_vocab.get, itertools.chain.from_iterable(grams), itertools.repeat(-1)),
+                np.int64,
+                total,
             )
-            cache.chunk_token_start.extend([cache.token_kind.size])
-            cache.chunk_token_count.extend([len(kinds)])
+            owner = np.repeat(np.arange(len(chunks), dtype=np.int64), n_grams)
+            known = columns >= 0
+            keys, counts = np.unique(owner[known] * self._n_chars + columns[known], return_counts=True)
+            owner, columns = keys // self._n_chars, (keys % self._n_chars + self._n_lemmas).astype(_INDEX)
+            cache.char_columns.extend(columns)
+            cache.char_counts.extend(counts)
+            cache.char_indptr.extend(
+                cache.char_indptr.values[cache.char_indptr.size - 1]
+                + np.cumsum(np.bincount(owner, minlength=len(chunks)))
+            )
+            repeated = counts > 1
+            phi = 1.0 + np.log(counts[repeated])
+            cache.rare_columns.extend(columns[repeated])
+            cache.rare_deltas.extend(np.column_stack([phi - counts[repeated], phi**2 - counts[repeated]]))
+            cache.rare_indptr.extend(
+                cache.rare_indptr.values[cache.rare_indptr.size - 1]
+                + np.cumsum(np.bincount(owner[repeated], minlength=len(chunks)))
+            )
+            sizes = np.array(token_counts, dtype=np.int64)
+            cache.chunk_token_start.extend(cache.token_kind.size + np.cumsum(sizes) - sizes)
+            cache.chunk_token_count.extend(sizes)
             for column, values in zip(
                 (cache.token_kind, cache.token_plain, cache.token_negated, cache.token_negator),
                 (kinds, plain, negated, negators),
                 strict=True,
             ):
                 column.extend(values)
-            cache.char_columns.extend(columns)
-            cache.char_counts.extend(counts)
-            cache.char_indptr.extend([cache.char_columns.size])
-            repeated = counts > 1
-            phi = 1.0 + np.log(counts[repeated])
-            cache.rare_columns.extend(columns[repeated])
-            cache.rare_deltas.extend(np.column_stack([phi - counts[repeated], phi**2 - counts[repeated]]))
-            cache.rare_indptr.extend([cache.rare_columns.size])
-            chunk_id = len(cache.chunk_ids)
-            cache.chunk_ids[chunk] = chunk_id  # published last: readers only see complete entries
-            return chunk_id
+            cache.commit_forms(vocab)
+            first = len(cache.chunk_ids)
+            ids = cache.chunk_ids
+            for i, chunk in enumerate(chunks, start=first):
+                ids[chunk] = i  # published last: readers only see complete entries
 
 
 def _sublinear_tfidf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
