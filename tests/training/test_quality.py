@@ -50,8 +50,6 @@ def test_behaviour_suite_keeps_its_quality(full_model):
 @pytest.mark.parametrize(
     "text, section, themes, sentiment",
     [
-        ("gut", "bewertung", (), "positiv"),
-        ("nicht gut", "bewertung", (), "negativ"),
         ("Die Moderation war gut.", "bewertung", ("moderation",), "positiv"),
         ("Die Moderation war nicht gut.", "bewertung", ("moderation",), "negativ"),
         ("Die Organisation war gar nicht übel.", "bewertung", ("organisation_zeit",), "positiv"),
@@ -85,6 +83,15 @@ def test_behaviour_suite_keeps_its_quality(full_model):
 def test_explicit_predictions(full_model, text, section, themes, sentiment):
     (prediction,) = full_model.tag([StatementInput(text, section)])
     assert (prediction.themes, prediction.sentiment) == (themes, sentiment)
+
+
+@pytest.mark.parametrize("text, sentiment", [("gut", "positiv"), ("nicht gut", "negativ")])
+def test_a_bare_verdict_names_no_specific_theme(full_model, text, sentiment):
+    """A verdict that names no aspect is about the event as a whole or about nothing in particular: the
+    codebook allows `gesamteindruck` (the corpus labels "Sehr gut." so) or no theme, never a specific one."""
+    (prediction,) = full_model.tag([StatementInput(text, "bewertung")])
+    assert prediction.sentiment == sentiment
+    assert set(prediction.themes) <= {"gesamteindruck"}, prediction.themes
 
 
 def test_contrast_in_one_statement_is_gemischt(full_model):
