@@ -279,20 +279,26 @@ class Tagger:
             )
         ]
 
+    @functools.cached_property
+    def _feature_names(self) -> tuple[list[str], list[str]]:
+        """The names of the theme and of the sentiment feature columns: fixed once the model is fitted, and
+        computing them (some 60,000) costs more than the rest of an explanation, so once per loaded model."""
+        model = self.model
+        names = list(model.features.get_feature_names_out())
+        cues = list(model.sentiment_cues.get_feature_names_out())
+        return names, names + cues + list(model.sentiment.feature_names)
+
     def explain(self, statement: StatementInput, prediction: Prediction, top: int = 5) -> dict[str, list]:
         """The terms that pushed each assigned label: feature value × coefficient, largest first."""
         model = self.model
         x, x_sentiment = model.transform([statement])
-        names = list(model.features.get_feature_names_out())
+        names, sentiment_names = self._feature_names
         out: dict[str, list] = {}
         for j, theme in enumerate(self.theme_ids):
             if theme in prediction.themes:
                 svm = model.themes.estimators_[j]
                 out[theme] = _top_terms(x, svm.coef_[0] if svm is not None else None, names, top)
         k = list(model.sentiment.classes_).index(prediction.sentiment)
-        sentiment_names = (
-            names + list(model.sentiment_cues.get_feature_names_out()) + list(model.sentiment.feature_names)
-        )
         x_sentiment = model.sentiment._with_heads(
             x_sentiment, np.column_stack([h.predict_proba(x_sentiment)[:, 1] for h in model.sentiment.heads_])
         )

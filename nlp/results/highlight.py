@@ -8,12 +8,10 @@ neg_geflüchteter") marks the words whose lemmas form it; a character n-gram of 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from nlp.model.features import StatementInput, token_lemma
-from nlp.model.inference import Prediction, Tagger
+from nlp.model.features import token_lemma
 from nlp.model.pipeline import load_pipeline
 
 # A shorter character n-gram ("am", "ein") is in too many words to point at any of them.
@@ -31,15 +29,6 @@ class Segment:
 class Highlighted:
     segments: tuple[Segment, ...]  # concatenated, the statement's text
     terms: Mapping[str, tuple[str, ...]]  # label → its terms as shown ("moderation", "…moder…", "section: …")
-
-
-def explain(tagger: Tagger, statement: StatementInput, prediction: Prediction, top: int = 5) -> Terms:
-    """`tagger.explain` with the feature names computed once per model: they are fixed once the model is
-    fitted, and computing them (some 60,000) costs more than the rest of an explanation."""
-    features = tagger.model.features
-    if not hasattr(features.get_feature_names_out, "cache_info"):
-        features.get_feature_names_out = functools.cache(features.get_feature_names_out)
-    return tagger.explain(statement, prediction, top=top)
 
 
 def _word_terms(terms: Terms) -> tuple[dict[str, list[tuple[str, ...]]], dict[str, list[str]]]:

@@ -39,9 +39,7 @@ def check_input_file(
     otherwise `error` saying why, before anything is read."""
     try:
         info = os.stat(path)
-    except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
-    except NotADirectoryError:
+    except (FileNotFoundError, NotADirectoryError):
         raise error(f"{path}: no such file") from None
     except OSError as e:
         raise error(f"{path}: cannot be read ({e.strerror})") from None

@@ -19,7 +19,7 @@ from nlp.intake import report_warnings
 from nlp.model.features import StatementInput
 from nlp.model.inference import Prediction
 from nlp.reading.form import SECTIONS
-from nlp.results.highlight import explain, highlight
+from nlp.results.highlight import highlight
 from nlp.storage.workspace import ReviewStatement
 
 from ..deps import CodebookDep, ModelDep, StoreDep
@@ -91,7 +91,7 @@ def _explained(statement: ReviewStatement, tagger, pipeline: str):
         dict(statement.sentiment_scores),
         statement.model_version,
     )
-    terms = explain(tagger, StatementInput(statement.text, statement.section), prediction)
+    terms = tagger.explain(StatementInput(statement.text, statement.section), prediction)
     return highlight(statement.text, terms, pipeline)
 
 
