@@ -32,7 +32,7 @@ from nlp.model.pipeline import BLANK_PIPELINE, available_pipeline, full_lemma_ta
 # Bumped whenever the classes inside the artifact change shape, or what else a model directory holds;
 # an older artifact is refused. 5: a plain pickle, and the model's own lemma table (`lemmas.json`);
 # 6: simplemma's lemmas in the features (`nlp.model.lemmas`).
-MODEL_FORMAT = 6
+MODEL_FORMAT = 7
 ARTIFACT = "model.pickle"
 # The lookup lemmatizer's entries that matter to this model (`nlp.model.lemma_table`); blank pipeline only.
 LEMMAS = "lemmas.json"
@@ -62,6 +62,8 @@ class ModelManifest:
     thresholds: dict[str, float]
     metrics: dict[str, Any] = field(default_factory=dict)
     lemmas_sha256: str = ""  # of LEMMAS, when the model has one
+    # An assigned theme also reaches this share of the statement's top theme probability (0: no such rule)
+    theme_relative: float = 0.0
 
     @classmethod
     def read(cls, model_dir: Path) -> ModelManifest:
@@ -143,6 +145,7 @@ def save_model(
         thresholds={t: float(x) for t, x in zip(model.theme_ids, model.themes.thresholds_, strict=True)},
         metrics=metrics,
         lemmas_sha256=lemmas_sha256,
+        theme_relative=float(model.themes.relative_),
     )
     (tmp_dir / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2, ensure_ascii=False) + "\n")
     tmp_dir.rename(model_dir)  # a model directory appears complete or not at all

@@ -22,6 +22,9 @@ from sklearn.svm import LinearSVC
 from nlp.model.features import StatementInput, feature_union, prepare, sentiment_cues
 
 THRESHOLD_GRID = np.round(np.arange(0.15, 0.71, 0.025), 3)
+# A theme is also dropped when its probability is below this share of the statement's most likely theme;
+# 0 keeps every theme over its threshold. Chosen per model on the out-of-fold probabilities.
+RELATIVE_GRID = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)
 # Regularisation chosen by grouped cross-validation on the corpus (`kfd evaluate`).
 THEME_C = 0.3
 SENTIMENT_C = 1.0
@@ -41,14 +44,25 @@ class ThresholdedMultiLabel(ClassifierMixin, BaseEstimator):
     """One linear SVM per label with Platt-scaled probabilities and its own decision threshold.
 
     Out-of-fold decision values (folds grouped by report, so one report never straddles a split)
-    serve twice: the sigmoid calibration is fit on them, and each label's threshold is the one that
-    maximises its F1 on the calibrated out-of-fold probabilities. Four SVM fits per label in all.
+    serve three times: the sigmoid calibration is fit on them, each label's threshold is the one that
+    maximises its F1 on the calibrated out-of-fold probabilities, and then one share `relative_` of the
+    statement's top probability that an assigned theme must also reach (the one of `relative_grid` that
+    maximises micro-F1 over all labels; per-label thresholds alone let a statement collect weak
+    neighbours of its one clear theme). Four SVM fits per label in all.
     """
 
-    def __init__(self, C: float = THEME_C, cv: int = 3, threshold_grid=THRESHOLD_GRID, random_state: int = 0):
+    def __init__(
+        self,
+        C: float = THEME_C,
+        cv: int = 3,
+        threshold_grid=THRESHOLD_GRID,
+        relative_grid=RELATIVE_GRID,
+        random_state: int = 0,
+    ):
         self.C = C
         self.cv = cv
         self.threshold_grid = threshold_grid
+        self.relative_grid = relative_grid
         self.random_state = random_state
 
     def _svm(self) -> LinearSVC:
@@ -60,11 +74,13 @@ class ThresholdedMultiLabel(ClassifierMixin, BaseEstimator):
         n_splits = min(self.cv, len(np.unique(groups)))
         splits = list(GroupKFold(n_splits).split(X, Y, groups)) if n_splits >= 2 else []
         self.estimators_, self.calibrators_, thresholds = [], [], []
-        for y in Y.T:
+        oof = np.zeros(Y.shape)  # calibrated out-of-fold probabilities
+        for j, y in enumerate(Y.T):
             if min(np.bincount(y, minlength=2)) < 3:  # too few examples to learn from
                 self.estimators_.append(None)
                 self.calibrators_.append(float(y.mean()))
                 thresholds.append(0.5)
+                oof[:, j] = y.mean()
                 continue
             decision = np.zeros(len(y))
             for train, test in splits:
@@ -75,10 +91,10 @@ class ThresholdedMultiLabel(ClassifierMixin, BaseEstimator):
             platt = LogisticRegression(C=1e4).fit(decision.reshape(-1, 1), y)
             self.estimators_.append(svm)
             self.calibrators_.append(platt)
-            thresholds.append(
-                _best_threshold(y, platt.predict_proba(decision.reshape(-1, 1))[:, 1], self.threshold_grid)
-            )
+            oof[:, j] = platt.predict_proba(decision.reshape(-1, 1))[:, 1]
+            thresholds.append(_best_threshold(y, oof[:, j], self.threshold_grid))
         self.thresholds_ = np.array(thresholds)
+        self.relative_ = _best_relative(Y, oof, self.thresholds_, self.relative_grid)
         return self
 
     def _fold_decision(self, X_train, y_train, X_test) -> np.ndarray:
@@ -98,7 +114,12 @@ class ThresholdedMultiLabel(ClassifierMixin, BaseEstimator):
         return proba
 
     def predict(self, X) -> np.ndarray:
-        return (self.predict_proba(X) >= self.thresholds_).astype(int)
+        return self.assign(self.predict_proba(X)).astype(int)
+
+    def assign(self, proba: np.ndarray) -> np.ndarray:
+        """Which themes a statement gets, from its theme probabilities (statements × labels): those at
+        or over their label's threshold and at least `relative_` × the statement's top probability."""
+        return _assign(proba, self.thresholds_, self.relative_)
 
 
 class JudgementSentiment(ClassifierMixin, BaseEstimator):
@@ -169,6 +190,27 @@ def _best_threshold(y: np.ndarray, p: np.ndarray, grid) -> float:
         # Ties go to the threshold nearest 0.5: less tuned to the quirks of this corpus.
         if f1 > best_f1 + 1e-9 or (abs(f1 - best_f1) <= 1e-9 and abs(t - 0.5) < abs(best - 0.5)):
             best, best_f1 = float(t), f1
+    return best
+
+
+def _assign(proba: np.ndarray, thresholds: np.ndarray, relative: float) -> np.ndarray:
+    assigned = proba >= thresholds
+    if relative > 0 and proba.shape[1]:
+        assigned &= proba >= relative * proba.max(axis=1, keepdims=True)
+    return assigned
+
+
+def _best_relative(Y: np.ndarray, proba: np.ndarray, thresholds: np.ndarray, grid) -> float:
+    """The share of `grid` with the best micro-F1 of `_assign` on out-of-fold probabilities; ties go to
+    the smaller share (fewer themes dropped)."""
+    best, best_f1 = 0.0, -1.0
+    for r in sorted(grid):
+        pred = _assign(proba, thresholds, float(r))
+        tp = float(np.sum(pred & (Y == 1)))
+        total = pred.sum() + Y.sum()
+        f1 = 2 * tp / total if total else 0.0
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = float(r), f1
     return best
 
 

@@ -259,7 +259,7 @@ class Tagger:
             if s in classes:
                 sentiment_scores[:, k] = sentiment_p[:, classes.index(s)]
         sentiment_scores = sentiment_scores.round(4)
-        assigned = theme_p >= self.model.themes.thresholds_
+        assigned = self.model.themes.assign(theme_p)
         best = sentiment_scores.argmax(axis=1)  # ties go to the first id, as `max` over the dict did
         theme_ids, sentiment_ids, version = self.theme_ids, self.sentiment_ids, self.version
         return [
