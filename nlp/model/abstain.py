@@ -16,6 +16,7 @@ NO_LETTERS = "no letters"
 PLACEHOLDER = "placeholder"
 NO_KNOWN_WORDS = "no known words"
 AMOUNTS = "amounts only"
+DATES = "dates and times only"
 
 # Answers that fill a field without saying anything, compared after `_normalise` (lower case, letters and
 # digits only, single spaces). "Ja"/"Nein" are not here: under Kosten they answer the form's question.
@@ -103,6 +104,19 @@ _AMOUNTS = re.compile(
     rf"^(?:[^\W\d_]+(?:\s+[^\W\d_]+)?\s+)?{_AMOUNT}(?:\s*(?:,|;|/|\+|und)\s*"
     rf"(?:[^\W\d_]+(?:\s+[^\W\d_]+)?\s+)?{_AMOUNT})*$"
 )
+# A date, a time or a span of them ("19:00 – 21:30 Uhr", "Sa., 22. Oktober 2016", "xx.xx.2017"): when the
+# form asks for them they are facts of the event, and in a free-text field they answer nothing.
+_CALENDAR_WORDS = (
+    "uhr h bis von ab am um ca und sowie jeweils anfang mitte ende kw "
+    "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag mo di mi do fr sa so "
+    "januar jänner februar märz maerz april mai juni juli august september oktober november dezember "
+    "jan feb mär mrz apr jun jul aug sep sept okt nov dez"
+)
+_DATE_OR_TIME = re.compile(
+    r"(?:\d{1,2}|x{1,2})\.(?:\d{1,2}|x{1,2})\.(?:\d{2,4}|x{2,4})?"  # 22.10.2016, 22.10., xx.xx.2017
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}[:.]\d{2}(?:h\b)?|\d{1,4}\.?"  # ISO date, 19:00 / 19.30h, 22., 2016
+    rf"|\b(?:{'|'.join(_CALENDAR_WORDS.split())})\b\.?"
+)
 _LOREM = re.compile(r"^lorem ipsum\b")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -117,7 +131,7 @@ def _amounts_key(text: str) -> str:
 
 
 def no_content_reason(text: str, known_words: Container[str] = frozenset()) -> str | None:
-    """Why `text` is no statement (`NO_LETTERS`, `PLACEHOLDER`, `AMOUNTS`, `NO_KNOWN_WORDS`), or None if it
+    """Why `text` is no statement (`NO_LETTERS`, `PLACEHOLDER`, `AMOUNTS`, `DATES`, `NO_KNOWN_WORDS`), or None if it
     may be one.
 
     `known_words`: lower-case words the model has seen; a short text (up to three words) none of whose
@@ -134,6 +148,11 @@ def no_content_reason(text: str, known_words: Container[str] = frozenset()) -> s
         w in _JUDGING or word_polarity(w) and w not in _ABOUT for w in amounts.split()
     ):
         return AMOUNTS  # "Zu teuer: 5.000 €" judges
+    folded = text.casefold()
+    if (any(c.isdigit() for c in folded) or "xx" in folded) and not re.sub(
+        r"[\s,;/()\-–—]+", "", _DATE_OR_TIME.sub(" ", folded)
+    ):
+        return DATES
     if known_words and len(text.split()) <= 3:
         if not any(w in known_words for w in _WORD.findall(text.casefold())):
             return NO_KNOWN_WORDS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.model.abstain import AMOUNTS, NO_KNOWN_WORDS, NO_LETTERS, PLACEHOLDER, no_content_reason
+from nlp.model.abstain import AMOUNTS, DATES, NO_KNOWN_WORDS, NO_LETTERS, PLACEHOLDER, no_content_reason
 from nlp.model.artifacts import load_model
 from nlp.model.features import StatementInput
 
@@ -100,3 +100,25 @@ def test_an_amount_with_a_judgement_is_a_statement(text):
 @pytest.mark.parametrize("text", ["vgl. Punkt 3", "siehe Frage 4a", "s. Ziffer 2"])
 def test_a_pointer_to_another_answer_is_a_placeholder(text):
     assert no_content_reason(text) == PLACEHOLDER
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "xx.xx.2017",
+        "19:00 – 21:30 Uhr",
+        "Sa., 22. Oktober 2016",
+        "22.10.2016, 14-18 Uhr",
+        "KW 12",
+        "Mitte März 2017",
+    ],
+)
+def test_dates_and_times_alone_say_nothing(text):
+    assert no_content_reason(text) == DATES
+
+
+@pytest.mark.parametrize(
+    "text", ["Der Termin am 22.10. war gut.", "ab 19 Uhr zu voll", "Samstag passt nicht", "19 Teilnehmende"]
+)
+def test_a_date_in_a_statement_keeps_the_statement(text):
+    assert no_content_reason(text) is None
