@@ -104,7 +104,9 @@ class TaggedStatement(BaseModel):
         description="True when the statement has no content (a placeholder such as 'entfällt', no letters): "
         "then no theme and `neutral`"
     )
-    abstain_reason: str | None = Field(description="Why: 'placeholder', 'no letters', 'amounts only', 'dates and times only' or 'no known words'")
+    abstain_reason: str | None = Field(
+        description="Why: 'placeholder', 'no letters', 'amounts only', 'dates and times only' or 'no known words'"
+    )
     kommune: str | None = Field(description="The report's Kommune (null for statements without a report)")
     landkreis: str | None
     regierungsbezirk: str | None
