@@ -62,8 +62,10 @@ class ModelManifest:
     thresholds: dict[str, float]
     metrics: dict[str, Any] = field(default_factory=dict)
     lemmas_sha256: str = ""  # of LEMMAS, when the model has one
-    # An assigned theme also reaches this share of the statement's top theme probability (0: no such rule)
+    # An assigned theme also reaches this share of the statement's top theme probability (0: no such rule);
+    # a statement no theme reaches gets its top theme at this probability (None: never)
     theme_relative: float = 0.0
+    theme_fallback: float | None = None
 
     @classmethod
     def read(cls, model_dir: Path) -> ModelManifest:
@@ -146,6 +148,7 @@ def save_model(
         metrics=metrics,
         lemmas_sha256=lemmas_sha256,
         theme_relative=float(model.themes.relative_),
+        theme_fallback=model.themes.fallback_,
     )
     (tmp_dir / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2, ensure_ascii=False) + "\n")
     tmp_dir.rename(model_dir)  # a model directory appears complete or not at all

@@ -25,6 +25,9 @@ THRESHOLD_GRID = np.round(np.arange(0.15, 0.71, 0.025), 3)
 # A theme is also dropped when its probability is below this share of the statement's most likely theme;
 # 0 keeps every theme over its threshold. Chosen per model on the out-of-fold probabilities.
 RELATIVE_GRID = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)
+# A statement that no theme reaches gets its most probable theme if that is at least this probability
+# (None: it stays without a theme). Chosen per model with the share above.
+FALLBACK_GRID = (None, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 # Regularisation chosen by grouped cross-validation on the corpus (`kfd evaluate`).
 THEME_C = 0.3
 SENTIMENT_C = 1.0
@@ -46,9 +49,11 @@ class ThresholdedMultiLabel(ClassifierMixin, BaseEstimator):
     Out-of-fold decision values (folds grouped by report, so one report never straddles a split)
     serve three times: the sigmoid calibration is fit on them, each label's threshold is the one that
     maximises its F1 on the calibrated out-of-fold probabilities, and then one share `relative_` of the
-    statement's top probability that an assigned theme must also reach (the one of `relative_grid` that
-    maximises micro-F1 over all labels; per-label thresholds alone let a statement collect weak
-    neighbours of its one clear theme). Four SVM fits per label in all.
+    statement's top probability that an assigned theme must also reach, and a floor `fallback_` at which a
+    statement that no threshold lets through still gets its most probable theme (the pair of
+    `relative_grid` × `fallback_grid` that maximises micro-F1 over all labels: per-label thresholds alone
+    let a statement collect weak neighbours of its one clear theme, or leave a statement about something
+    with no theme at all). Four SVM fits per label in all.
     """
 
     def __init__(
@@ -57,12 +62,14 @@ class ThresholdedMultiLabel(ClassifierMixin, BaseEstimator):
         cv: int = 3,
         threshold_grid=THRESHOLD_GRID,
         relative_grid=RELATIVE_GRID,
+        fallback_grid=FALLBACK_GRID,
         random_state: int = 0,
     ):
         self.C = C
         self.cv = cv
         self.threshold_grid = threshold_grid
         self.relative_grid = relative_grid
+        self.fallback_grid = fallback_grid
         self.random_state = random_state
 
     def _svm(self) -> LinearSVC:
@@ -94,7 +101,9 @@ class ThresholdedMultiLabel(ClassifierMixin, BaseEstimator):
             oof[:, j] = platt.predict_proba(decision.reshape(-1, 1))[:, 1]
             thresholds.append(_best_threshold(y, oof[:, j], self.threshold_grid))
         self.thresholds_ = np.array(thresholds)
-        self.relative_ = _best_relative(Y, oof, self.thresholds_, self.relative_grid)
+        self.relative_, self.fallback_ = _best_assignment(
+            Y, oof, self.thresholds_, self.relative_grid, self.fallback_grid
+        )
         return self
 
     def _fold_decision(self, X_train, y_train, X_test) -> np.ndarray:
@@ -118,8 +127,9 @@ class ThresholdedMultiLabel(ClassifierMixin, BaseEstimator):
 
     def assign(self, proba: np.ndarray) -> np.ndarray:
         """Which themes a statement gets, from its theme probabilities (statements × labels): those at
-        or over their label's threshold and at least `relative_` × the statement's top probability."""
-        return _assign(proba, self.thresholds_, self.relative_)
+        or over their label's threshold and at least `relative_` × the statement's top probability; if
+        none, the top one when it reaches `fallback_`."""
+        return assign_themes(proba, self.thresholds_, self.relative_, self.fallback_)
 
 
 class JudgementSentiment(ClassifierMixin, BaseEstimator):
@@ -193,24 +203,38 @@ def _best_threshold(y: np.ndarray, p: np.ndarray, grid) -> float:
     return best
 
 
-def _assign(proba: np.ndarray, thresholds: np.ndarray, relative: float) -> np.ndarray:
+def assign_themes(
+    proba: np.ndarray, thresholds: np.ndarray, relative: float, fallback: float | None
+) -> np.ndarray:
+    """Boolean statements × labels: the themes `ThresholdedMultiLabel.assign` gives."""
     assigned = proba >= thresholds
-    if relative > 0 and proba.shape[1]:
-        assigned &= proba >= relative * proba.max(axis=1, keepdims=True)
+    if not proba.shape[1]:
+        return assigned
+    top = proba.max(axis=1, keepdims=True)
+    if relative > 0:
+        assigned &= proba >= relative * top
+    if fallback is not None:
+        empty = ~assigned.any(axis=1) & (top[:, 0] >= fallback)
+        assigned[np.flatnonzero(empty), proba[empty].argmax(axis=1)] = True
     return assigned
 
 
-def _best_relative(Y: np.ndarray, proba: np.ndarray, thresholds: np.ndarray, grid) -> float:
-    """The share of `grid` with the best micro-F1 of `_assign` on out-of-fold probabilities; ties go to
-    the smaller share (fewer themes dropped)."""
-    best, best_f1 = 0.0, -1.0
-    for r in sorted(grid):
-        pred = _assign(proba, thresholds, float(r))
-        tp = float(np.sum(pred & (Y == 1)))
-        total = pred.sum() + Y.sum()
-        f1 = 2 * tp / total if total else 0.0
-        if f1 > best_f1 + 1e-9:
-            best, best_f1 = float(r), f1
+def _best_assignment(
+    Y: np.ndarray, proba: np.ndarray, thresholds: np.ndarray, relative_grid, fallback_grid
+) -> tuple[float, float | None]:
+    """(share, floor) of the grids with the best micro-F1 of `assign_themes` on out-of-fold
+    probabilities; ties go to the smaller share and to no floor, then the higher floor (fewer changes)."""
+    floors = [None] + sorted(f for f in fallback_grid if f is not None)[::-1]
+    best: tuple[float, float | None] = (0.0, None)
+    best_f1 = -1.0
+    for r in sorted(relative_grid):
+        for floor in floors if None in fallback_grid else floors[1:]:
+            pred = assign_themes(proba, thresholds, float(r), floor)
+            tp = float(np.sum(pred & (Y == 1)))
+            total = pred.sum() + Y.sum()
+            f1 = 2 * tp / total if total else 0.0
+            if f1 > best_f1 + 1e-9:
+                best, best_f1 = (float(r), floor), f1
     return best
 
 
