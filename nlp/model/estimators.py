@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.svm import LinearSVC
 
+from nlp.model.assignment import assign_themes
 from nlp.model.features import StatementInput, feature_union, prepare, sentiment_cues
 
 THRESHOLD_GRID = np.round(np.arange(0.15, 0.71, 0.025), 3)
@@ -201,22 +202,6 @@ def _best_threshold(y: np.ndarray, p: np.ndarray, grid) -> float:
         if f1 > best_f1 + 1e-9 or (abs(f1 - best_f1) <= 1e-9 and abs(t - 0.5) < abs(best - 0.5)):
             best, best_f1 = float(t), f1
     return best
-
-
-def assign_themes(
-    proba: np.ndarray, thresholds: np.ndarray, relative: float, fallback: float | None
-) -> np.ndarray:
-    """Boolean statements × labels: the themes `ThresholdedMultiLabel.assign` gives."""
-    assigned = proba >= thresholds
-    if not proba.shape[1]:
-        return assigned
-    top = proba.max(axis=1, keepdims=True)
-    if relative > 0:
-        assigned &= proba >= relative * top
-    if fallback is not None:
-        empty = ~assigned.any(axis=1) & (top[:, 0] >= fallback)
-        assigned[np.flatnonzero(empty), proba[empty].argmax(axis=1)] = True
-    return assigned
 
 
 def _best_assignment(

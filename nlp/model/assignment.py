@@ -1,0 +1,22 @@
+"""Which themes a statement gets from its theme probabilities: numpy only, so that tagging needs no
+scikit-learn (`ThresholdedMultiLabel` learns the parameters)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def assign_themes(
+    proba: np.ndarray, thresholds: np.ndarray, relative: float, fallback: float | None
+) -> np.ndarray:
+    """Boolean statements × labels: the themes `ThresholdedMultiLabel.assign` gives."""
+    assigned = proba >= thresholds
+    if not proba.shape[1]:
+        return assigned
+    top = proba.max(axis=1, keepdims=True)
+    if relative > 0:
+        assigned &= proba >= relative * top
+    if fallback is not None:
+        empty = ~assigned.any(axis=1) & (top[:, 0] >= fallback)
+        assigned[np.flatnonzero(empty), proba[empty].argmax(axis=1)] = True
+    return assigned
