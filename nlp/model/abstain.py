@@ -88,6 +88,8 @@ _POINTER = re.compile(
     # "vgl. Punkt 3", "siehe Frage 4a", "s. Ziffer 2.1": a pointer to another answer of the form
     r"|^(?:siehe|s|vgl|see)\s+(?:punkt|ziffer|frage|abschnitt|kapitel|nr|nummer|seite|s|item|question|point)"
     r"(?:\s+\d+[a-z]?)+$"
+    # "Anlage 2", "Anhang", "attachment 1": the attachment named alone
+    r"|^(?:anlage|anlagen|anhang|beilage|attachment|annex)(?:\s+\d+[a-z]?)*$"
 )
 # A sum of money, or a list of them ("ca. 2.500 Euro", "Moderation: 3.200 €, Sachkosten: 850 €"): under
 # Kosten the amount answers the form's question and judges nothing. Each item: at most two words naming

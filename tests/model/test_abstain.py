@@ -97,7 +97,7 @@ def test_an_amount_with_a_judgement_is_a_statement(text):
     assert no_content_reason(text) is None
 
 
-@pytest.mark.parametrize("text", ["vgl. Punkt 3", "siehe Frage 4a", "s. Ziffer 2"])
+@pytest.mark.parametrize("text", ["vgl. Punkt 3", "siehe Frage 4a", "s. Ziffer 2", "Anlage 2", "Anhang"])
 def test_a_pointer_to_another_answer_is_a_placeholder(text):
     assert no_content_reason(text) == PLACEHOLDER
 
