@@ -19,7 +19,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from nlp.model.features import StatementInput, feature_union, prepare, sentiment_cues
+from nlp.model.features import StatementInput, prepare
+from nlp.model.transformers import feature_union, sentiment_cues
 
 THRESHOLD_GRID = np.round(np.arange(0.15, 0.71, 0.025), 3)
 # Regularisation chosen by grouped cross-validation on the corpus (`kfd evaluate`).
