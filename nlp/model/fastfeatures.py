@@ -418,27 +418,32 @@ class FastFeatures:
             plain: list[int] = []
             negated: list[int] = []
             negators: list[int] = []
-            token_counts: list[int] = []
-            form, vocab, tokenizer = cache.form, self._lemma_vocab, self._tokenizer
-            for chunk in chunks:
-                # The tokenizer alone: the pipeline's lookup lemmatizer sets `lemma_`, which no feature
-                # reads (`token_lemma` takes simplemma's lemma of the text), so it is not run.
-                doc = tokenizer(chunk)
-                token_counts.append(len(doc))
-                for token in doc:
-                    if token.is_punct or token.is_space:
-                        kinds.append(_RESET if token.text in WINDOW_ENDS else _SKIP)
-                        plain.append(-1)
-                        negated.append(-1)
-                        negators.append(0)
-                        continue
-                    lemma = token_lemma(token)
-                    if _WHITESPACE.search(lemma):
-                        cache.irregular = True
-                    kinds.append(_WORD)
-                    plain.append(form(lemma, vocab))
-                    negated.append(form("neg_" + lemma, vocab))
-                    negators.append(int(token.lower_ in NEGATORS))
+            token_counts = [0] * len(chunks)
+            form, vocab = cache.form, self._lemma_vocab
+            # The tokenizer alone: the pipeline's lookup lemmatizer sets `lemma_`, which no feature reads
+            # (`token_lemma` takes simplemma's lemma of the text), so it is not run. One call over all
+            # the chunks joined by single spaces: the tokenizer splits at spaces first and tokenises each
+            # piece on its own, so the tokens are each chunk's tokens one after the other (chunks hold no
+            # whitespace), without the cost of a Doc per chunk. `ends`: where each chunk's separator ends.
+            ends = list(itertools.accumulate(len(chunk) + 1 for chunk in chunks))
+            k = 0
+            for token in self._tokenizer(" ".join(chunks)):
+                while token.idx >= ends[k]:
+                    k += 1
+                token_counts[k] += 1
+                if token.is_punct or token.is_space:
+                    kinds.append(_RESET if token.text in WINDOW_ENDS else _SKIP)
+                    plain.append(-1)
+                    negated.append(-1)
+                    negators.append(0)
+                    continue
+                lemma = token_lemma(token)
+                if _WHITESPACE.search(lemma):
+                    cache.irregular = True
+                kinds.append(_WORD)
+                plain.append(form(lemma, vocab))
+                negated.append(form("neg_" + lemma, vocab))
+                negators.append(int(token.lower_ in NEGATORS))
             # Character n-gram counts: one key per (chunk, column), sorted, so that each chunk's columns
             # come in ascending order, as a per-chunk `np.unique` gives them.
             grams = self._char_grams(chunks)
