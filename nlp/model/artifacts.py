@@ -38,11 +38,14 @@ if TYPE_CHECKING:
 
 # Bumped whenever the classes inside the artifact change shape, or what else a model directory holds;
 # an older artifact is refused. 5: a plain pickle, and the model's own lemma table (`lemmas.json`);
-# 6: simplemma's lemmas in the features (`nlp.model.lemmas`); 7: the inference bundle (`inference.npz`).
+# 6: simplemma's lemmas in the features (`nlp.model.lemmas`); 7: the inference bundle (`inference.npz`) and
+# simplemma's dictionary as a trie (`simplemma/de.dic`).
 MODEL_FORMAT = 7
 ARTIFACT = "model.pickle"
 # What tagging reads: the fitted model's numbers as plain arrays (`nlp.model.bundle`).
 BUNDLE = "inference.npz"
+# simplemma's German dictionary as a trie (`nlp.model.lemmas.save_dictionary`), read in milliseconds.
+LEMMA_DICTIONARY = f"simplemma/{lemmas.DICTIONARY_FILE}"
 # The lookup lemmatizer's entries that matter to this model (`nlp.model.lemma_table`); blank pipeline only.
 LEMMAS = "lemmas.json"
 MANIFEST = "manifest.json"
@@ -72,6 +75,7 @@ class ModelManifest:
     metrics: dict[str, Any] = field(default_factory=dict)
     lemmas_sha256: str = ""  # of LEMMAS, when the model has one
     bundle_sha256: str = ""  # of BUNDLE (model format 7 on)
+    lemma_dictionary_sha256: str = ""  # of LEMMA_DICTIONARY (model format 7 on)
 
     @classmethod
     def read(cls, model_dir: Path) -> ModelManifest:
@@ -83,7 +87,7 @@ class ModelManifest:
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ModelError(f"{path}: not a valid manifest ({e}); retrain with `kfd train`") from None
         known = {f for f in cls.__dataclass_fields__}
-        missing = known - set(data) - {"metrics", "lemmas_sha256", "bundle_sha256"}
+        missing = known - set(data) - {"metrics", "lemmas_sha256", "bundle_sha256", "lemma_dictionary_sha256"}
         if missing:
             raise ModelError(f"{path}: manifest lacks {', '.join(sorted(missing))}; retrain with `kfd train`")
         return cls(**{k: v for k, v in data.items() if k in known})
@@ -128,6 +132,7 @@ def save_model(
     with (tmp_dir / ARTIFACT).open("wb") as f:
         pickle.dump(model, f, protocol=5)
     InferenceBundle.of(model).save(tmp_dir / BUNDLE)
+    lemma_dictionary = lemmas.save_dictionary((tmp_dir / LEMMA_DICTIONARY).parent)
     lemmas_sha256 = ""
     if model.pipeline_name == BLANK_PIPELINE:
         vocabulary = {name: t for name, t, _ in model.features.transformers_}["lemmas"].vocabulary_
@@ -157,6 +162,7 @@ def save_model(
         metrics=metrics,
         lemmas_sha256=lemmas_sha256,
         bundle_sha256=_sha256(tmp_dir / BUNDLE),
+        lemma_dictionary_sha256=_sha256(lemma_dictionary),
     )
     (tmp_dir / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2, ensure_ascii=False) + "\n")
     tmp_dir.rename(model_dir)  # a model directory appears complete or not at all
@@ -205,9 +211,11 @@ def load_model(path: str | Path = "models", codebook: Codebook | None = None) ->
         lang=_model_pipeline(model_dir, manifest),
         loader=functools.partial(_unpickle, artifact, manifest.artifact_sha256),
     )
-    # simplemma reads its German dictionary on the first lemma (about a second and 100 MB): do it now,
-    # while loading, so that `kfd serve --workers N` forks workers that share it instead of each reading it.
-    lemmas.lemma("Aussagen")
+    # simplemma's German dictionary, from the model's trie (milliseconds; decoding the shipped one takes a
+    # second and 100 MB). Read now, while loading, so that `kfd serve --workers N` and `kfd tag --jobs N`
+    # fork workers that share it.
+    _verified(model_dir / LEMMA_DICTIONARY, manifest.lemma_dictionary_sha256, "simplemma's dictionary")
+    lemmas.use_dictionary((model_dir / LEMMA_DICTIONARY).parent)
     return tagger, manifest
 
 
