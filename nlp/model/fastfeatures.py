@@ -25,10 +25,11 @@ With `de_core_news_sm` a lemma depends on its neighbours, so that pipeline keeps
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -198,6 +199,18 @@ class FastFeatures:
         self._components = [component for _, component in lang.pipeline]
         self._lock = threading.Lock()
         self._cache = self._new_cache()
+
+    @contextlib.contextmanager
+    def tokenizing_with(self, tokenizer) -> Iterator[None]:
+        """Meanwhile, tokenise new chunks with `tokenizer`: one made by the same rules (`spacy.blank("de")`
+        with the abbreviations of `nlp.model.pipeline`, as `sentence_splitter`'s), so the same tokens,
+        whose cache may hold the chunks already (a report's parser tokenised them). SpaCy's tokenizer is
+        not for threads: only for a process that parses and tags one file after the other."""
+        previous, self._tokenizer = self._tokenizer, tokenizer
+        try:
+            yield
+        finally:
+            self._tokenizer = previous
 
     def _new_cache(self) -> _Cache:
         return _Cache(self._lemma_vocab, self._weights.shape[1])

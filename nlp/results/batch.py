@@ -9,6 +9,7 @@ file that cannot be read or tagged is a `BatchFailure` with its reason; the othe
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,6 +20,7 @@ from pathlib import Path
 from nlp.errors import KfdError, ReportParseError
 from nlp.model.features import StatementInput
 from nlp.model.inference import Tagger
+from nlp.model.pipeline import sentence_splitter
 from nlp.reading.ingest import SUPPORTED_SUFFIXES
 from nlp.reading.report import parse_report
 from nlp.results.output import check_input_file
@@ -187,10 +189,24 @@ JOBS_PER_WORKER = 8
 _worker_model: Tagger | None = None
 
 
+@contextlib.contextmanager
+def _parser_tokenizer(model: Tagger) -> Iterator[None]:
+    """Meanwhile, the model's word-level features tokenise with the parser's tokenizer (the same rules,
+    so the same tokens): its cache holds the words of the reports just parsed, which a first pass over new
+    text would otherwise tokenise again (spaCy's lexemes and affix rules: half of that pass). In a process
+    that parses and tags one file after the other, never in threads."""
+    if model.fast is None:
+        yield
+        return
+    with model.fast.tokenizing_with(sentence_splitter().tokenizer):
+        yield
+
+
 def _parse_and_tag(group: Sequence[Source], explain: bool, redact: bool) -> list[FileResult]:
     """A worker's job: parse and tag a few files."""
     assert _worker_model is not None, "worker process started without a model"
-    return tag_parsed(_worker_model, [parse_source(source) for source in group], explain, redact)
+    with _parser_tokenizer(_worker_model):
+        return tag_parsed(_worker_model, [parse_source(source) for source in group], explain, redact)
 
 
 def _jobs(inputs: Sequence[Source], workers: int) -> list[list[Source]]:
@@ -205,15 +221,16 @@ def _in_this_process(
     """Parse the files one after the other and tag them several files per call of the model."""
     group: list[Parsed] = []
     n_statements = 0
-    for source in inputs:
-        parsed = parse_source(source)
-        group.append(parsed)
-        n_statements += len(parsed.statements)
-        if n_statements >= TAG_BATCH_STATEMENTS:
+    with _parser_tokenizer(model):
+        for source in inputs:
+            parsed = parse_source(source)
+            group.append(parsed)
+            n_statements += len(parsed.statements)
+            if n_statements >= TAG_BATCH_STATEMENTS:
+                yield from tag_parsed(model, group, explain, redact)
+                group, n_statements = [], 0
+        if group:
             yield from tag_parsed(model, group, explain, redact)
-            group, n_statements = [], 0
-    if group:
-        yield from tag_parsed(model, group, explain, redact)
 
 
 def _in_workers(

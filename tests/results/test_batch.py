@@ -161,3 +161,19 @@ def test_tag_sources_redoes_the_jobs_of_a_worker_that_died(trained_model, tmp_pa
     monkeypatch.setattr(batch, "parse_source", dies_in_a_worker)  # the forked workers inherit it
     shared = batch.tag_sources(model, inputs, jobs=2)
     assert shared.records == alone.records and shared.failures == alone.failures
+
+
+def test_tag_sources_with_the_parsers_tokenizer_equal_the_models_own(trained_model, tmp_path):
+    """`tag_sources` tokenises new words with the parser's tokenizer, whose cache holds them already:
+    the records equal those of a tagger with its own tokenizer, tagging the parsed statements."""
+    from nlp.model.artifacts import load_model
+    from nlp.model.inference import Tagger
+    from nlp.results.batch import parse_source, sources, tag_sources
+    from nlp.results.tagging import tag
+
+    inputs, _ = sources([_many_reports(tmp_path / "reports")])
+    model, _ = load_model(trained_model)
+    batch = tag_sources(model, inputs, jobs=1)
+    own = Tagger(bundle=model.bundle, version=model.version)  # a fresh word cache, its own tokenizer
+    parsed = [p for p in map(parse_source, inputs) if p.failure is None]
+    assert batch.records == [r for p in parsed for r in tag(own, p.statements, p.origin)]
