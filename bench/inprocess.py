@@ -76,7 +76,7 @@ def cold_first_pass(model, statements: list[StatementInput]) -> dict[str, float]
     (whose own chunk cache is empty too), one pass over the corpus' distinct statements."""
     unique = list({(s.text, s.section): s for s in statements}.values())
     texts = [s.text for s in unique]
-    model = Tagger(model.model)  # a fresh word cache
+    model = Tagger(bundle=model.bundle, version=model.version)  # a fresh word cache, as loaded
     tokenizer = spacy.blank("de").tokenizer
     t_tok, _ = _timed(lambda: _tokenize_all(tokenizer, texts))
     t_ours, _ = _timed(lambda: _tag(model, unique))

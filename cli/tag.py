@@ -39,8 +39,8 @@ from cli._util import UserError, load_model, main, model_option, names, settings
     "--jobs",
     default=None,
     type=click.IntRange(1, 64),
-    help="Processes to use: with more than one, files are parsed in `jobs - 1` worker processes (which "
-    "start while the model loads) and tagged in this one. [default: the usable cores]",
+    help="Processes to use: with more than one, files are parsed and tagged in that many worker processes, "
+    "which start once the model is loaded and share it. [default: the usable cores]",
 )
 @click.option("--explain", is_flag=True, help="Add the terms that pushed each assigned label.")
 @click.option(
@@ -65,8 +65,7 @@ def tag_cmd(
 
     Each record carries the report's kommune, landkreis, regierungsbezirk and first event date. A report
     that cannot be read is skipped and listed at the end; the exit code is then 1."""
-    from nlp.model import lemmas
-    from nlp.results.batch import Parsing, default_jobs, sources, tag_all
+    from nlp.results.batch import default_jobs, sources, tag_sources
     from nlp.results.output import is_stdout, open_output, output_target
     from nlp.results.records import write_records, write_records_xlsx
     from service.runtime import collector_paused
@@ -78,14 +77,15 @@ def tag_cmd(
     inputs_, skipped = sources(inputs)  # every input checked (and tables read) before the model loads
     if not inputs_:
         raise UserError(f"no reports (.txt, .docx, .html) found in {', '.join(map(str, inputs))}")
-    # The parsing workers start first: they read the reports while the model loads here.
-    with Parsing(inputs_, jobs or default_jobs()) as parsing:
-        lemmas.preload()  # after the workers are forked; decoded while the model loads and reports parse
-        codebook = settings().load_codebook()
-        model, _ = load_model(model_path, codebook)
-        with _progress(len(inputs_), "tagging") as on_result:
-            with collector_paused():  # a few objects per statement, no cycles (see service.runtime)
-                batch = tag_all(model, parsing, explain=explain, redact=redact, on_result=on_result)
+    codebook = settings().load_codebook()
+    # The model first (a few tenths of a second): the worker processes of --jobs are forked after it and
+    # share it.
+    model, _ = load_model(model_path, codebook)
+    with _progress(len(inputs_), "tagging") as on_result:
+        with collector_paused():  # a few objects per statement, no cycles (see service.runtime)
+            batch = tag_sources(
+                model, inputs_, jobs or default_jobs(), explain=explain, redact=redact, on_result=on_result
+            )
     if fmt == "xlsx":
         with open_output(output, binary=True) as f:
             write_records_xlsx(batch.records, f, codebook)

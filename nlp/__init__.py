@@ -1,16 +1,18 @@
 """kfd-tagger: parse, tag and aggregate reports of the Kommunale Flüchtlingsdialoge.
 
-The model side (`load_model`, `train`, `TaggerModel` …) is imported on first use, so that parsing a
-report does not pay for importing scikit-learn.
+Everything but the errors is imported on first use: the reading side (`parse_report`, `Report`) imports
+spaCy, the model side (`load_model`, `train`, `TaggerModel` …) more, and a command that needs neither
+(`kfd --help`, `kfd db …`) should not pay for them.
 """
 
 import importlib
 
 from nlp.errors import CorpusError, KfdError, ModelError, ModelMismatch, ReportParseError, UnknownLabel
-from nlp.reading.report import Report, parse_report
-from nlp.reading.statements import Statement
 
 _LAZY = {
+    "Report": "nlp.reading.report",
+    "parse_report": "nlp.reading.report",
+    "Statement": "nlp.reading.statements",
     "load_model": "nlp.model.artifacts",
     "Prediction": "nlp.model.inference",
     "Tagger": "nlp.model.inference",

@@ -1,39 +1,51 @@
-"""Versioned model directories: `models/<version>/model.pickle` + `lemmas.json` + `manifest.json`,
-`models/current` → newest.
+"""Versioned model directories: `models/<version>/model.pickle` + `inference.npz` + `lemmas.json` +
+`manifest.json`, `models/current` → newest.
 
-Unpickling runs code, so the artifact's sha256 is checked against the manifest *before* loading; then the
-codebook, library versions and spaCy pipeline are compared with what is in use. The artifact is a plain,
-uncompressed pickle (protocol 5): C's unpickler reads it in a few hundredths of a second, where joblib's
-(pure Python) took a quarter of a second and more.
+Loading checks the manifest's codebook, library versions and spaCy pipeline against what is in use, and
+the sha256 of every file it reads. Tagging needs only the inference bundle (`inference.npz`, plain arrays:
+`nlp.model.bundle`), so `load_model` imports no scikit-learn (a second of every `kfd tag` start). The
+artifact (the fitted scikit-learn objects) is unpickled only when something asks for `Tagger.model`
+(`explain`, the `de_core_news_sm` pipeline, evaluation); unpickling runs code, so its sha256 is checked
+first. It is a plain, uncompressed pickle (protocol 5): C's unpickler reads it in a few hundredths of a
+second, where joblib's (pure Python) took a quarter of a second and more.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
 import pickle
 import platform
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sklearn
 import spacy
 
 from nlp.codebook import Codebook, load_codebook
 from nlp.errors import ModelError, ModelMismatch
 from nlp.model import lemma_table, lemmas
-from nlp.model.estimators import TaggerModel
+from nlp.model.bundle import InferenceBundle
 from nlp.model.inference import Tagger
 from nlp.model.pipeline import BLANK_PIPELINE, available_pipeline, full_lemma_table, lemma_pipeline
 
+if TYPE_CHECKING:
+    from nlp.model.estimators import TaggerModel
+
 # Bumped whenever the classes inside the artifact change shape, or what else a model directory holds;
 # an older artifact is refused. 5: a plain pickle, and the model's own lemma table (`lemmas.json`);
-# 6: simplemma's lemmas in the features (`nlp.model.lemmas`).
+# 6: simplemma's lemmas in the features (`nlp.model.lemmas`); 7: the inference bundle (`inference.npz`) and
+# simplemma's dictionary as a trie (`simplemma/de.dic`).
 MODEL_FORMAT = 7
 ARTIFACT = "model.pickle"
+# What tagging reads: the fitted model's numbers as plain arrays (`nlp.model.bundle`).
+BUNDLE = "inference.npz"
+# simplemma's German dictionary as a trie (`nlp.model.lemmas.save_dictionary`), read in milliseconds.
+LEMMA_DICTIONARY = f"simplemma/{lemmas.DICTIONARY_FILE}"
 # The lookup lemmatizer's entries that matter to this model (`nlp.model.lemma_table`); blank pipeline only.
 LEMMAS = "lemmas.json"
 MANIFEST = "manifest.json"
@@ -66,6 +78,8 @@ class ModelManifest:
     # a statement no theme reaches gets its top theme at this probability (None: never)
     theme_relative: float = 0.0
     theme_fallback: float | None = None
+    bundle_sha256: str = ""  # of BUNDLE (model format 7 on)
+    lemma_dictionary_sha256: str = ""  # of LEMMA_DICTIONARY (model format 7 on)
 
     @classmethod
     def read(cls, model_dir: Path) -> ModelManifest:
@@ -77,7 +91,7 @@ class ModelManifest:
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ModelError(f"{path}: not a valid manifest ({e}); retrain with `kfd train`") from None
         known = {f for f in cls.__dataclass_fields__}
-        missing = known - set(data) - {"metrics", "lemmas_sha256"}
+        missing = known - set(data) - {"metrics", "lemmas_sha256", "bundle_sha256", "lemma_dictionary_sha256"}
         if missing:
             raise ModelError(f"{path}: manifest lacks {', '.join(sorted(missing))}; retrain with `kfd train`")
         return cls(**{k: v for k, v in data.items() if k in known})
@@ -117,8 +131,12 @@ def save_model(
     model_dir = out_dir / version
     tmp_dir = out_dir / f".{version}.tmp"
     tmp_dir.mkdir(parents=True, exist_ok=False)
+    import sklearn
+
     with (tmp_dir / ARTIFACT).open("wb") as f:
         pickle.dump(model, f, protocol=5)
+    InferenceBundle.of(model).save(tmp_dir / BUNDLE)
+    lemma_dictionary = lemmas.save_dictionary((tmp_dir / LEMMA_DICTIONARY).parent)
     lemmas_sha256 = ""
     if model.pipeline_name == BLANK_PIPELINE:
         vocabulary = {name: t for name, t, _ in model.features.transformers_}["lemmas"].vocabulary_
@@ -149,6 +167,8 @@ def save_model(
         lemmas_sha256=lemmas_sha256,
         theme_relative=float(model.themes.relative_),
         theme_fallback=model.themes.fallback_,
+        bundle_sha256=_sha256(tmp_dir / BUNDLE),
+        lemma_dictionary_sha256=_sha256(lemma_dictionary),
     )
     (tmp_dir / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2, ensure_ascii=False) + "\n")
     tmp_dir.rename(model_dir)  # a model directory appears complete or not at all
@@ -181,22 +201,69 @@ def resolve_model_dir(path: str | Path) -> Path:
 
 
 def load_model(path: str | Path = "models", codebook: Codebook | None = None) -> tuple[Tagger, ModelManifest]:
-    """Load and verify a model. Every mismatch is a ModelMismatch that says what differs."""
+    """Load and verify a model: the tagger is made from the inference bundle; the fitted scikit-learn
+    model is unpickled when first needed (`Tagger.model`). Every mismatch is a ModelMismatch that says
+    what differs."""
     model_dir = resolve_model_dir(path)
     manifest = ModelManifest.read(model_dir)
     artifact = model_dir / manifest.artifact
     if not artifact.is_file() or artifact.name != ARTIFACT:
         raise ModelError(f"{model_dir}: artifact {manifest.artifact!r} is missing; retrain with `kfd train`")
-    actual = _sha256(artifact)
-    if actual != manifest.artifact_sha256:
+    check_compatible(manifest, codebook or load_codebook())
+    bundle = _read_bundle(model_dir, manifest)
+    tagger = Tagger(
+        bundle=bundle,
+        version=manifest.version,
+        lang=_model_pipeline(model_dir, manifest),
+        loader=functools.partial(_unpickle, artifact, manifest.artifact_sha256),
+    )
+    # simplemma's German dictionary, from the model's trie (milliseconds; decoding the shipped one takes a
+    # second and 100 MB). Read now, while loading, so that `kfd serve --workers N` and `kfd tag --jobs N`
+    # fork workers that share it.
+    _verified(model_dir / LEMMA_DICTIONARY, manifest.lemma_dictionary_sha256, "simplemma's dictionary")
+    lemmas.use_dictionary((model_dir / LEMMA_DICTIONARY).parent)
+    return tagger, manifest
+
+
+def _verified(path: Path, sha256: str, what: str) -> bytes:
+    """The bytes of a model file whose sha256 is the manifest's."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(
+            f"{path.parent}: {path.name} ({what}) is missing; retrain with `kfd train`"
+        ) from None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != sha256:
         raise ModelMismatch(
-            f"{artifact}: sha256 {actual[:12]}… does not match the manifest's {manifest.artifact_sha256[:12]}…; "
+            f"{path}: sha256 {actual[:12]}… does not match the manifest's {sha256[:12]}…; "
             "the file was changed after training — refusing to load it. Retrain with `kfd train`."
         )
-    check_compatible(manifest, codebook or load_codebook())
+    return data
+
+
+def _read_bundle(model_dir: Path, manifest: ModelManifest) -> InferenceBundle:
+    if not manifest.bundle_sha256:
+        raise ModelError(f"{model_dir}: the manifest names no {BUNDLE}; retrain with `kfd train`")
+    data = _verified(model_dir / BUNDLE, manifest.bundle_sha256, "the inference bundle")
     try:
-        with artifact.open("rb") as f:
-            model = pickle.load(f)  # noqa: S301 — our own artifact, its sha256 checked above
+        bundle = InferenceBundle.loads(data)
+    except ValueError as e:
+        raise ModelError(f"{model_dir / BUNDLE}: {e}; retrain with `kfd train`") from None
+    if bundle.theme_ids != tuple(manifest.themes) or bundle.sentiment_ids != tuple(manifest.sentiments):
+        raise ModelMismatch(
+            f"{model_dir / BUNDLE}: its labels differ from the manifest's; retrain with `kfd train`"
+        )
+    return bundle
+
+
+def _unpickle(artifact: Path, sha256: str) -> TaggerModel:
+    """The fitted `TaggerModel` of `model.pickle`, its sha256 checked before anything is unpickled."""
+    from nlp.model.estimators import TaggerModel
+
+    data = _verified(artifact, sha256, "the artifact")
+    try:
+        model = pickle.loads(data)  # noqa: S301 — our own artifact, its sha256 checked above
     except Exception as e:  # unpickling runs the model's own code: any error means it no longer fits
         raise ModelError(
             f"{artifact}: cannot be loaded by this version of kfd-tagger ({type(e).__name__}: {e}); "
@@ -204,12 +271,7 @@ def load_model(path: str | Path = "models", codebook: Codebook | None = None) ->
         ) from None
     if not isinstance(model, TaggerModel):
         raise ModelError(f"{artifact}: not a kfd-tagger model")
-    model.version = manifest.version
-    tagger = Tagger(model, lang=_model_pipeline(model_dir, manifest))
-    # simplemma reads its German dictionary on the first lemma (about a second and 100 MB): do it now,
-    # while loading, so that `kfd serve --workers N` forks workers that share it instead of each reading it.
-    lemmas.lemma("Aussagen")
-    return tagger, manifest
+    return model
 
 
 def _model_pipeline(model_dir: Path, manifest: ModelManifest):
@@ -246,8 +308,9 @@ def check_compatible(manifest: ModelManifest, codebook: Codebook) -> None:
         codebook.sentiment_ids
     ):
         problems.append("its labels differ from the codebook's")
-    if manifest.sklearn != sklearn.__version__:
-        problems.append(f"it was trained with scikit-learn {manifest.sklearn}, this is {sklearn.__version__}")
+    sklearn_version = package_version("scikit-learn")  # without importing it (a second)
+    if manifest.sklearn != sklearn_version:
+        problems.append(f"it was trained with scikit-learn {manifest.sklearn}, this is {sklearn_version}")
     if manifest.spacy.split(".")[:2] != spacy.__version__.split(".")[:2]:
         problems.append(f"it was trained with spaCy {manifest.spacy}, this is {spacy.__version__}")
     pipeline = available_pipeline()

@@ -20,7 +20,8 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from nlp.model.assignment import assign_themes
-from nlp.model.features import StatementInput, feature_union, prepare, sentiment_cues
+from nlp.model.features import StatementInput, prepare
+from nlp.model.transformers import feature_union, sentiment_cues
 
 THRESHOLD_GRID = np.round(np.arange(0.15, 0.71, 0.025), 3)
 # A theme is also dropped when its probability is below this share of the statement's most likely theme;

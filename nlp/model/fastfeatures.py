@@ -25,15 +25,17 @@ With `de_core_news_sm` a lemma depends on its neighbours, so that pipeline keeps
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from nlp.model.bundle import FeatureTables, char_wb_grams
 from nlp.model.features import NEGATORS, NO_SECTION, WINDOW_ENDS, cue_values, token_lemma, word_cues
 from nlp.model.pipeline import BLANK_PIPELINE, load_pipeline
 from nlp.model.polarity import raw_values, scaled
@@ -167,29 +169,26 @@ class _Batch:
 
 
 class FastFeatures:
-    """Theme and sentiment feature rows of statements, from the fitted parts of a `TaggerModel`, and the
-    decision values X @ weights of the theme features X (`weights`: features × outputs)."""
+    """Theme and sentiment feature rows of statements, from a model's feature tables (its vocabularies and
+    idf, `nlp.model.bundle`), and the decision values X @ weights of the theme features X (`weights`:
+    features × outputs)."""
 
-    def __init__(self, features, cues, pipeline_name: str, weights: np.ndarray, lang=None):
+    def __init__(self, tables: FeatureTables, pipeline_name: str, weights: np.ndarray, lang=None):
         if not supported(pipeline_name):
             raise ValueError(f"word-level features need the lookup lemmatizer, not {pipeline_name!r}")
-        parts = {name: transformer for name, transformer, _ in features.transformers_}
-        lemmas, chars, section = parts["lemmas"], parts["chars"], parts["section"]
-        self._lemma_vocab: dict[str, int] = lemmas.vocabulary_
-        self._char_vocab: dict[str, int] = chars.vocabulary_
-        self._char_analyzer = chars.build_analyzer()
-        # `char_wb` with nothing but lower-casing before it: chunks' n-grams in one loop (`_char_grams`).
-        plain_wb = chars.analyzer == "char_wb" and chars.lowercase and chars.preprocessor is None
-        self._char_range = chars.ngram_range if plain_wb and chars.strip_accents is None else None
-        self._n_lemmas, self._n_chars = len(lemmas.idf_), len(chars.idf_)
-        categories = [str(c) for c in section.categories_[0]]
+        if tables.char_range is None:
+            raise ValueError("word-level features need plain `char_wb` character n-grams")
+        self._lemma_vocab: dict[str, int] = tables.lemma_vocabulary
+        self._char_vocab: dict[str, int] = tables.char_vocabulary
+        self._char_range: tuple[int, int] = tables.char_range
+        self._n_lemmas, self._n_chars = len(tables.lemma_idf), len(tables.char_idf)
+        categories = list(tables.sections)
         self._n_features = self._n_lemmas + self._n_chars + len(categories)
         self._section_column = {c: self._n_lemmas + self._n_chars + i for i, c in enumerate(categories)}
-        self._idf = np.concatenate([lemmas.idf_, chars.idf_, np.ones(len(categories))])
-        cue_weights = cues.transformer_weights or {}
-        self._cue_weight = float(cue_weights.get("cues", 1.0))
-        self._polarity_weight = float(cue_weights.get("polarity", 1.0))
-        self._polarity = "polarity" in {name for name, _, _ in cues.transformers_}
+        self._idf = np.concatenate([tables.lemma_idf, tables.char_idf, np.ones(len(categories))])
+        self._cue_weight = tables.cue_weight
+        self._polarity_weight = tables.polarity_weight
+        self._polarity = tables.polarity
         if weights.shape[0] != self._n_features:
             raise ValueError(f"weights have {weights.shape[0]} rows for {self._n_features} features")
         self._weights = np.ascontiguousarray(weights, dtype=float)
@@ -200,6 +199,18 @@ class FastFeatures:
         self._components = [component for _, component in lang.pipeline]
         self._lock = threading.Lock()
         self._cache = self._new_cache()
+
+    @contextlib.contextmanager
+    def tokenizing_with(self, tokenizer) -> Iterator[None]:
+        """Meanwhile, tokenise new chunks with `tokenizer`: one made by the same rules (`spacy.blank("de")`
+        with the abbreviations of `nlp.model.pipeline`, as `sentence_splitter`'s), so the same tokens,
+        whose cache may hold the chunks already (a report's parser tokenised them). SpaCy's tokenizer is
+        not for threads: only for a process that parses and tags one file after the other."""
+        previous, self._tokenizer = self._tokenizer, tokenizer
+        try:
+            yield
+        finally:
+            self._tokenizer = previous
 
     def _new_cache(self) -> _Cache:
         return _Cache(self._lemma_vocab, self._weights.shape[1])
@@ -334,9 +345,9 @@ class FastFeatures:
         once whole (and no longer n after that). A chunk has no whitespace, unless lower-casing made
         some, which the analyzer would split at: then it analyses them."""
         lowered = [chunk.lower().lower() for chunk in chunks]  # ours, then the analyzer's
-        if self._char_range is None or _WHITESPACE.search("".join(lowered)):
-            return [self._char_analyzer(chunk.lower()) for chunk in chunks]
         low, high = self._char_range
+        if _WHITESPACE.search("".join(lowered)):
+            return [char_wb_grams(chunk, low, high) for chunk in lowered]
         out = []
         for chunk in lowered:
             word = f" {chunk} "
@@ -420,27 +431,32 @@ class FastFeatures:
             plain: list[int] = []
             negated: list[int] = []
             negators: list[int] = []
-            token_counts: list[int] = []
-            form, vocab, tokenizer = cache.form, self._lemma_vocab, self._tokenizer
-            for chunk in chunks:
-                # The tokenizer alone: the pipeline's lookup lemmatizer sets `lemma_`, which no feature
-                # reads (`token_lemma` takes simplemma's lemma of the text), so it is not run.
-                doc = tokenizer(chunk)
-                token_counts.append(len(doc))
-                for token in doc:
-                    if token.is_punct or token.is_space:
-                        kinds.append(_RESET if token.text in WINDOW_ENDS else _SKIP)
-                        plain.append(-1)
-                        negated.append(-1)
-                        negators.append(0)
-                        continue
-                    lemma = token_lemma(token)
-                    if _WHITESPACE.search(lemma):
-                        cache.irregular = True
-                    kinds.append(_WORD)
-                    plain.append(form(lemma, vocab))
-                    negated.append(form("neg_" + lemma, vocab))
-                    negators.append(int(token.lower_ in NEGATORS))
+            token_counts = [0] * len(chunks)
+            form, vocab = cache.form, self._lemma_vocab
+            # The tokenizer alone: the pipeline's lookup lemmatizer sets `lemma_`, which no feature reads
+            # (`token_lemma` takes simplemma's lemma of the text), so it is not run. One call over all
+            # the chunks joined by single spaces: the tokenizer splits at spaces first and tokenises each
+            # piece on its own, so the tokens are each chunk's tokens one after the other (chunks hold no
+            # whitespace), without the cost of a Doc per chunk. `ends`: where each chunk's separator ends.
+            ends = list(itertools.accumulate(len(chunk) + 1 for chunk in chunks))
+            k = 0
+            for token in self._tokenizer(" ".join(chunks)):
+                while token.idx >= ends[k]:
+                    k += 1
+                token_counts[k] += 1
+                if token.is_punct or token.is_space:
+                    kinds.append(_RESET if token.text in WINDOW_ENDS else _SKIP)
+                    plain.append(-1)
+                    negated.append(-1)
+                    negators.append(0)
+                    continue
+                lemma = token_lemma(token)
+                if _WHITESPACE.search(lemma):
+                    cache.irregular = True
+                kinds.append(_WORD)
+                plain.append(form(lemma, vocab))
+                negated.append(form("neg_" + lemma, vocab))
+                negators.append(int(token.lower_ in NEGATORS))
             # Character n-gram counts: one key per (chunk, column), sorted, so that each chunk's columns
             # come in ascending order, as a per-chunk `np.unique` gives them.
             grams = self._char_grams(chunks)

@@ -1,7 +1,9 @@
 """Statement features: spaCy lemmas, character n-grams of the raw text, and the report section.
 
 spaCy runs here, outside the scikit-learn estimators, so the saved artifact holds only scikit-learn
-objects. The estimators get a 2-D object array with one row per statement: (text, lemmas, section).
+objects. The estimators get a 2-D object array with one row per statement: (text, lemmas, section). The
+scikit-learn transformers over those rows are in `nlp.model.transformers`; this module imports no
+scikit-learn, so that tagging (`nlp.model.fastfeatures`) does not either.
 """
 
 from __future__ import annotations
@@ -11,16 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import OneHotEncoder
 
 from nlp.model.glossary import ENGLISH_LEMMAS
 from nlp.model.lemmas import lemma as lemma_of
 from nlp.model.pipeline import load_pipeline
-from nlp.model.polarity import PolarityFeatures
 
 TEXT, LEMMAS, SECTION = 0, 1, 2
 NO_SECTION = "-"
@@ -96,32 +92,6 @@ def prepare(statements: Sequence[StatementInput], pipeline_name: str | None = No
     return rows
 
 
-def feature_union(min_df: int = 2) -> ColumnTransformer:
-    """Word n-grams over lemmas, character n-grams (German compounds: "Wohnraummangel"), section."""
-    return ColumnTransformer(
-        [
-            (
-                "lemmas",
-                TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), min_df=min_df, sublinear_tf=True),
-                LEMMAS,
-            ),
-            (
-                "chars",
-                TfidfVectorizer(
-                    analyzer="char_wb",
-                    ngram_range=(3, 5),
-                    min_df=min_df,
-                    sublinear_tf=True,
-                    max_features=60000,
-                ),
-                TEXT,
-            ),
-            ("section", OneHotEncoder(handle_unknown="ignore"), [SECTION]),
-        ],
-        sparse_threshold=1.0,
-    )
-
-
 # Judgement cues (lemmas, lower case). They carry sentiment across topics, so they generalise to
 # wording the training data never used; a statement with cues of both kinds is often "gemischt".
 POSITIVE_CUES = frozenset(
@@ -187,30 +157,4 @@ def cue_values(counts: np.ndarray) -> np.ndarray:
     return values / 3.0
 
 
-class CueFeatures(TransformerMixin, BaseEstimator):
-    """Counts of positive, negative and contrast cue lemmas and their combinations (stateless)."""
-
-    def fit(self, X, y=None):
-        return self
-
-    def transform(self, X):
-        counts = [cue_counts(str(lemmas).split()) for lemmas in np.asarray(X, dtype=object).ravel()]
-        return csr_matrix(cue_values(counts))
-
-    def get_feature_names_out(self, input_features=None):
-        return np.array(
-            ["pos", "neg", "contrast", "pos_and_neg", "contrast_pos", "contrast_neg"], dtype=object
-        )
-
-
 POLARITY_WEIGHT = 2.0
-
-
-def sentiment_cues(weight: float = 2.0, polarity_weight: float = POLARITY_WEIGHT) -> ColumnTransformer:
-    """The cue counts and the polarity features (`nlp.model.polarity`) as their own blocks; weighted up
-    because a few dense features compete with tens of thousands of sparse n-grams (weights chosen by
-    grouped cross-validation)."""
-    return ColumnTransformer(
-        [("cues", CueFeatures(), LEMMAS), ("polarity", PolarityFeatures(), [TEXT, SECTION])],
-        transformer_weights={"cues": weight, "polarity": polarity_weight},
-    )

@@ -1,29 +1,50 @@
-"""Inference: a fitted `TaggerModel` turned, at load time, into one linear scorer that tags.
+"""Inference: a model's inference bundle (`nlp.model.bundle`) turned into one linear scorer that tags.
 
 Every linear model of the tagger (the theme SVMs, the fold SVMs of both sentiment heads and of the final
 sentiment SVM) is laid side by side, so one pass over a statement's features gives every decision value;
-probabilities follow from them with the fitted Platt sigmoids. This is the only module that reads
-scikit-learn's fitted internals (`calibrated_classifiers_`, the calibrators' `a_`, `b_`): the equivalence
-tests (`tests/model/test_inference.py`) are its contract with `TaggerModel.predict_proba`.
+probabilities follow from them with the fitted Platt sigmoids. Tagging needs nothing but the bundle's
+arrays: no scikit-learn is imported. The fitted `TaggerModel` itself (scikit-learn objects, from
+`model.pickle`) is loaded only when something needs it: `explain`, and the general feature path (the
+`de_core_news_sm` pipeline). The equivalence tests (`tests/model/test_inference.py`) are this module's
+contract with `TaggerModel.predict_proba`.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import compress
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import expit
-from sklearn.calibration import CalibratedClassifierCV
 from spacy.language import Language
 
 from nlp.model.abstain import no_content_reason
-from nlp.model.estimators import JudgementSentiment, TaggerModel, ThresholdedMultiLabel
+from nlp.model.assignment import assign_themes
+from nlp.model.bundle import (
+    Calibration,
+    InferenceBundle,
+    LinearLayout,
+    calibrated_from_decisions,
+    fold_weights,
+)
 from nlp.model.fastfeatures import FastFeatures
 from nlp.model.fastfeatures import supported as fast_supported
 from nlp.model.features import StatementInput
+
+if TYPE_CHECKING:
+    from nlp.model.estimators import TaggerModel
+
+__all__ = [
+    "Calibration",
+    "LinearLayout",
+    "Prediction",
+    "Tagger",
+    "calibrated_from_decisions",
+    "fold_weights",
+]
 
 
 @dataclass(frozen=True)
@@ -36,96 +57,6 @@ class Prediction:
     abstained: str | None = None  # why no label was given: the statement has no content (`abstain`)
 
 
-def fold_weights(calibrated: CalibratedClassifierCV) -> tuple[np.ndarray, np.ndarray]:
-    """(weights, bias) of a calibrated classifier's fold SVMs side by side: features × (folds × outputs)."""
-    svms = [fold.estimator for fold in calibrated.calibrated_classifiers_]
-    weights = np.ascontiguousarray(np.vstack([svm.coef_ for svm in svms]).T)
-    return weights, np.concatenate([svm.intercept_ for svm in svms])
-
-
-def calibrated_from_decisions(calibrated: CalibratedClassifierCV, decisions: np.ndarray) -> np.ndarray:
-    """`calibrated.predict_proba` from its fold SVMs' decision values (columns as `_fold_weights`)."""
-    classes = calibrated.classes_
-    total = np.zeros((decisions.shape[0], len(classes)))
-    width = decisions.shape[1] // len(calibrated.calibrated_classifiers_)
-    for k, fold in enumerate(calibrated.calibrated_classifiers_):
-        decision = decisions[:, k * width : (k + 1) * width]
-        a = np.array([c.a_ for c in fold.calibrators])
-        b = np.array([c.b_ for c in fold.calibrators])
-        p = expit(-(decision * a + b))
-        if len(classes) == 2:
-            proba = np.column_stack([1.0 - p[:, 0], p[:, 0]])
-        else:
-            proba = np.zeros_like(total)
-            proba[:, np.searchsorted(classes, fold.estimator.classes_)] = p
-            denominator = proba.sum(axis=1, keepdims=True)
-            proba = np.divide(
-                proba, denominator, out=np.full_like(proba, 1 / len(classes)), where=denominator != 0
-            )
-        proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
-        total += proba
-    return total / len(calibrated.calibrated_classifiers_)
-
-
-def stacked_themes(themes: ThresholdedMultiLabel):
-    """(weights features × labels in C order, bias, Platt slope, Platt offset, constant) of the theme SVMs;
-    `constant` is the base rate of a label too rare to learn (NaN elsewhere)."""
-    n_features = next((e.coef_.shape[1] for e in themes.estimators_ if e is not None), 0)
-    n = len(themes.estimators_)
-    weights = np.zeros((n, n_features))
-    bias, slope, offset = (np.zeros(n) for _ in range(3))
-    constant = np.full(n, np.nan)
-    for j, (svm, calibrator) in enumerate(zip(themes.estimators_, themes.calibrators_, strict=True)):
-        if svm is None:
-            constant[j] = calibrator
-            continue
-        weights[j], bias[j] = svm.coef_[0], svm.intercept_[0]
-        slope[j], offset[j] = calibrator.coef_[0, 0], calibrator.intercept_[0]
-    # scipy's sparse @ dense wants the weights in C order and would otherwise copy them on every call
-    return np.ascontiguousarray(weights.T), bias, slope, offset, constant
-
-
-@dataclass(frozen=True)
-class LinearLayout:
-    """All linear models of a `TaggerModel` side by side, so one pass over a statement's features gives
-    every decision value: the theme SVMs, the fold SVMs of both sentiment heads and of the final
-    sentiment SVM."""
-
-    weights: np.ndarray  # theme features × outputs (C order)
-    cue_weights: np.ndarray  # cue columns × outputs (zero for the themes, which do not see the cues)
-    bias: np.ndarray
-    theme_calibration: tuple[np.ndarray, np.ndarray, np.ndarray]  # Platt slope, offset, constant per theme
-    head_weights: np.ndarray  # the final sentiment SVMs' weights on the head columns
-    themes: slice
-    positive: slice
-    negative: slice
-    final: slice
-
-    @classmethod
-    def of(cls, themes: ThresholdedMultiLabel, sentiment: JudgementSentiment) -> LinearLayout:
-        theme_weights, theme_bias, *calibration = stacked_themes(themes)
-        n = theme_weights.shape[0]
-        parts = [(theme_weights, theme_bias)] + [
-            fold_weights(c) for c in (*sentiment.heads_, sentiment.final_)
-        ]
-        n_cues = parts[1][0].shape[0] - n
-        widths = np.cumsum([0] + [w.shape[1] for w, _ in parts])
-        cue_weights = np.zeros((n_cues, widths[-1]))
-        for (w, _), start, end in zip(parts[1:], widths[1:-1], widths[2:], strict=True):
-            cue_weights[:, start:end] = w[n : n + n_cues]
-        return cls(
-            weights=np.ascontiguousarray(np.hstack([w[:n] for w, _ in parts])),
-            cue_weights=cue_weights,
-            bias=np.concatenate([b for _, b in parts]),
-            theme_calibration=(calibration[0], calibration[1], calibration[2]),
-            head_weights=parts[3][0][n + n_cues :],
-            themes=slice(widths[0], widths[1]),
-            positive=slice(widths[1], widths[2]),
-            negative=slice(widths[2], widths[3]),
-            final=slice(widths[3], widths[4]),
-        )
-
-
 def theme_probabilities(layout: LinearLayout, decisions: np.ndarray) -> np.ndarray:
     """Theme probabilities from the theme SVMs' decision values (bias included)."""
     slope, offset, constant = layout.theme_calibration
@@ -136,64 +67,87 @@ def theme_probabilities(layout: LinearLayout, decisions: np.ndarray) -> np.ndarr
 
 
 def sentiment_probabilities(
-    sentiment: JudgementSentiment,
+    bundle: InferenceBundle,
     positive: np.ndarray,
     negative: np.ndarray,
     final: np.ndarray,
-    head_weights: np.ndarray,
 ) -> np.ndarray:
-    """`sentiment.predict_proba` from decision values: the two heads' fold SVMs (bias included), and the
-    final SVMs' without the head columns, which `head_weights` (final's weights on them) add."""
+    """`JudgementSentiment.predict_proba` from decision values: the two heads' fold SVMs (bias included),
+    and the final SVMs' without the head columns, which the final SVMs' weights on them add."""
     p = np.column_stack(
         [
             calibrated_from_decisions(head, d)[:, 1]
-            for head, d in zip(sentiment.heads_, (positive, negative), strict=True)
+            for head, d in zip(bundle.heads, (positive, negative), strict=True)
         ]
     )
-    return calibrated_from_decisions(sentiment.final_, final + sentiment._heads(p) @ head_weights)
+    heads = np.column_stack([p, p[:, 0] * p[:, 1]]) * bundle.head_weight  # `JudgementSentiment._heads`
+    return calibrated_from_decisions(bundle.final, final + heads @ bundle.layout.head_weights)
 
 
 class Tagger:
     """A loaded model that tags: `decisions` → `probabilities_from` → `predictions` (or `tag` for all
     three). With the default pipeline the decision values come from per-word caches without building
-    feature matrices (`nlp.model.fastfeatures`); otherwise through the fitted transformers."""
+    feature matrices (`nlp.model.fastfeatures`); otherwise through the fitted transformers.
 
-    def __init__(self, model: TaggerModel, lang: Language | None = None):
+    Made from a fitted `TaggerModel` (`Tagger(model)`), or from an inference bundle with a `loader` that
+    returns the `TaggerModel` when something needs it (`nlp.model.artifacts.load_model`)."""
+
+    def __init__(
+        self,
+        model: TaggerModel | None = None,
+        lang: Language | None = None,
+        *,
+        bundle: InferenceBundle | None = None,
+        version: str | None = None,
+        loader: Callable[[], TaggerModel] | None = None,
+    ):
         """`lang`: the spaCy pipeline of the word-level path (the model's own lemma table, see
         `nlp.model.lemma_table`); by default the full one."""
-        self.model = model
-        self.layout = LinearLayout.of(model.themes, model.sentiment)
+        if bundle is None:
+            if model is None:
+                raise TypeError("Tagger needs a fitted TaggerModel or an inference bundle")
+            bundle = InferenceBundle.of(model)
+        self.bundle = bundle
+        self.version: str = version if version is not None else model.version if model is not None else ""
+        self._model = model
+        self._loader = loader
+        self._model_lock = threading.Lock()
+        self.layout = bundle.layout
+        tables = bundle.features
         self.fast = (
-            FastFeatures(
-                model.features,
-                model.sentiment_cues,
-                model.pipeline_name,
-                weights=self.layout.weights,
-                lang=lang,
-            )
-            if fast_supported(model.pipeline_name)
+            FastFeatures(tables, bundle.pipeline_name, weights=self.layout.weights, lang=lang)
+            if fast_supported(bundle.pipeline_name) and tables.char_range is not None
             else None
         )
 
     @property
-    def version(self) -> str:
-        return self.model.version
+    def model(self) -> TaggerModel:
+        """The fitted `TaggerModel` (scikit-learn objects), loaded on first use when made from a bundle."""
+        if self._model is None:
+            with self._model_lock:
+                if self._model is None:
+                    if self._loader is None:
+                        raise TypeError("this Tagger has no fitted model to load")
+                    model = self._loader()
+                    model.version = self.version
+                    self._model = model
+        return self._model
 
     @property
     def theme_ids(self) -> tuple[str, ...]:
-        return self.model.theme_ids
+        return self.bundle.theme_ids
 
     @property
     def sentiment_ids(self) -> tuple[str, ...]:
-        return self.model.sentiment_ids
+        return self.bundle.sentiment_ids
 
     @property
     def pipeline_name(self) -> str:
-        return self.model.pipeline_name
+        return self.bundle.pipeline_name
 
     @property
     def thresholds(self) -> dict[str, float]:
-        return dict(zip(self.theme_ids, self.model.themes.thresholds_.tolist(), strict=True))
+        return dict(zip(self.theme_ids, self.bundle.thresholds.tolist(), strict=True))
 
     def decisions(self, statements: Sequence[StatementInput]) -> np.ndarray:
         """Every linear model's decision values (columns as `LinearLayout`), bias included."""
@@ -218,11 +172,7 @@ class Tagger:
         return (
             theme_probabilities(layout, d[:, layout.themes]),
             sentiment_probabilities(
-                self.model.sentiment,
-                d[:, layout.positive],
-                d[:, layout.negative],
-                d[:, layout.final],
-                layout.head_weights,
+                self.bundle, d[:, layout.positive], d[:, layout.negative], d[:, layout.final]
             ),
         )
 
@@ -245,21 +195,21 @@ class Tagger:
     @functools.cached_property
     def known_words(self) -> frozenset[str]:
         """The single words among the model's lemma features (what "no known words" is checked against)."""
-        parts = {name: transformer for name, transformer, _ in self.model.features.transformers_}
-        vocabulary = parts["lemmas"].vocabulary_
+        vocabulary = self.bundle.features.lemma_vocabulary
         return frozenset(w for w in vocabulary if " " not in w and not w.startswith("neg_"))
 
     def predictions(self, theme_p: np.ndarray, sentiment_p: np.ndarray) -> list[Prediction]:
         """`Prediction` objects from the probability matrices (themes in label order, sentiments in the
         classifier's class order)."""
-        classes = list(self.model.sentiment.classes_)
+        classes = list(self.bundle.classes)
         # Scores in codebook order (0.0 for a sentiment the training data never had), rounded once.
         sentiment_scores = np.zeros((theme_p.shape[0], len(self.sentiment_ids)))
         for k, s in enumerate(self.sentiment_ids):
             if s in classes:
                 sentiment_scores[:, k] = sentiment_p[:, classes.index(s)]
         sentiment_scores = sentiment_scores.round(4)
-        assigned = self.model.themes.assign(theme_p)
+        bundle = self.bundle
+        assigned = assign_themes(theme_p, bundle.thresholds, bundle.theme_relative, bundle.theme_fallback)
         best = sentiment_scores.argmax(axis=1)  # ties go to the first id, as `max` over the dict did
         theme_ids, sentiment_ids, version = self.theme_ids, self.sentiment_ids, self.version
         return [

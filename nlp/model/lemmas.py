@@ -7,19 +7,53 @@ the held-out reports this raised themes micro-F1 from 0.801 to 0.811 (README, "M
 
 A lemma is a pure function of the word's text, cached per word type, so the word-level fast path
 (`nlp.model.fastfeatures`) stays exact. simplemma decodes its German dictionary on the first call (one to
-two seconds); `preload` starts that in a background thread, for a process that has something else to do
-meanwhile (`kfd tag` waits for its first parsed reports). After that a new word costs a few microseconds.
+two seconds, a Python loop over 1.1 million entries); `preload` starts that in a background thread. A
+trained model carries the same dictionary as a MARISA trie (`save_dictionary`, simplemma's own
+`TrieDictionaryFactory`), which `use_dictionary` reads in a few milliseconds: the same entries, so the same
+lemmas (`tests/model/test_lemmas.py` compares every entry), and simplemma's rules and decompositions for
+words outside the dictionary run unchanged on it. After that a new word costs a few microseconds.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
+from pathlib import Path
 
 import simplemma
 
 _loaded = threading.Event()
 _loading = threading.Lock()
+LANGUAGE = "de"
+# The file `TrieDictionaryFactory` reads and writes in its folder.
+DICTIONARY_FILE = f"{LANGUAGE}.dic"
+# simplemma's lemmatizer over a saved trie (`use_dictionary`); None: its default, the decoded dictionary.
+_lemmatizer: simplemma.Lemmatizer | None = None
+
+
+def _trie_lemmatizer(folder: Path) -> simplemma.Lemmatizer:
+    """simplemma's default lemmatizer (as `simplemma.lemmatize` builds it), its dictionary a trie in
+    `folder` (built there from the shipped dictionary when it is not there yet)."""
+    from simplemma.strategies import DefaultStrategy
+    from simplemma.strategies.dictionaries import TrieDictionaryFactory
+
+    factory = TrieDictionaryFactory(disk_cache_dir=str(folder))
+    lemmatizer = simplemma.Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=factory))
+    lemmatizer.lemmatize("Haus", lang=LANGUAGE)  # reads the dictionary now
+    return lemmatizer
+
+
+def save_dictionary(folder: Path) -> Path:
+    """Write simplemma's German dictionary into `folder` as a trie (at train time); returns the file."""
+    _trie_lemmatizer(folder)
+    return folder / DICTIONARY_FILE
+
+
+def use_dictionary(folder: Path) -> None:
+    """From now on, lemmatise with the trie that `save_dictionary` wrote into `folder` (its sha256 checked
+    by the caller): the same lemmas, without decoding the shipped dictionary."""
+    global _lemmatizer
+    _lemmatizer = _trie_lemmatizer(folder)
 
 
 def _load() -> None:
@@ -42,6 +76,8 @@ def preload() -> threading.Thread | None:
 @functools.lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
     """The lower-case lemma of a word form (case matters to simplemma: nouns are capitalised)."""
+    if _lemmatizer is not None:
+        return _lemmatizer.lemmatize(word, lang=LANGUAGE).lower()
     if not _loaded.is_set():
         _load()
-    return simplemma.lemmatize(word, lang="de").lower()
+    return simplemma.lemmatize(word, lang=LANGUAGE).lower()

@@ -25,8 +25,6 @@ import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from sklearn.base import BaseEstimator, TransformerMixin
 
 _ADJ_ENDINGS = ("", "e", "en", "er", "es", "em")
 
@@ -386,18 +384,3 @@ def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
 def polarity_matrix(texts: Iterable[str], sections: Iterable[str | None]) -> np.ndarray:
     """Rows of `polarity_values`; `texts` as `features.prepare` stores them (lower case, normalised)."""
     return scaled([raw_values(t, s) for t, s in zip(texts, sections, strict=True)])
-
-
-class PolarityFeatures(TransformerMixin, BaseEstimator):
-    """`polarity_values` of (text, section) rows (stateless)."""
-
-    def fit(self, X, y=None):
-        return self
-
-    def transform(self, X) -> csr_matrix:
-        X = np.asarray(X, dtype=object).reshape(-1, 2)
-        sections: Sequence[str | None] = [str(s) for s in X[:, 1]]
-        return csr_matrix(polarity_matrix([str(t) for t in X[:, 0]], sections))
-
-    def get_feature_names_out(self, input_features=None):
-        return np.array([name.removeprefix("polarity: ") for name in FEATURE_NAMES], dtype=object)

@@ -1,22 +1,26 @@
 """Batch tagging: a folder (or list) of reports in, one record per statement out, past bad files.
 
-Each input file is one job; jobs run in worker processes with `jobs > 1`, and results come back in input
-order, so the output does not depend on how many cores were used. A file that cannot be read or tagged is
-a `BatchFailure` with its reason; the other files are still tagged.
+With `jobs > 1` the files are parsed and tagged in `jobs` worker processes, forked after the model is
+loaded so that they share it (its arrays, the spaCy pipeline and simplemma's dictionary stay the parent's
+pages until written; loading takes a few tenths of a second, see `nlp.model.artifacts`), a few files per
+job. Results come back in input order, so the output does not depend on how many processes were used. A
+file that cannot be read or tagged is a `BatchFailure` with its reason; the other files are still tagged.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlp.errors import KfdError, ReportParseError
 from nlp.model.features import StatementInput
 from nlp.model.inference import Tagger
+from nlp.model.pipeline import sentence_splitter
 from nlp.reading.ingest import SUPPORTED_SUFFIXES
 from nlp.reading.report import parse_report
 from nlp.results.output import check_input_file
@@ -175,78 +179,82 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class Parsing:
-    """The inputs read and parsed in input order: in `jobs - 1` worker processes when `jobs > 1` (the
-    parent process tags meanwhile), else here, one file after the other as they are asked for.
+# Files per job of a worker process at most: small jobs balance the workers and move the progress display,
+# and each job is one call of the model over a few hundred statements.
+MAX_FILES_PER_JOB = 25
+JOBS_PER_WORKER = 8
 
-    The workers start when the context is entered, before the model is loaded: they parse while the
-    parent process loads the model (the spaCy lookup tables take a second), and need nothing of it."""
-
-    def __init__(self, inputs: Sequence[Source], jobs: int = 1):
-        self.inputs = list(inputs)
-        self.workers = min(jobs - 1, len(self.inputs)) if jobs > 1 and len(self.inputs) > 1 else 0
-        self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[Future[Parsed]] = []
-
-    def __enter__(self) -> Parsing:
-        if self.workers:
-            # fork: the workers start at once with the parent's imported modules (spaCy, the parser).
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("fork")
-            )
-            self._futures = [self._pool.submit(parse_source, source) for source in self.inputs]
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def __iter__(self) -> Iterator[Parsed]:
-        if self._pool is None:
-            yield from (parse_source(source) for source in self.inputs)
-        else:
-            yield from (future.result() for future in self._futures)  # in input order
-
-    def ready(self) -> int:
-        """How many of the next results are there already (0 without workers)."""
-        return sum(1 for f in self._futures if f.done())
+# The model of the worker processes: set in the parent just before they are forked, so each has it (the
+# parent's pages, shared until written) without pickling it.
+_worker_model: Tagger | None = None
 
 
-def tag_all(
-    model: Tagger,
-    parsing: Parsing,
-    explain: bool = False,
-    redact: bool = False,
-    on_result: Callable[[FileResult], None] | None = None,
-) -> BatchResult:
-    """Tag what `parsing` yields, several files per call of the model; records in input order.
+@contextlib.contextmanager
+def _parser_tokenizer(model: Tagger) -> Iterator[None]:
+    """Meanwhile, the model's word-level features tokenise with the parser's tokenizer (the same rules,
+    so the same tokens): its cache holds the words of the reports just parsed, which a first pass over new
+    text would otherwise tokenise again (spaCy's lexemes and affix rules: half of that pass). In a process
+    that parses and tags one file after the other, never in threads."""
+    if model.fast is None:
+        yield
+        return
+    with model.fast.tokenizing_with(sentence_splitter().tokenizer):
+        yield
 
-    `on_result` is called once per file as it finishes (for a progress display)."""
-    results: list[FileResult] = []
+
+def _parse_and_tag(group: Sequence[Source], explain: bool, redact: bool) -> list[FileResult]:
+    """A worker's job: parse and tag a few files."""
+    assert _worker_model is not None, "worker process started without a model"
+    with _parser_tokenizer(_worker_model):
+        return tag_parsed(_worker_model, [parse_source(source) for source in group], explain, redact)
+
+
+def _jobs(inputs: Sequence[Source], workers: int) -> list[list[Source]]:
+    """The inputs cut into consecutive groups, some `JOBS_PER_WORKER` per worker."""
+    size = max(1, min(MAX_FILES_PER_JOB, -(-len(inputs) // (workers * JOBS_PER_WORKER))))
+    return [list(inputs[i : i + size]) for i in range(0, len(inputs), size)]
+
+
+def _in_this_process(
+    model: Tagger, inputs: Sequence[Source], explain: bool, redact: bool
+) -> Iterator[FileResult]:
+    """Parse the files one after the other and tag them several files per call of the model."""
     group: list[Parsed] = []
     n_statements = 0
+    with _parser_tokenizer(model):
+        for source in inputs:
+            parsed = parse_source(source)
+            group.append(parsed)
+            n_statements += len(parsed.statements)
+            if n_statements >= TAG_BATCH_STATEMENTS:
+                yield from tag_parsed(model, group, explain, redact)
+                group, n_statements = [], 0
+        if group:
+            yield from tag_parsed(model, group, explain, redact)
 
-    def flush() -> None:
-        nonlocal n_statements
-        for result in tag_parsed(model, group, explain, redact):
-            results.append(result)
-            if on_result:
-                on_result(result)
-        group.clear()
-        n_statements = 0
 
-    for parsed in parsing:
-        group.append(parsed)
-        n_statements += len(parsed.statements)
-        if n_statements >= TAG_BATCH_STATEMENTS:
-            flush()
-    flush()
-    batch = BatchResult(n_files=len(parsing.inputs))
-    for result in results:
-        if result.failure:
-            batch.failures.append(result.failure)
-        batch.records += result.records
-    return batch
+def _in_workers(
+    model: Tagger, inputs: Sequence[Source], workers: int, explain: bool, redact: bool
+) -> Iterator[FileResult]:
+    """Parse and tag in `workers` processes forked now, after the model was loaded, so that they share it
+    (its arrays, the spaCy pipeline, simplemma's dictionary); results in input order. A job whose worker
+    died is done here instead."""
+    global _worker_model
+    if explain:
+        _ = model.model  # the fitted model that `explain` reads: unpickled once, before the fork, and shared
+    _worker_model = model
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            jobs = _jobs(inputs, workers)
+            futures = [pool.submit(_parse_and_tag, group, explain, redact) for group in jobs]
+            for group, future in zip(jobs, futures, strict=True):
+                try:
+                    results = future.result()
+                except Exception:  # noqa: BLE001 — a worker that died (killed, out of memory): redo it here
+                    results = tag_parsed(model, [parse_source(source) for source in group], explain, redact)
+                yield from results
+    finally:
+        _worker_model = None
 
 
 def tag_sources(
@@ -257,7 +265,21 @@ def tag_sources(
     redact: bool = False,
     on_result: Callable[[FileResult], None] | None = None,
 ) -> BatchResult:
-    """Tag every input (parsed in `jobs - 1` worker processes when `jobs > 1`); records in input order,
-    whatever the number of processes."""
-    with Parsing(inputs, jobs) as parsing:
-        return tag_all(model, parsing, explain, redact, on_result)
+    """Parse and tag every input: here with `jobs` 1, else in `jobs` worker processes forked now (call it
+    with the model loaded: the workers share it). Records in input order, whatever the number of processes.
+
+    `on_result` is called once per file as it finishes (for a progress display)."""
+    workers = min(jobs, len(inputs)) if jobs > 1 and len(inputs) > 1 else 0
+    results = (
+        _in_workers(model, inputs, workers, explain, redact)
+        if workers
+        else _in_this_process(model, inputs, explain, redact)
+    )
+    batch = BatchResult(n_files=len(inputs))
+    for result in results:
+        if on_result:
+            on_result(result)
+        if result.failure:
+            batch.failures.append(result.failure)
+        batch.records += result.records
+    return batch

@@ -8,7 +8,7 @@ import pytest
 from conftest import STATEMENTS
 
 from nlp.errors import ModelError, ModelMismatch
-from nlp.model.artifacts import MANIFEST, ModelManifest, load_model
+from nlp.model.artifacts import BUNDLE, MANIFEST, ModelManifest, load_model
 from nlp.training.corpus import load_corpus
 
 
@@ -45,10 +45,44 @@ def model_copy(tmp_path, trained_model):
     return shutil.copytree(trained_model, tmp_path / "model")
 
 
-def test_load_model_refuses_tampered_artifact(model_copy):
+def test_load_model_refuses_tampered_artifact_before_unpickling_it(model_copy):
+    """Tagging reads the inference bundle; the artifact is unpickled when first needed, and a changed
+    artifact is refused then, before a byte of it is unpickled."""
     artifact = model_copy / "model.pickle"
     artifact.write_bytes(artifact.read_bytes() + b"\0")
+    tagger, _ = load_model(model_copy)
+    assert tagger.tag(STATEMENTS[:1])[0].model_version == tagger.version
     with pytest.raises(ModelMismatch, match="sha256.*refusing to load"):
+        _ = tagger.model
+
+
+def test_load_model_refuses_tampered_bundle(model_copy):
+    bundle = model_copy / BUNDLE
+    bundle.write_bytes(bundle.read_bytes() + b"\0")
+    with pytest.raises(ModelMismatch, match="inference.npz: sha256.*refusing to load"):
+        load_model(model_copy)
+
+
+def test_load_model_refuses_a_bundle_that_is_not_one(model_copy):
+    """A bundle whose sha256 matches (the manifest edited with it) but that is no bundle: a readable
+    error that says to retrain, not a stack trace."""
+    import hashlib
+
+    bundle = model_copy / BUNDLE
+    bundle.write_bytes(b"PK\x03\x04 not a zip")
+    _edit_manifest(model_copy, bundle_sha256=hashlib.sha256(bundle.read_bytes()).hexdigest())
+    with pytest.raises(ModelError, match="not an inference bundle.*retrain with `kfd train`"):
+        load_model(model_copy)
+
+
+def test_load_model_refuses_format_6_models_without_a_bundle(model_copy):
+    """A model of the previous format (no inference bundle) is refused with the format named."""
+    (model_copy / BUNDLE).unlink()
+    data = json.loads((model_copy / MANIFEST).read_text())
+    del data["bundle_sha256"]
+    data["model_format"] = 6
+    (model_copy / MANIFEST).write_text(json.dumps(data))
+    with pytest.raises(ModelMismatch, match="model format 6, this kfd-tagger reads format 7.*Retrain"):
         load_model(model_copy)
 
 

@@ -161,3 +161,20 @@ def test_trained_pipeline_keeps_the_general_path(model):
     other.pipeline_name = TRAINED_PIPELINE
     assert not fastfeatures.supported(TRAINED_PIPELINE)
     assert Tagger(other).fast is None
+
+
+def test_new_chunks_tokenised_together_equal_each_on_its_own(model):
+    """`_add` tokenises all new chunks of a batch in one call (joined by spaces): the decision values
+    equal those of fresh taggers that see one statement at a time, and the general path's."""
+    statements = [
+        StatementInput("„Markt der Möglichkeiten“ (ca. 70 TN), z.B. Ggf. insg.", "anlass"),
+        StatementInput("usw.) 6-800 €/Monat 18.02.2017. 10:00-12:00 Uhr", "kosten"),
+        StatementInput("Sprach-Café's nicht-gut... ?!Toll! e-mail@example.org", "bewertung"),
+        StatementInput("don't „Ja“-Sager—Teilnehmer:innen Bürger*innen", None),
+    ]
+    together = Tagger(model.model).decisions(statements)
+    for i, statement in enumerate(statements):
+        np.testing.assert_allclose(
+            together[i : i + 1], Tagger(model.model).decisions([statement]), atol=1e-12
+        )
+    np.testing.assert_allclose(together, _general_decisions(model, statements), atol=1e-10)

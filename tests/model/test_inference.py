@@ -21,11 +21,11 @@ def test_tagger_theme_probabilities_equal_each_svm_with_its_sigmoid_predict_prob
 
 
 def test_folded_sentiment_calibration_equals_scikit_learn_predict_proba(trained_model):
-    from nlp.model.inference import calibrated_from_decisions, fold_weights
+    from nlp.model.bundle import Calibration, calibrated_from_decisions, fold_weights
 
     def calibrated_proba(calibrated, X):
         weights, bias = fold_weights(calibrated)
-        return calibrated_from_decisions(calibrated, np.asarray(X @ weights) + bias)
+        return calibrated_from_decisions(Calibration.of(calibrated), np.asarray(X @ weights) + bias)
 
     tagger, _ = load_model(trained_model)
     model = tagger.model

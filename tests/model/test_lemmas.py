@@ -3,6 +3,8 @@
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nlp.model import lemmas
 from nlp.model.lemmas import lemma
@@ -31,6 +33,7 @@ def test_preload_decodes_the_dictionary_once_whichever_thread_asks(monkeypatch):
 
     monkeypatch.setattr(lemmas.simplemma, "lemmatize", lemmatize)
     monkeypatch.setattr(lemmas, "_loaded", threading.Event())  # as in a fresh process
+    monkeypatch.setattr(lemmas, "_lemmatizer", None)  # without a model's dictionary (`use_dictionary`)
     lemmas.lemma.cache_clear()
     try:
         thread = lemmas.preload()
@@ -41,3 +44,59 @@ def test_preload_decodes_the_dictionary_once_whichever_thread_asks(monkeypatch):
         assert calls == ["Haus", "Wartelisten"]  # one decoding call, then the word itself
     finally:
         lemmas.lemma.cache_clear()  # the fake lemmas must not outlive the test
+
+
+def test_saved_dictionary_holds_every_entry_of_simplemmas(trained_model):
+    """The trie a model carries (`simplemma/de.dic`) maps every word form of simplemma's shipped German
+    dictionary to the same lemma, and holds nothing else."""
+    from marisa_trie import BytesTrie
+    from simplemma.strategies.dictionaries import DefaultDictionaryFactory
+
+    shipped = DefaultDictionaryFactory().get_dictionary("de")
+    trie = BytesTrie().load(str(trained_model / "simplemma" / lemmas.DICTIONARY_FILE))
+    assert len(trie) == len(shipped) > 1_000_000
+    assert all(trie[word] == [shipped[word].encode()] for word in shipped)
+
+
+WORDS = [
+    *(
+        "Wartelisten Sprachkursangeboten Sprachkursangebote waren gereicht Müttern Flüchtlinge Geflüchteten".split()
+    ),
+    *(
+        "Integrationsbeauftragten Ehrenamtskoordinatorinnen Bürgermeister-Stellvertreter Willkommens-Café".split()
+    ),
+    *(
+        "E-Mail-Verteiler gibt's Helfer*innen TN-Zahl Kita-Plätze übergreifend ÜBERGREIFEND ließen ließ".split()
+    ),
+    *(
+        "Arbeitsgruppentreffen Nachbarschaftshilfe Blablawort Xyzgruppen 2016er Dialogs Dialoge Häuser".split()
+    ),
+]
+
+
+@pytest.mark.parametrize("word", WORDS)
+def test_lemma_with_the_saved_dictionary_equals_simplemmas(trained_model, word):
+    """Dictionary words, and words outside the dictionary that simplemma's rules and decompositions
+    lemmatise (compounds, hyphens, clitics), get the same lemma from the model's trie as from the
+    shipped dictionary."""
+    import simplemma
+
+    assert _trie_of(trained_model).lemmatize(word, lang="de") == simplemma.lemmatize(word, lang="de")
+
+
+@settings(max_examples=300, deadline=None)
+@given(word=st.text(alphabet="aäbcdefghiklmnoöprstuüvwzßAÄBDEFGHKLMNSTUWZ-'", min_size=1, max_size=24))
+def test_lemma_with_the_saved_dictionary_equals_simplemmas_on_any_word(trained_model, word):
+    import simplemma
+
+    with_trie = _trie_of(trained_model)
+    assert with_trie.lemmatize(word, lang="de") == simplemma.lemmatize(word, lang="de")
+
+
+_tries: dict = {}
+
+
+def _trie_of(model_dir):
+    if model_dir not in _tries:
+        _tries[model_dir] = lemmas._trie_lemmatizer(model_dir / "simplemma")
+    return _tries[model_dir]

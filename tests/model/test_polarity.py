@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from nlp.model.features import StatementInput, prepare
-from nlp.model.polarity import FEATURE_NAMES, N_FEATURES, PolarityFeatures, polarity_matrix, polarity_values
+from nlp.model.polarity import FEATURE_NAMES, N_FEATURES, polarity_matrix, polarity_values
+from nlp.model.transformers import PolarityFeatures
 
 
 def features(text: str, section: str | None = "bewertung") -> dict[str, int]:
