@@ -209,6 +209,14 @@ def load_model(path: str | Path = "models", codebook: Codebook | None = None) ->
     artifact = model_dir / manifest.artifact
     if not artifact.is_file() or artifact.name != ARTIFACT:
         raise ModelError(f"{model_dir}: artifact {manifest.artifact!r} is missing; retrain with `kfd train`")
+    # The artifact is unpickled only when needed, but a changed one is refused now, as every file of the
+    # model is (and checked again before it is unpickled).
+    actual = _sha256(artifact)
+    if actual != manifest.artifact_sha256:
+        raise ModelMismatch(
+            f"{artifact}: sha256 {actual[:12]}… does not match the manifest's {manifest.artifact_sha256[:12]}…; "
+            "the file was changed after training — refusing to load it. Retrain with `kfd train`."
+        )
     check_compatible(manifest, codebook or load_codebook())
     bundle = _read_bundle(model_dir, manifest)
     tagger = Tagger(

@@ -45,12 +45,19 @@ def model_copy(tmp_path, trained_model):
     return shutil.copytree(trained_model, tmp_path / "model")
 
 
-def test_load_model_refuses_tampered_artifact_before_unpickling_it(model_copy):
-    """Tagging reads the inference bundle; the artifact is unpickled when first needed, and a changed
-    artifact is refused then, before a byte of it is unpickled."""
+def test_load_model_refuses_tampered_artifact(model_copy):
     artifact = model_copy / "model.pickle"
     artifact.write_bytes(artifact.read_bytes() + b"\0")
+    with pytest.raises(ModelMismatch, match="sha256.*refusing to load"):
+        load_model(model_copy)
+
+
+def test_artifact_changed_after_loading_is_refused_before_it_is_unpickled(model_copy):
+    """Tagging reads the inference bundle; the artifact is unpickled when first needed, and its sha256 is
+    checked again then, before a byte of it is unpickled."""
     tagger, _ = load_model(model_copy)
+    artifact = model_copy / "model.pickle"
+    artifact.write_bytes(artifact.read_bytes() + b"\0")
     assert tagger.tag(STATEMENTS[:1])[0].model_version == tagger.version
     with pytest.raises(ModelMismatch, match="sha256.*refusing to load"):
         _ = tagger.model
