@@ -41,20 +41,22 @@ def _child_tokenize(folder: Path) -> dict:
 
     files = _files(folder)
     tokenizer = spacy.blank("de").tokenizer
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     n_tokens = 0
     for path in files:
         n_tokens += len(tokenizer(path.read_bytes().decode("utf-8-sig", errors="replace")))
-    return {"seconds": time.perf_counter() - start, "files": len(files), "tokens": n_tokens}
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "files": len(files), "tokens": n_tokens}
 
 
 def _child_parse(folder: Path) -> dict:
     from nlp.reading.report import parse_report
 
     files = _files(folder)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     n_statements = sum(len(parse_report(path).statements) for path in files)
-    return {"seconds": time.perf_counter() - start, "files": len(files), "statements": n_statements}
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
+    return {"seconds": seconds, "cpu_seconds": cpu_seconds, "files": len(files), "statements": n_statements}
 
 
 def _child(what: str, folder: Path) -> dict:
