@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import re
 from dataclasses import dataclass
@@ -77,8 +76,24 @@ class Report:
     warnings: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data with exactly the documented keys."""
-        return dataclasses.asdict(self)
+        """Plain JSON-ready data with exactly the documented keys: `dataclasses.asdict(self)`, written out
+        (asdict deep-copies every value through a generic recursion; these values are immutable)."""
+        kosten = self.kosten
+        return {
+            "kommune": dict(vars(self.kommune)),
+            "kontakt": dict(vars(self.kontakt)),
+            "veranstaltung": dict(vars(self.veranstaltung)),
+            "themenfelder": self.themenfelder,
+            "akteure": self.akteure,
+            "kosten": {
+                "posten": tuple(dict(vars(p)) for p in kosten.posten),
+                "gesamt_eur": kosten.gesamt_eur,
+                "urteil": kosten.urteil,
+            },
+            "sections": dict(self.sections),
+            "statements": tuple(dict(vars(s)) for s in self.statements),
+            "warnings": self.warnings,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
