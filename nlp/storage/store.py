@@ -174,7 +174,7 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite drops the zone
 
 
-def _tagged(report_id: int, row: Mapping[str, Any], origin: Origin) -> TaggedStatement:
+def _tagged(report_id: int, row: Mapping[Any, Any], origin: Origin) -> TaggedStatement:
     """The record of a statement row (its columns by name)."""
     scores = row["scores"]
     return TaggedStatement(
