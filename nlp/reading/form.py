@@ -247,6 +247,7 @@ _PROMPT_GROUPS = tuple(
     )
     for n_words, prompts in _PROMPTS_BY_WORDS.items()
 )
+_MOST_PROMPT_WORDS = max(_PROMPTS_BY_WORDS)
 
 
 def _may_hold_prompt(candidate: str, words: list[str]) -> bool:
@@ -254,9 +255,11 @@ def _may_hold_prompt(candidate: str, words: list[str]) -> bool:
     it, and the first words of the line are too far from every prompt of as many words for a typo."""
     if candidate in _ALL_PROMPTS or candidate.startswith(_PROMPT_STARTS):
         return True
-    head_ends = list(itertools.accumulate(len(word) + 1 for word in words))  # len(head of n words) + 1
+    letters = list(itertools.accumulate(map(len, words[:_MOST_PROMPT_WORDS])))  # of the first n words
+    n_head = len(letters)
     for n_words, prompts, shortest, longest in _PROMPT_GROUPS:
-        if not shortest <= head_ends[min(n_words, len(words)) - 1] - 1 <= longest:
+        n = n_words if n_words < n_head else n_head
+        if not shortest <= letters[n - 1] + n - 1 <= longest:  # the length of the head of n words
             continue
         head = " ".join(words[:n_words])
         if process.extractOne(head, prompts, scorer=Indel.normalized_similarity, score_cutoff=_BOUND_CUTOFF):
