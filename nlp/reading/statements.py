@@ -160,8 +160,8 @@ def _deciding_spans(text: str) -> list[list[int]]:
         while end < n:  # the chunks after it, up to one that is not all punctuation
             following = _chunk_end(text, end + 1)
             word, end = text[end + 1 : following], following
-            if not is_punct(word):
-                break
+            if not is_punct(word) or _DECIDING.search(word):
+                break  # (a chunk with a deciding character goes on from there in its own turn)
         if spans and start <= spans[-1][1] + 1:  # overlapping or next to each other
             spans[-1][1] = max(spans[-1][1], end)
         else:

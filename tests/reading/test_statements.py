@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from spacy.lang.lex_attrs import is_punct
 
 from nlp.model.pipeline import sentence_splitter
+from nlp.reading import statements
 from nlp.reading.statements import _deciding_spans, _sentence_starts
 
 # Words around which the guard and the sentencizer decide: ordinals, dates, years, abbreviations, quotes,
@@ -53,3 +55,18 @@ def test_deciding_spans_leave_out_plain_words():
     assert [text[a:b] for a, b in _deciding_spans(text)] == ["fünf sechs. sieben"]
     dashes = "eins zwei. – — weiter geht es"
     assert [dashes[a:b] for a, b in _deciding_spans(dashes)] == ["eins zwei. – — weiter"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a " + "! " * 2000 + "b", "Gut. " + "– " * 2000 + "weiter", "Ja! " + "! – " * 1000 + "Nein."],
+)
+def test_deciding_spans_read_each_chunk_a_bounded_number_of_times(monkeypatch, text):
+    """A paragraph of many punctuation marks (up to MAX_PARAGRAPH_CHARS in a hostile upload) is read in
+    linear work: no chunk is looked at again for every deciding chunk before it."""
+    looked_at = []
+    monkeypatch.setattr(statements, "is_punct", lambda word: looked_at.append(word) or is_punct(word))
+    spans = statements._deciding_spans(text)
+    assert len(looked_at) <= len(text.split(" "))
+    assert [text[a:b] for a, b in spans] == [text]  # every chunk decides or follows one here
+    assert statements._sentence_starts(text) == _spacy_starts(text)
