@@ -44,7 +44,7 @@ multipart upload needs an `X-Requested-With` or `X-KFD-Client` header.
 
 
 def create_app(settings: Settings | None = None, models: ModelSlot | None = None) -> FastAPI:
-    """The app. Given settings replace `get_settings` for every route; otherwise the environment is read.
+    """The app. Given settings are what every route reads; otherwise the environment is read.
     `models`: a model slot loaded already (by the parent of forked workers, `service.prefork`)."""
     settings = settings or get_settings()
 
@@ -79,10 +79,10 @@ def create_app(settings: Settings | None = None, models: ModelSlot | None = None
     )
     _add_docs(app)
 
-    async def given_settings() -> Settings:  # async: no thread-pool hop per request (see deps)
-        return settings
-
-    app.dependency_overrides[get_settings] = given_settings
+    # Routes read them with `Depends(deps.get_app_settings)`, as they read the store. (Not through
+    # `dependency_overrides`: with any override set, FastAPI rebuilds every dependency's signature on
+    # every request, about half a millisecond.)
+    app.state.settings = settings
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,

@@ -24,12 +24,17 @@ from nlp.storage.store import Store
 
 from .model_slot import ModelSlot, ServedModel
 from .schemas import EXTERNAL_ID_MAX, ClassifyRequest, ReportCreate
-from .settings import Settings, get_settings, is_loopback
+from .settings import Settings, is_loopback
 
 bearer = HTTPBearer(auto_error=False, description="An API key from KFD_API_KEYS or KFD_ADMIN_KEYS")
 
 # The dependencies below are `async def` although they never await: they do not block, and FastAPI runs
 # a plain `def` dependency in its thread pool, a hop per dependency and request.
+
+
+async def get_app_settings(request: Request) -> Settings:
+    """The settings the app was made with (`create_app`)."""
+    return request.app.state.settings
 
 
 async def get_store(request: Request) -> Store:
@@ -59,7 +64,7 @@ StoreDep = Annotated[Store, Depends(get_store)]
 CodebookDep = Annotated[Codebook, Depends(get_codebook)]
 SlotDep = Annotated[ModelSlot, Depends(get_slot)]
 ModelDep = Annotated[ServedModel, Depends(get_model)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 # -- API keys --------------------------------------------------------------------------------------
@@ -103,7 +108,7 @@ def _access(request: Request, credentials: HTTPAuthorizationCredentials | None, 
 async def require_key(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    settings: Annotated[Settings, Depends(get_settings)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
 ) -> Access:
     """Any valid key (reports hold personal data, so reads need one too)."""
     return _access(request, credentials, settings)
@@ -137,7 +142,7 @@ async def require_json(request: Request) -> None:
         )
 
 
-async def no_form_body(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
+async def no_form_body(request: Request, settings: Annotated[Settings, Depends(get_app_settings)]) -> None:
     """For the routes that read no body (reload, retag, delete): without API keys, a body other than
     JSON is refused. A web page can send a text/plain or form POST anywhere without asking first; a
     JSON one, never cross-origin. With keys the `Authorization` header already proves the same."""
@@ -223,7 +228,7 @@ class ReportUpload:
 
 
 async def report_upload(
-    request: Request, settings: Annotated[Settings, Depends(get_settings)]
+    request: Request, settings: Annotated[Settings, Depends(get_app_settings)]
 ) -> ReportUpload:
     """A report as JSON `{"text", "filename"?, "external_id"?}` or as a multipart upload (field `file`,
     optional field `external_id`). Read here, asynchronously; parsing and tagging run in the threadpool.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, field_validator
 
 from nlp.codebook import Codebook
 from nlp.intake import FILENAME_MAX, report_warnings, safe_filename
@@ -229,6 +229,26 @@ class ReportOut(BaseModel):
             ],
             warnings=list(report_warnings(stored.report)),
         )
+
+
+_DATETIME = TypeAdapter(dt.datetime)
+
+
+def report_out_content(stored: StoredReport) -> dict[str, Any]:
+    """`ReportOut.from_stored(stored).model_dump(mode="json")`, built directly from the record (which
+    has that shape already; a test holds the two equal): POST /v1/reports answers it without validating
+    and serialising every statement through pydantic once more."""
+    filename = safe_filename(stored.filename)  # also for rows stored before names were cleaned
+    return {
+        "id": stored.id,
+        "external_id": stored.external_id,
+        "filename": filename,
+        "content_sha256": stored.content_sha256,
+        "created_at": _DATETIME.dump_python(stored.created_at, mode="json"),
+        "report": stored.report.to_dict(),
+        "statements": [s.to_json() | {"report": filename} for s in stored.statements],
+        "warnings": list(report_warnings(stored.report)),
+    }
 
 
 class ReportListItem(BaseModel):

@@ -64,7 +64,7 @@ class Settings(LibrarySettings):
 
 @functools.lru_cache
 def get_settings() -> Settings:
-    """The settings of this process, read once. Routes get them with `Depends(get_settings)`."""
+    """The settings of this process, read once from the environment (`create_app` without settings)."""
     return Settings()
 
 

@@ -16,11 +16,15 @@ import functools
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import TypeVar
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel, LCSseq
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -128,12 +132,33 @@ FIELDS: dict[str, tuple[str, ...]] = {
 _NUMBERING = re.compile(r"^(?:\d{1,2}[.)]|[IVX]{1,4}\.|[a-h]\))\s*")
 
 
+_PUNCTUATION = re.compile(r"[^\w\s]+")
+
+
 def normalize(text: str) -> str:
     """Lower case, umlauts folded, punctuation dropped, spaces collapsed: the form used for matching."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
-    text = re.sub(r"[^\w\s]", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    # str.split() and re's \s know the same whitespace: this is re.sub(r"\s+", " ", text).strip().
+    return " ".join(_PUNCTUATION.sub(" ", text).split())
+
+
+# Half the lines of a report are the printed form (headings, prompts, field labels), the same in every
+# report: what the matchers make of a line is kept for lines up to this length (form lines are shorter;
+# the bound keeps long text out of the caches).
+_CACHED_LINE_CHARS = 200
+_CACHE_SIZE = 4096
+
+
+def _cached_for_short_lines(function: Callable[[str], T]) -> Callable[[str], T]:
+    """`function` of one line, its results kept for short lines (it must depend on the line alone)."""
+    cached = functools.lru_cache(maxsize=_CACHE_SIZE)(function)
+
+    @functools.wraps(function)
+    def wrapper(line: str) -> T:
+        return cached(line) if len(line) <= _CACHED_LINE_CHARS else function(line)
+
+    return wrapper
 
 
 def _similar_at_least(a: str, b: str, threshold: float) -> bool:
@@ -168,6 +193,7 @@ def _headings_near(length: int) -> tuple[tuple[str, str, bool], ...]:
     )
 
 
+@_cached_for_short_lines
 def match_heading(line: str) -> tuple[str, str] | None:
     """If `line` is a section heading, return (section id, rest of the line after a colon)."""
     stripped = _NUMBERING.sub("", line.strip())
@@ -209,6 +235,19 @@ _PROMPTS_BY_WORDS: dict[int, list[str]] = {
 # Indel's normalised similarity is 2·LCS / (len a + len b), the upper bound of difflib's ratio; a little
 # below 0.88 so that rounding can only let more lines through to the exact test.
 _BOUND_CUTOFF = 0.87
+# It is at most 2·min(len a, len b) / (len a + len b): a head of the line reaches the cutoff with a
+# prompt only if its length lies within these bounds of the prompt's (a little wider, for rounding).
+_WIDE = _BOUND_CUTOFF - 0.01
+_PROMPT_GROUPS = tuple(
+    (
+        n_words,
+        prompts,
+        min(len(p) for p in prompts) * _WIDE / (2 - _WIDE),
+        max(len(p) for p in prompts) * (2 - _WIDE) / _WIDE,
+    )
+    for n_words, prompts in _PROMPTS_BY_WORDS.items()
+)
+_MOST_PROMPT_WORDS = max(_PROMPTS_BY_WORDS)
 
 
 def _may_hold_prompt(candidate: str, words: list[str]) -> bool:
@@ -216,7 +255,12 @@ def _may_hold_prompt(candidate: str, words: list[str]) -> bool:
     it, and the first words of the line are too far from every prompt of as many words for a typo."""
     if candidate in _ALL_PROMPTS or candidate.startswith(_PROMPT_STARTS):
         return True
-    for n_words, prompts in _PROMPTS_BY_WORDS.items():
+    letters = list(itertools.accumulate(map(len, words[:_MOST_PROMPT_WORDS])))  # of the first n words
+    n_head = len(letters)
+    for n_words, prompts, shortest, longest in _PROMPT_GROUPS:
+        n = n_words if n_words < n_head else n_head
+        if not shortest <= letters[n - 1] + n - 1 <= longest:  # the length of the head of n words
+            continue
         head = " ".join(words[:n_words])
         if process.extractOne(head, prompts, scorer=Indel.normalized_similarity, score_cutoff=_BOUND_CUTOFF):
             return True
@@ -289,6 +333,7 @@ _FIELD_LABELS = sorted(
 )
 
 
+@_cached_for_short_lines
 def match_field(line: str) -> tuple[str, str] | None:
     """If `line` is a field label of the Kommune block, return (field, value given on the same line).
 

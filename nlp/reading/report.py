@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,8 +76,24 @@ class Report:
     warnings: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data with exactly the documented keys."""
-        return dataclasses.asdict(self)
+        """Plain JSON-ready data with exactly the documented keys: `dataclasses.asdict(self)`, written out
+        (asdict deep-copies every value through a generic recursion; these values are immutable)."""
+        kosten = self.kosten
+        return {
+            "kommune": dict(vars(self.kommune)),
+            "kontakt": dict(vars(self.kontakt)),
+            "veranstaltung": dict(vars(self.veranstaltung)),
+            "themenfelder": self.themenfelder,
+            "akteure": self.akteure,
+            "kosten": {
+                "posten": tuple(dict(vars(p)) for p in kosten.posten),
+                "gesamt_eur": kosten.gesamt_eur,
+                "urteil": kosten.urteil,
+            },
+            "sections": dict(self.sections),
+            "statements": tuple(dict(vars(s)) for s in self.statements),
+            "warnings": self.warnings,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Report:
@@ -168,18 +184,24 @@ def _split_sections(lines: list[str]) -> dict[str, str]:
     current = "kommune"
     preamble: list[str] = []
     for i, line in enumerate(lines):
-        heading = match_heading(line)
-        if heading and heading[1]:
-            heading = (heading[0], strip_prompt(heading[1]))  # "Veranstaltungskonzept: Bitte beschreiben ..."
-        if heading and _accept_heading(heading, current, found, lines[i + 1 :]):
-            current, rest = heading
-            found.setdefault(current, [])
-            if rest:
-                found[current].append(rest)
-            continue
-        content = strip_prompt(line)
-        if not content.strip() and line.strip():
-            continue  # a question prompt
+        if not line.strip():
+            content = ""  # a blank line: no heading, no prompt
+        else:
+            heading = match_heading(line)
+            if heading and heading[1]:
+                heading = (
+                    heading[0],
+                    strip_prompt(heading[1]),
+                )  # "Veranstaltungskonzept: Bitte beschreiben ..."
+            if heading and _accept_heading(heading, current, found, lines, i + 1):
+                current, rest = heading
+                found.setdefault(current, [])
+                if rest:
+                    found[current].append(rest)
+                continue
+            content = strip_prompt(line)
+            if not content.strip():
+                continue  # a question prompt
         target = found.setdefault(current, []) if current != "kommune" or "kommune" in found else preamble
         target.append(content)
     if not any(key in found for key in SECTION_IDS):
@@ -190,7 +212,9 @@ def _split_sections(lines: list[str]) -> dict[str, str]:
     return {key: value for key, value in ordered.items() if value or key in found}
 
 
-def _accept_heading(heading: tuple[str, str], current: str, found: dict, following: list[str]) -> bool:
+def _accept_heading(
+    heading: tuple[str, str], current: str, found: dict, lines: list[str], after: int
+) -> bool:
     """Whether a line that looks like a heading starts a section here.
 
     Cost items often repeat heading words ("Beratung und Moderation: 4.160 €" under Kosten), so a
@@ -208,7 +232,7 @@ def _accept_heading(heading: tuple[str, str], current: str, found: dict, followi
         return False
     if forward:
         return True
-    next_line = next((line for line in following if line.strip()), "")
+    next_line = next((line for line in itertools.islice(lines, after, None) if line.strip()), "")
     return not _has_amount(next_line)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from spacy.lang.lex_attrs import is_punct
 from spacy.pipeline.sentencizer import Sentencizer
 
 from nlp.errors import ReportParseError
-from nlp.model.pipeline import sentence_splitter
+from nlp.model.pipeline import QUOTES, sentence_splitter
 from nlp.reading.values import MONTHS
 
 # Bounds on what reaches spaCy (whose own limit, 1,000,000 characters, ends in a ValueError): a paragraph
@@ -130,10 +131,80 @@ def _units(text: str) -> list[tuple[bool, str]]:
 # something after them): such a unit, most statements, is decided without spaCy.
 SENTENCE_PUNCT = frozenset(Sentencizer.default_punct_chars)
 _SENTENCE_PUNCT_CLASS = re.compile("[" + "".join(re.escape(c) for c in sorted(SENTENCE_PUNCT)) + "]")
+# The characters `sentence_guard` or the sentencizer decide on: a space-separated word ("chunk") without any
+# of them neither ends a sentence nor keeps one from ending.
+_DECIDING = re.compile("[" + "".join(re.escape(c) for c in sorted(SENTENCE_PUNCT | QUOTES)) + "]")
+# Stands in for a run of words that holds no deciding character (see `_sentence_starts`).
+_FILLER = "x"
 
 
 def _one_sentence(text: str) -> bool:
     return _SENTENCE_PUNCT_CLASS.search(text.rstrip(".!?")) is None
+
+
+def _deciding_spans(text: str) -> list[list[int]]:
+    """Character spans of `text` (whole space-separated chunks, merged) that `sentence_splitter` needs to
+    place every sentence start: each chunk with a deciding character, the chunk before it (the guard looks
+    two tokens back, and "18 . Februar" splits a number from its dot) and the chunks after it up to the
+    first one with a token that is not punctuation (the sentencizer starts a sentence there)."""
+    spans: list[list[int]] = []
+    n = len(text)
+    chunk_end = -1
+    for m in _DECIDING.finditer(text):
+        if m.start() < chunk_end:
+            continue  # a further deciding character of the same chunk
+        start = text.rfind(" ", 0, m.start()) + 1
+        chunk_end = end = _chunk_end(text, m.start())
+        if start > 0:
+            start = text.rfind(" ", 0, start - 1) + 1  # the chunk before
+        while end < n:  # the chunks after it, up to one that is not all punctuation
+            following = _chunk_end(text, end + 1)
+            word, end = text[end + 1 : following], following
+            if not is_punct(word) or _DECIDING.search(word):
+                break  # (a chunk with a deciding character goes on from there in its own turn)
+        if spans and start <= spans[-1][1] + 1:  # overlapping or next to each other
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    return spans
+
+
+def _chunk_end(text: str, position: int) -> int:
+    end = text.find(" ", position)
+    return len(text) if end < 0 else end
+
+
+def _sentence_starts(text: str) -> list[int]:
+    """Where `sentence_splitter` starts the sentences of `text` (a unit: words separated by single spaces).
+
+    spaCy tokenises each space-separated chunk on its own, and a chunk without a deciding character
+    affects no decision unless it is next to one with such a character: the splitter runs on the deciding
+    spans only, each run of other chunks between them replaced by one filler word, so that it reads
+    (and creates vocabulary entries for) a fraction of the text and places every start where it would on
+    the whole of it."""
+    pieces: list[str] = []
+    offsets: list[tuple[int, int]] = []  # (offset in the short text, offset in `text`) of each piece
+    at = covered = 0
+    for start, end in _deciding_spans(text):
+        if start > covered:
+            pieces.append(_FILLER)
+            offsets.append((at, covered))
+            at += len(_FILLER) + 1
+        pieces.append(text[start:end])
+        offsets.append((at, start))
+        at += end - start + 1
+        covered = end + 1
+    if covered < len(text):
+        pieces.append(_FILLER)
+        offsets.append((at, covered))
+    short = " ".join(pieces)
+    starts = []
+    piece = 0
+    for sentence in sentence_splitter()(short).sents:
+        while piece + 1 < len(offsets) and offsets[piece + 1][0] <= sentence.start_char:
+            piece += 1
+        starts.append(offsets[piece][1] + sentence.start_char - offsets[piece][0])
+    return starts
 
 
 def _sentences(text: str) -> list[str]:
@@ -142,8 +213,8 @@ def _sentences(text: str) -> list[str]:
     if _one_sentence(text):
         return [text.strip()] if re.search(r"[^\W\d_]", text) else []
     spans: list[list[int]] = []
-    for sentence in sentence_splitter()(text).sents:
-        start, end = sentence.start_char, sentence.end_char
+    starts = _sentence_starts(text)
+    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
         piece = text[start:end].strip()
         previous = text[spans[-1][0] : spans[-1][1]].rstrip() if spans else ""
         if spans and (piece[:1].islower() or piece[:1] in '“”"’),;:' or re.search(r"[„‚(\[,;]$", previous)):

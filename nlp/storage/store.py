@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,18 +174,20 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite drops the zone
 
 
-def _tagged(report_id: int, row, origin: Origin) -> TaggedStatement:
+def _tagged(report_id: int, row: Mapping[Any, Any], origin: Origin) -> TaggedStatement:
+    """The record of a statement row (its columns by name)."""
+    scores = row["scores"]
     return TaggedStatement(
-        id=f"{report_id}:{row.section}:{row.position}",
-        text=row.text,
-        section=row.section,
-        themes=tuple(row.themes),
-        sentiment=row.sentiment,
-        theme_scores=dict(row.scores["themes"]),
-        sentiment_scores=dict(row.scores["sentiment"]),
-        model_version=row.model_version,
+        id=f"{report_id}:{row['section']}:{row['position']}",
+        text=row["text"],
+        section=row["section"],
+        themes=tuple(row["themes"]),
+        sentiment=row["sentiment"],
+        theme_scores=dict(scores["themes"]),
+        sentiment_scores=dict(scores["sentiment"]),
+        model_version=row["model_version"],
         origin=origin,
-        abstain_reason=row.scores.get("abstained"),
+        abstain_reason=scores.get("abstained"),
     )
 
 
@@ -390,7 +392,18 @@ class Store:
                 raise
             return self.get_report(existing), False
         log.info("stored report %d (%s, %d statements)", report_id, report.kommune.name, len(predictions))
-        return self.get_report(report_id), True
+        # What was just written, as `get_report` would read it back (a test holds the two equal).
+        origin = Origin.of_report(report, filename)
+        stored = tuple(_tagged(report_id, row, origin) for row in rows)
+        return StoredReport(
+            id=report_id,
+            content_sha256=content_sha256,
+            external_id=external_id,
+            filename=filename,
+            created_at=_utc(values["created_at"]),
+            report=report,
+            statements=stored,
+        ), True
 
     def get_report(self, report_id: int) -> StoredReport:
         with self.engine.connect() as conn:
@@ -409,7 +422,7 @@ class Store:
             filename=row.filename,
             created_at=_utc(row.created_at),
             report=report,
-            statements=tuple(_tagged(row.id, s, origin) for s in tagged),
+            statements=tuple(_tagged(row.id, s._mapping, origin) for s in tagged),
         )
 
     def list_reports(

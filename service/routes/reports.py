@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
 
@@ -13,7 +14,7 @@ from nlp.reading.regions import canonical_bezirk, canonical_landkreis
 
 from ..deps import ModelDep, StoreDep, UploadDep, no_form_body, require_admin, require_key
 from ..metrics import TAGGED
-from ..schemas import ReportCreate, ReportList, ReportOut, RetagOut
+from ..schemas import ReportCreate, ReportList, ReportOut, RetagOut, report_out_content
 
 router = APIRouter(tags=["reports"], dependencies=[Depends(require_key)])
 Redact = Annotated[
@@ -51,6 +52,7 @@ _UPLOAD_BODY = {
 @router.post(
     "/v1/reports",
     status_code=201,
+    response_model=ReportOut,
     openapi_extra={"requestBody": _UPLOAD_BODY},
     responses={
         200: {
@@ -65,7 +67,7 @@ _UPLOAD_BODY = {
         422: {"description": "Not a report: the parser's message"},
     },
 )
-def create_report(response: Response, upload: UploadDep, served: ModelDep, store: StoreDep) -> ReportOut:
+def create_report(upload: UploadDep, served: ModelDep, store: StoreDep) -> Response:
     """Parse, tag and store a report (201). Idempotent: the same content again gives 200 with the stored
     record, never a duplicate; a stored `external_id` with another content is a 409."""
     stored, created = intake.add_report(
@@ -73,9 +75,12 @@ def create_report(response: Response, upload: UploadDep, served: ModelDep, store
     )
     if created:
         TAGGED.labels("/v1/reports").inc(len(stored.statements))
-    else:
-        response.status_code = 200
-    return ReportOut.from_stored(stored)
+    # The record has the shape of ReportOut already (`report_out_content`): written out directly.
+    return Response(
+        orjson.dumps(report_out_content(stored)),
+        status_code=201 if created else 200,
+        media_type="application/json",
+    )
 
 
 @router.get("/v1/reports")

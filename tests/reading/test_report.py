@@ -1286,3 +1286,12 @@ def test_parse_report_other_formats_with_real_headings_give_report(make_docx, ma
     text = "\n".join(["Angaben zur Kommune", *lines, "Themenfelder", "• Wohnen"])
     data = make_docx(text) if filename == "x.docx" else make_html(text).encode("utf-8")
     _check_report(parse_report(data, filename=filename))
+
+
+@pytest.mark.parametrize("name", TEXT_FIXTURES)
+def test_report_to_dict_is_dataclasses_asdict(name):
+    report = parse_report(DATA_DIR / name)
+    data = report.to_dict()
+    assert data == dataclasses.asdict(report)
+    assert list(data) == list(dataclasses.asdict(report)) and set(data) == REPORT_KEYS
+    assert Report.from_dict(json.loads(json.dumps(data))) == report

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import logging
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from nlp import intake
 from nlp.model.artifacts import ARTIFACT, ModelManifest, load_model
 from nlp.model.features import StatementInput
 from nlp.results.tagging import tag
+from nlp.storage.store import Store
 from service.app import create_app
-from service.schemas import ClassifyResponse
+from service.schemas import ClassifyResponse, ReportOut, report_out_content
 from service.settings import InsecureBind, Settings, check_bind, get_settings
 
 STATEMENTS = [
@@ -547,3 +550,26 @@ def test_openapi_documents_every_route_with_examples(empty_client):
     assert classify["examples"] and "$ref" not in json.dumps(classify)  # inlined, with its example
     assert classify["properties"]["statements"]["items"]["properties"]["text"]["type"] == "string"
     assert "bearer" in str(spec["components"]["securitySchemes"]).lower()
+
+
+def _typed(value):
+    """JSON data with the type of every number kept in comparisons (1 and 1.0 differ)."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    return (type(value).__name__, value)
+
+
+def test_report_out_content_is_the_report_out_json(tmp_path, keyword_model, service_report):
+    store = Store(f"sqlite:///{tmp_path / 'kfd.sqlite3'}")
+    try:
+        for name in ("lindenau.txt", "birkenfeld.txt", "erlenbach.txt"):
+            stored, _ = intake.add_report(store, service_report(name), keyword_model(), filename=f"a/{name}")
+            for record in (stored, store.get_report(stored.id)):
+                direct = orjson.loads(orjson.dumps(report_out_content(record)))
+                through_pydantic = json.loads(ReportOut.from_stored(record).model_dump_json())
+                assert list(direct) == list(through_pydantic)
+                assert _typed(direct) == _typed(through_pydantic)
+    finally:
+        store.close()

@@ -7,14 +7,18 @@ import datetime as dt
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from conftest import RECORD_KEYS
 
 from nlp import intake
 from nlp.errors import ReportParseError
+from nlp.model.inference import Prediction
 from nlp.reading.report import parse_report
 from nlp.storage.store import ReportNotFound, Store, StoreError, content_hash
+
+TRAINING_REPORTS = sorted((Path(__file__).parents[2] / "training_data" / "reports").glob("*.txt"))
 
 
 @pytest.fixture
@@ -253,3 +257,38 @@ def test_report_facets_list_what_is_stored(filled):
     assert facets.years == (2016, 2017)
     assert set(facets.regierungsbezirke) == {"Tübingen", "Karlsruhe", "Stuttgart"}
     assert "Tübingen" in facets.landkreise and list(facets.landkreise) == sorted(facets.landkreise)
+
+
+def _odd_predictions(report) -> list[Prediction]:
+    """Predictions with the values a real model gives: long floats, tiny ones, several themes, an
+    abstained statement."""
+    return [
+        Prediction(
+            themes=("moderation", "wohnen")[: i % 3],
+            sentiment=("positiv", "neutral", "negativ")[i % 3],
+            theme_scores={"moderation": 0.1 + 0.2, "wohnen": 1e-7 * (i + 1)},
+            sentiment_scores={"positiv": 1 / 3, "neutral": 2 / 3, "negativ": 0.0},
+            model_version="m-1",
+            abstained="placeholder" if i == 1 else None,
+        )
+        for i, _ in enumerate(report.statements)
+    ]
+
+
+def test_add_report_returns_what_get_report_reads_back(store, service_report):
+    reports = [(name, service_report(name)) for name in ("lindenau.txt", "birkenfeld.txt")]
+    reports += [(path.name, path.read_text(encoding="utf-8")) for path in TRAINING_REPORTS[:3]]
+    for i, (name, text) in enumerate(reports):
+        report = parse_report(text, name)
+        stored, created = store.add_report(
+            report,
+            _odd_predictions(report),
+            content_sha256=content_hash(text),
+            filename=name,
+            external_id=f"ext-{i}" if i % 2 else None,
+        )
+        assert created
+        assert stored == store.get_report(stored.id)
+        assert [s.to_json() for s in stored.statements] == [
+            s.to_json() for s in store.get_report(stored.id).statements
+        ]
