@@ -37,47 +37,49 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
 
 
+def _timed(folder: Path, setup, work, counted: str) -> dict:
+    """`work(files)` over the folder's files, timed (wall and CPU) after `setup()`, which is timed apart:
+    both children's figures are the work per file, and what it takes to make their pipeline is beside."""
+    files = _files(folder)
+    begin = time.perf_counter()
+    made = setup()
+    setup_s = time.perf_counter() - begin
+    start, cpu = time.perf_counter(), time.process_time()
+    count = work(made, files)
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu_seconds": time.process_time() - cpu,
+        "setup_seconds": setup_s,
+        "files": len(files),
+        counted: count,
+    }
+
+
 def _child_tokenize(folder: Path) -> dict:
     import spacy
 
-    files = _files(folder)
-    setup = time.perf_counter()
-    tokenizer = spacy.blank("de").tokenizer
-    setup_s = time.perf_counter() - setup
-    start, cpu = time.perf_counter(), time.process_time()
-    n_tokens = 0
-    for path in files:
-        n_tokens += len(tokenizer(path.read_bytes().decode("utf-8-sig", errors="replace")))
-    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
-    return {
-        "seconds": seconds,
-        "cpu_seconds": cpu_seconds,
-        "setup_seconds": setup_s,
-        "files": len(files),
-        "tokens": n_tokens,
-    }
+    return _timed(
+        folder,
+        lambda: spacy.blank("de").tokenizer,
+        lambda tokenizer, files: sum(
+            len(tokenizer(path.read_bytes().decode("utf-8-sig", errors="replace"))) for path in files
+        ),
+        "tokens",
+    )
 
 
 def _child_parse(folder: Path) -> dict:
     from nlp.model.pipeline import sentence_splitter
     from nlp.reading.report import parse_report
 
-    files = _files(folder)
     # The parser's spaCy pipeline (a blank German one, as the tokenizer's above) is made before the clock
-    # starts, as the tokenizer is: both figures are the work per file. Its making is reported beside.
-    setup = time.perf_counter()
-    sentence_splitter()
-    setup_s = time.perf_counter() - setup
-    start, cpu = time.perf_counter(), time.process_time()
-    n_statements = sum(len(parse_report(path).statements) for path in files)
-    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
-    return {
-        "seconds": seconds,
-        "cpu_seconds": cpu_seconds,
-        "setup_seconds": setup_s,
-        "files": len(files),
-        "statements": n_statements,
-    }
+    # starts, as the tokenizer is.
+    return _timed(
+        folder,
+        sentence_splitter,
+        lambda _, files: sum(len(parse_report(path).statements) for path in files),
+        "statements",
+    )
 
 
 def _child(what: str, folder: Path) -> dict:
