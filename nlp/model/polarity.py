@@ -193,6 +193,10 @@ FEATURE_NAMES = (
     "verdict: positive",
     "verdict: negative",
     "verdict: mixed",
+    # In a statement of a few words ("nicht gut", "Top!") the verdict is most of what there is to go by;
+    # word features of so short a text are few and pulled by other short answers ("Eher nicht.").
+    "verdict of a short statement: positive",
+    "verdict of a short statement: negative",
 )
 N_FEATURES = len(FEATURE_NAMES)
 
@@ -281,6 +285,8 @@ def scaled(rows: Sequence[Sequence[int | bool]]) -> np.ndarray:
 
 
 _NOTHING = (0,) * N_FEATURES
+# A statement of at most this many words is short (`FEATURE_NAMES`).
+SHORT_WORDS = 3
 
 
 def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
@@ -342,6 +348,8 @@ def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
     wish = not _SUBJUNCTIVE.isdisjoint(present)
     wish_more = wish and not _MORE.isdisjoint(present)
     in_verdict = (section or "") in _JUDGED_SECTIONS
+    # a judged word, not a bare "nicht" ("Eher nicht." under Kosten answers the form and judges nothing)
+    short = bool(pos or neg) and sum(t not in _PUNCTUATION_ENDS for t in tokens) <= SHORT_WORDS
     net = pos - neg
     both = 1 in signs and -1 in signs
     # One verdict from the rules: a turn or a concession with both polarities is mixed; after a contrast
@@ -378,6 +386,8 @@ def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
         3 * (verdict == 1),
         3 * (verdict == -1),
         3 * (verdict == 0),
+        3 * (verdict == 1 and short),
+        3 * (verdict == -1 and short),
     )
 
 

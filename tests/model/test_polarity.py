@@ -156,3 +156,26 @@ def test_a_decrease_of_something_good_is_bad_news_and_a_negated_decrease_stays_b
 
 def test_a_decrease_of_something_unjudged_judges_nothing():
     assert features("Die Wartezeiten wurden verringert.", "ergebnisse") == {}
+
+
+@pytest.mark.parametrize(
+    "text, feature",
+    [
+        ("nicht gut", "verdict of a short statement: negative"),
+        ("Nicht gut.", "verdict of a short statement: negative"),
+        ("Zu lang.", "verdict of a short statement: negative"),
+        ("Nicht übel!", "verdict of a short statement: positive"),
+        ("Sehr gelungen.", "verdict of a short statement: positive"),
+    ],
+)
+def test_the_verdict_of_a_few_words_has_its_own_feature(text, feature):
+    f = features(text)
+    assert f.get(feature) == 3, f
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Eher nicht.", "Die Moderation war wirklich nicht gut.", "Ja.", "Das Essen war gut, die Zeit zu knapp."],
+)
+def test_a_bare_negation_or_a_longer_statement_is_no_short_verdict(text):
+    assert not any(name.startswith("verdict of a short statement") for name in features(text))
