@@ -119,7 +119,9 @@ _DATE_OR_TIME = re.compile(
     r"|\d{4}-\d{2}-\d{2}|\d{1,2}[:.]\d{2}(?:h\b)?|\d{1,4}\.?"  # ISO date, 19:00 / 19.30h, 22., 2016
     rf"|\b(?:{'|'.join(_CALENDAR_WORDS.split())})\b\.?"
 )
+_DATE_FILLER = re.compile(r"[\s,;/()\-–—]+")
 _LOREM = re.compile(r"^lorem ipsum\b")
+_DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -145,15 +147,14 @@ def no_content_reason(text: str, known_words: Container[str] = frozenset()) -> s
     key = _normalise(text)
     if key in PLACEHOLDERS or _POINTER.match(key) or _LOREM.match(key):
         return PLACEHOLDER
-    amounts = _amounts_key(text)
-    if _AMOUNTS.match(amounts) and not any(
-        w in _JUDGING or word_polarity(w) and w not in _ABOUT for w in amounts.split()
-    ):
-        return AMOUNTS  # "Zu teuer: 5.000 €" judges
     folded = text.casefold()
-    if (any(c.isdigit() for c in folded) or "xx" in folded) and not re.sub(
-        r"[\s,;/()\-–—]+", "", _DATE_OR_TIME.sub(" ", folded)
-    ):
+    if _DIGIT.search(folded):  # an amount holds a digit, and a date a digit or "xx"
+        amounts = _amounts_key(text)
+        if _AMOUNTS.match(amounts) and not any(
+            w in _JUDGING or word_polarity(w) and w not in _ABOUT for w in amounts.split()
+        ):
+            return AMOUNTS  # "Zu teuer: 5.000 €" judges
+    if (_DIGIT.search(folded) or "xx" in folded) and not _DATE_FILLER.sub("", _DATE_OR_TIME.sub(" ", folded)):
         return DATES
     if known_words and len(text.split()) <= 3:
         if not any(w in known_words for w in _WORD.findall(text.casefold())):
