@@ -7,6 +7,7 @@ most probable labels with a confidence that means nothing. Real forms leave such
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Container
 
@@ -135,28 +136,36 @@ def _amounts_key(text: str) -> str:
 
 
 def no_content_reason(text: str, known_words: Container[str] = frozenset()) -> str | None:
-    """Why `text` is no statement (`NO_LETTERS`, `PLACEHOLDER`, `AMOUNTS`, `DATES`, `NO_KNOWN_WORDS`), or None if it
-    may be one.
+    """Why `text` is no statement (`NO_LETTERS`, `PLACEHOLDER`, `AMOUNTS`, `DATES`, `NO_KNOWN_WORDS`), or None
+    if it may be one.
 
     `known_words`: lower-case words the model has seen; a short text (up to three words) none of whose
     words it knows ("asdf", "qwertz uiop") says nothing it could tag."""
+    reason, few_words = _text_reason(text)
+    if reason is None and few_words and known_words:
+        if not any(w in known_words for w in _WORD.findall(text.casefold())):
+            return NO_KNOWN_WORDS
+    return reason
+
+
+@functools.lru_cache(maxsize=50_000)
+def _text_reason(text: str) -> tuple[str | None, bool]:
+    """(the reason that needs no vocabulary, whether the text has at most three words): per text, cached,
+    as the polarity features are (re-tagged reports repeat their statements)."""
     if len(text) > 80:  # longer than any placeholder: only lorem ipsum fills that much without content
-        return PLACEHOLDER if _LOREM.match(text.lstrip()[:11].casefold()) else None
+        return (PLACEHOLDER if _LOREM.match(text.lstrip()[:11].casefold()) else None), False
     if not any(c.isalpha() for c in text):
-        return NO_LETTERS
+        return NO_LETTERS, True
     key = _normalise(text)
     if key in PLACEHOLDERS or _POINTER.match(key) or _LOREM.match(key):
-        return PLACEHOLDER
+        return PLACEHOLDER, True
     folded = text.casefold()
     if _DIGIT.search(folded):  # an amount holds a digit, and a date a digit or "xx"
         amounts = _amounts_key(text)
         if _AMOUNTS.match(amounts) and not any(
             w in _JUDGING or word_polarity(w) and w not in _ABOUT for w in amounts.split()
         ):
-            return AMOUNTS  # "Zu teuer: 5.000 €" judges
+            return AMOUNTS, True  # "Zu teuer: 5.000 €" judges
     if (_DIGIT.search(folded) or "xx" in folded) and not _DATE_FILLER.sub("", _DATE_OR_TIME.sub(" ", folded)):
-        return DATES
-    if known_words and len(text.split()) <= 3:
-        if not any(w in known_words for w in _WORD.findall(text.casefold())):
-            return NO_KNOWN_WORDS
-    return None
+        return DATES, True
+    return None, len(text.split()) <= 3
