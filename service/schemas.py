@@ -216,28 +216,16 @@ class ReportOut(BaseModel):
 
     @classmethod
     def from_stored(cls, stored: StoredReport) -> ReportOut:
-        filename = safe_filename(stored.filename)  # also for rows stored before names were cleaned
-        return cls(
-            id=stored.id,
-            external_id=stored.external_id,
-            filename=filename,
-            content_sha256=stored.content_sha256,
-            created_at=stored.created_at,
-            report=ParsedReport.model_validate(stored.report.to_dict()),
-            statements=[
-                TaggedStatement.model_validate(s.to_json() | {"report": filename}) for s in stored.statements
-            ],
-            warnings=list(report_warnings(stored.report)),
-        )
+        return cls.model_validate(report_out_content(stored))
 
 
 _DATETIME = TypeAdapter(dt.datetime)
 
 
 def report_out_content(stored: StoredReport) -> dict[str, Any]:
-    """`ReportOut.from_stored(stored).model_dump(mode="json")`, built directly from the record (which
-    has that shape already; a test holds the two equal): POST /v1/reports answers it without validating
-    and serialising every statement through pydantic once more."""
+    """`ReportOut`'s JSON, built directly from the record (which has that shape already; a test holds it
+    equal to the model's dump): POST /v1/reports answers it without validating and serialising every
+    statement through pydantic once more."""
     filename = safe_filename(stored.filename)  # also for rows stored before names were cleaned
     return {
         "id": stored.id,

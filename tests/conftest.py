@@ -499,3 +499,16 @@ def backend_client(settings: Settings, database_url: str) -> Iterator[TestClient
     """A TestClient of the service on SQLite and on PostgreSQL (`database_url` is parametrized)."""
     with TestClient(create_app(settings.model_copy(update={"database_url": database_url}))) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def blank_model(trained_model):
+    """The test model, loaded once per module (so each module starts with empty word caches); the tests of
+    the blank pipeline's word-level path are skipped for a model trained with de_core_news_sm."""
+    from nlp.model.artifacts import load_model
+    from nlp.model.pipeline import BLANK_PIPELINE
+
+    model, manifest = load_model(trained_model)
+    if manifest.pipeline != BLANK_PIPELINE:
+        pytest.skip("model trained with de_core_news_sm: the word-level path is not used")
+    return model

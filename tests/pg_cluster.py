@@ -112,7 +112,7 @@ def cluster() -> Iterator[Cluster]:
                     "-E",
                     "UTF8",
                     "--no-sync",
-                    "--locale=C",
+                    "--locale=C.UTF-8",  # lower() folds umlauts, as in a German deployment
                 ],  # fmt: skip
                 owner,
             ),

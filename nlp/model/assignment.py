@@ -1,5 +1,5 @@
-"""Which themes a statement gets from its theme probabilities: numpy only, so that tagging needs no
-scikit-learn (`ThresholdedMultiLabel` learns the parameters)."""
+"""How the classifiers' probabilities become labels, shared by training (`nlp.model.estimators`) and
+tagging (`nlp.model.inference`): numpy only, so that tagging needs no scikit-learn."""
 
 from __future__ import annotations
 
@@ -20,3 +20,9 @@ def assign_themes(
         empty = ~assigned.any(axis=1) & (top[:, 0] >= fallback)
         assigned[np.flatnonzero(empty), proba[empty].argmax(axis=1)] = True
     return assigned
+
+
+def head_columns(p: np.ndarray, weight: float) -> np.ndarray:
+    """The columns `JudgementSentiment` adds for its final classifier from the two judgement heads'
+    probabilities (statements × 2): both, and their product (judges both ways: `gemischt`), weighted."""
+    return np.column_stack([p, p[:, 0] * p[:, 1]]) * weight

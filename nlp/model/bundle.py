@@ -156,21 +156,26 @@ class LinearLayout:
 _WHITE_SPACES = re.compile(r"\s\s+")  # scikit-learn's `_VectorizerMixin._white_spaces`
 
 
+def word_wb_grams(word: str, low: int, high: int) -> list[str]:
+    """The `char_wb` n-grams of one word (no whitespace in it): padded with a space on both sides, its
+    n-grams for n = low..high, a word no longer than n once whole (and no longer n after that)."""
+    padded = f" {word} "
+    size = len(padded)
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        if n >= size:
+            grams.append(padded)
+            break
+        grams += [padded[i : i + n] for i in range(size - n + 1)]
+    return grams
+
+
 def char_wb_grams(text: str, low: int, high: int) -> list[str]:
-    """scikit-learn's `char_wb` n-grams of an already preprocessed text (`_char_wb_ngrams`): each word
-    padded with a space on both sides, its n-grams for n = low..high, a word no longer than n once whole."""
+    """scikit-learn's `char_wb` n-grams of an already preprocessed text (`_char_wb_ngrams`): those of each
+    of its words (`word_wb_grams`)."""
     grams: list[str] = []
     for w in _WHITE_SPACES.sub(" ", text).split():
-        w = " " + w + " "
-        w_len = len(w)
-        for n in range(low, high + 1):
-            offset = 0
-            grams.append(w[offset : offset + n])
-            while offset + n < w_len:
-                offset += 1
-                grams.append(w[offset : offset + n])
-            if offset == 0:  # a short word (w_len < n) only once
-                break
+        grams += word_wb_grams(w, low, high)
     return grams
 
 

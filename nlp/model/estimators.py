@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from nlp.model.assignment import assign_themes
+from nlp.model.assignment import assign_themes, head_columns
 from nlp.model.features import StatementInput, prepare
 from nlp.model.transformers import feature_union, sentiment_cues
 
@@ -175,11 +175,8 @@ class JudgementSentiment(ClassifierMixin, BaseEstimator):
     def _head(self) -> CalibratedClassifierCV:
         return calibrated_svm(self.C, self.random_state)
 
-    def _heads(self, p: np.ndarray) -> np.ndarray:
-        return np.column_stack([p, p[:, 0] * p[:, 1]]) * self.head_weight
-
     def _with_heads(self, X, p: np.ndarray):
-        return hstack([X, csr_matrix(self._heads(p))]).tocsr()
+        return hstack([X, csr_matrix(head_columns(p, self.head_weight))]).tocsr()
 
     def predict_proba(self, X) -> np.ndarray:
         p = np.column_stack([head.predict_proba(X)[:, 1] for head in self.heads_])

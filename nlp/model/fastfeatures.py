@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from nlp.model.bundle import FeatureTables, char_wb_grams
+from nlp.model.bundle import FeatureTables, char_wb_grams, word_wb_grams
 from nlp.model.features import NEGATORS, NO_SECTION, WINDOW_ENDS, cue_values, token_lemma, word_cues
 from nlp.model.pipeline import BLANK_PIPELINE, load_pipeline
 from nlp.model.polarity import raw_values, scaled
@@ -340,26 +340,12 @@ class FastFeatures:
         )
 
     def _char_grams(self, chunks: list[str]) -> list[list[str]]:
-        """The character n-grams of each chunk, as the fitted analyzer gives them: for `char_wb`, each
-        word padded with a space on both sides, all its n-grams for n = min..max, a word no longer than n
-        once whole (and no longer n after that). A chunk has no whitespace, unless lower-casing made
-        some, which the analyzer would split at: then it analyses them."""
+        """The character n-grams of each chunk, as the fitted `char_wb` analyzer gives them. A chunk is one
+        word, unless lower-casing made whitespace, which the analyzer would split at."""
         lowered = [chunk.lower().lower() for chunk in chunks]  # ours, then the analyzer's
         low, high = self._char_range
-        if _WHITESPACE.search("".join(lowered)):
-            return [char_wb_grams(chunk, low, high) for chunk in lowered]
-        out = []
-        for chunk in lowered:
-            word = f" {chunk} "
-            size = len(word)
-            grams: list[str] = []
-            for n in range(low, high + 1):
-                if n >= size:
-                    grams.append(word)
-                    break
-                grams += [word[i : i + n] for i in range(size - n + 1)]
-            out.append(grams)
-        return out
+        grams = char_wb_grams if _WHITESPACE.search("".join(lowered)) else word_wb_grams
+        return [grams(chunk, low, high) for chunk in lowered]
 
     def _lemma_counts(self, batch: _Batch):
         """Unigram and bigram counts over the lemma forms (negated within 3 words after a negator), and the

@@ -22,14 +22,8 @@ import numpy as np
 from spacy.language import Language
 
 from nlp.model.abstain import no_content_reason
-from nlp.model.assignment import assign_themes
-from nlp.model.bundle import (
-    Calibration,
-    InferenceBundle,
-    LinearLayout,
-    calibrated_from_decisions,
-    fold_weights,
-)
+from nlp.model.assignment import assign_themes, head_columns
+from nlp.model.bundle import InferenceBundle, LinearLayout, calibrated_from_decisions
 from nlp.model.fastfeatures import FastFeatures
 from nlp.model.fastfeatures import supported as fast_supported
 from nlp.model.features import StatementInput
@@ -37,14 +31,7 @@ from nlp.model.features import StatementInput
 if TYPE_CHECKING:
     from nlp.model.estimators import TaggerModel
 
-__all__ = [
-    "Calibration",
-    "LinearLayout",
-    "Prediction",
-    "Tagger",
-    "calibrated_from_decisions",
-    "fold_weights",
-]
+__all__ = ["Prediction", "Tagger"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +67,7 @@ def sentiment_probabilities(
             for head, d in zip(bundle.heads, (positive, negative), strict=True)
         ]
     )
-    heads = np.column_stack([p, p[:, 0] * p[:, 1]]) * bundle.head_weight  # `JudgementSentiment._heads`
+    heads = head_columns(p, bundle.head_weight)
     return calibrated_from_decisions(bundle.final, final + heads @ bundle.layout.head_weights)
 
 

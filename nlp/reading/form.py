@@ -267,6 +267,7 @@ def _may_hold_prompt(candidate: str, words: list[str]) -> bool:
     return False
 
 
+@_cached_for_short_lines
 def strip_prompt(line: str) -> str:
     """Remove the form's question prompts from a line: all of it, or the prompts it starts with
     ("Stehen Aufwand und Ergebnis in einem guten Verhältnis? Ja, eindeutig." keeps "Ja, eindeutig.")."""

@@ -160,12 +160,6 @@ def tag_parsed(
     return [FileResult(p.path, failure=p.failure) if p.failure is not None else out[id(p)] for p in group]
 
 
-def tag_source(model: Tagger, source: Source, explain: bool = False, redact: bool = False) -> FileResult:
-    """Tag one input file; a file that cannot be read or tagged is a failure with its reason. `redact`:
-    e-mail addresses, phone numbers and the report's contact person are taken out of the texts."""
-    return tag_parsed(model, [parse_source(source)], explain, redact)[0]
-
-
 # Statements tagged with one call of the model at most (a few dozen reports): large enough that the
 # call's fixed cost is spread, small enough that the progress display moves.
 TAG_BATCH_STATEMENTS = 1000
@@ -202,11 +196,14 @@ def _parser_tokenizer(model: Tagger) -> Iterator[None]:
         yield
 
 
-def _parse_and_tag(group: Sequence[Source], explain: bool, redact: bool) -> list[FileResult]:
-    """A worker's job: parse and tag a few files."""
-    assert _worker_model is not None, "worker process started without a model"
-    with _parser_tokenizer(_worker_model):
-        return tag_parsed(_worker_model, [parse_source(source) for source in group], explain, redact)
+def _parse_and_tag(
+    group: Sequence[Source], explain: bool, redact: bool, model: Tagger | None = None
+) -> list[FileResult]:
+    """A job: parse and tag a few files, with `model` or, in a worker, the model it was forked with."""
+    model = model or _worker_model
+    assert model is not None, "worker process started without a model"
+    with _parser_tokenizer(model):
+        return tag_parsed(model, [parse_source(source) for source in group], explain, redact)
 
 
 def _jobs(inputs: Sequence[Source], workers: int) -> list[list[Source]]:
@@ -251,7 +248,7 @@ def _in_workers(
                 try:
                     results = future.result()
                 except Exception:  # noqa: BLE001 — a worker that died (killed, out of memory): redo it here
-                    results = tag_parsed(model, [parse_source(source) for source in group], explain, redact)
+                    results = _parse_and_tag(group, explain, redact, model)
                 yield from results
     finally:
         _worker_model = None
@@ -268,7 +265,9 @@ def tag_sources(
     """Parse and tag every input: here with `jobs` 1, else in `jobs` worker processes forked now (call it
     with the model loaded: the workers share it). Records in input order, whatever the number of processes.
 
-    `on_result` is called once per file as it finishes (for a progress display)."""
+    A file that cannot be read or tagged is a failure with its reason. `redact`: e-mail addresses, phone
+    numbers and the report's contact person are taken out of the texts. `on_result` is called once per
+    file as it finishes (for a progress display)."""
     workers = min(jobs, len(inputs)) if jobs > 1 and len(inputs) > 1 else 0
     results = (
         _in_workers(model, inputs, workers, explain, redact)

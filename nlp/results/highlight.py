@@ -59,7 +59,9 @@ def _shown(feature: str) -> str:
 
 def highlight(text: str, terms: Terms, pipeline_name: str | None = None) -> Highlighted:
     """The statement split into words and spaces, each word with the labels it pushed."""
-    doc = load_pipeline(pipeline_name)(text)
+    # The tokenizer alone: a word feature is a function of the token's text (`token_lemma`), so the
+    # pipeline's other components (and the lookup table they would load) are not needed here.
+    doc = load_pipeline(pipeline_name).tokenizer(text)
     lemmas = [token_lemma(t) for t in doc]  # the word features the model saw
     lowered = [t.text.lower() for t in doc]
     marks: list[set[str]] = [set() for _ in doc]

@@ -31,11 +31,11 @@ from nlp.model.inference import Prediction
 from nlp.reading.report import Report
 from nlp.results.output import open_output
 from nlp.results.records import jsonl_objects, read_table_text
-from nlp.storage.store import Store, statements
+from nlp.storage.store import Store, as_utc, statements
 from nlp.storage.workspace import (
     ACTIONS,
-    ROLES,
     check_name,
+    check_role,
     coding_sample_items,
     coding_samples,
     review_decisions,
@@ -90,12 +90,8 @@ class BackupResult:
         return out
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite drops the zone
-
-
 def _moment(value: dt.datetime | None) -> str | None:
-    return _utc(value).isoformat() if value is not None else None
+    return as_utc(value).isoformat() if value is not None else None
 
 
 # -- export ----------------------------------------------------------------------------------------
@@ -248,7 +244,7 @@ def export_db(store: Store, out: Path) -> BackupResult:
 
 
 def _when(value: Any) -> dt.datetime:
-    return _utc(dt.datetime.fromisoformat(str(value)))
+    return as_utc(dt.datetime.fromisoformat(str(value)))
 
 
 def _key(value: Any) -> StatementKey | None:
@@ -305,9 +301,7 @@ def _restorable(data: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def _user(data: dict[str, Any]) -> dict[str, Any]:
-    role = data["role"]
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}")
+    role = check_role(data["role"])
     password_hash = _text(data["password_hash"], "password_hash")
     if not password_hash.startswith("$argon2"):
         raise ValueError("password_hash is not an argon2 hash")

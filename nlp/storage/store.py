@@ -161,16 +161,16 @@ def report_columns(report: Report) -> dict[str, Any]:
     }
 
 
-def _like_escape(text: str) -> str:
-    """`text` matched literally inside a LIKE pattern (escape character: backslash)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
 
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """`value` with its time zone; SQLite hands back naive datetimes of what was stored in UTC."""
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite drops the zone
 
 
@@ -237,6 +237,9 @@ def _make_engine(url: str) -> Engine:
         # SQLAlchemy emits BEGIN itself (see `_begin`), so the driver must not.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # SQLite's own lower() folds ASCII only ("Überlingen" stays "Überlingen"): the filters compare in
+        # lower case, so it gets Python's, as PostgreSQL's lower() already does.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA busy_timeout = 30000")
         if not in_memory:
@@ -400,7 +403,7 @@ class Store:
             content_sha256=content_sha256,
             external_id=external_id,
             filename=filename,
-            created_at=_utc(values["created_at"]),
+            created_at=as_utc(values["created_at"]),
             report=report,
             statements=stored,
         ), True
@@ -420,7 +423,7 @@ class Store:
             content_sha256=row.content_sha256,
             external_id=row.external_id,
             filename=row.filename,
-            created_at=_utc(row.created_at),
+            created_at=as_utc(row.created_at),
             report=report,
             statements=tuple(_tagged(row.id, s._mapping, origin) for s in tagged),
         )
@@ -444,14 +447,14 @@ class Store:
         if year is not None:
             conditions.append(reports.c.year == year)
         if text and text.strip():
-            pattern = "%" + _like_escape(text.strip().lower()) + "%"
+            needle = text.strip()
             conditions.append(
                 sa.or_(
-                    sa.func.lower(reports.c.kommune_name).like(pattern, escape="\\"),
-                    sa.func.lower(reports.c.filename).like(pattern, escape="\\"),
+                    reports.c.kommune_name.icontains(needle, autoescape=True),
+                    reports.c.filename.icontains(needle, autoescape=True),
                     sa.exists().where(
                         statements.c.report_id == reports.c.id,
-                        sa.func.lower(statements.c.text).like(pattern, escape="\\"),
+                        statements.c.text.icontains(needle, autoescape=True),
                     ),
                 )
             )
@@ -491,7 +494,9 @@ class Store:
                 sa.select(sa.func.count()).select_from(reports).where(*conditions)
             ).scalar_one()
             rows = conn.execute(query).all()
-        items = tuple(ReportSummary(**{**row._asdict(), "created_at": _utc(row.created_at)}) for row in rows)
+        items = tuple(
+            ReportSummary(**{**row._asdict(), "created_at": as_utc(row.created_at)}) for row in rows
+        )
         return ReportPage(items, total, limit, offset)
 
     def report_facets(self) -> ReportFacets:

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from nlp.codebook import Codebook
 from nlp.errors import KfdError
 from nlp.results.records import TaggedStatement
-from nlp.storage.store import Id, Store, metadata, reports, statements
+from nlp.storage.store import Id, Store, as_utc, metadata, reports, statements
 from nlp.training.suggest import least_certain
 
 Role = Literal["leser", "pruefer", "admin"]
@@ -254,16 +254,12 @@ class Coding:
     created_at: dt.datetime
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite drops the zone
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
 def _user(row) -> User:
-    return User(row.id, row.name, cast(Role, row.role), bool(row.active), _utc(row.created_at))
+    return User(row.id, row.name, cast(Role, row.role), bool(row.active), as_utc(row.created_at))
 
 
 def _decision(row) -> Decision:
@@ -279,7 +275,7 @@ def _decision(row) -> Decision:
         sentiment=row.sentiment,
         undoes=row.undoes,
         sample_id=row.sample_id,
-        created_at=_utc(row.created_at),
+        created_at=as_utc(row.created_at),
     )
 
 
@@ -296,7 +292,7 @@ def _statement(row) -> ReviewStatement:
         sentiment_scores=dict(row.scores["sentiment"]),
         model_version=row.model_version,
         reviewed_by=row.reviewed_by,
-        reviewed_at=_utc(row.reviewed_at) if row.reviewed_at else None,
+        reviewed_at=as_utc(row.reviewed_at) if row.reviewed_at else None,
     )
 
 
@@ -446,16 +442,9 @@ class Workspace:
 
     def neighbours(self, statement_id: int, around: int = 2) -> list[ReviewStatement]:
         """The statement with up to `around` statements before and after it in its report, in order."""
-        target = self.statement(statement_id)
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(statements)
-                .where(statements.c.report_id == target.report_id)
-                .order_by(statements.c.id)
-            ).all()
-        ids = [r.id for r in rows]
-        at = ids.index(statement_id)
-        return [_statement(r) for r in rows[max(0, at - around) : at + around + 1]]
+        report = self.statements_of_report(self.statement(statement_id).report_id)
+        at = [s.id for s in report].index(statement_id)
+        return report[max(0, at - around) : at + around + 1]
 
     # -- the review queue --------------------------------------------------------------------------
 
@@ -759,7 +748,7 @@ class Workspace:
         )
         with self.engine.connect() as conn:
             return [
-                Sample(r.id, r.name, r.created_by, _utc(r.created_at), r.coder_a, r.coder_b, r.n_items)
+                Sample(r.id, r.name, r.created_by, as_utc(r.created_at), r.coder_a, r.coder_b, r.n_items)
                 for r in conn.execute(query)
             ]
 
@@ -873,6 +862,8 @@ class Workspace:
             )
         )
         return [
-            Coding(r.sample_id, r.statement_id, r.user_name, tuple(r.themes), r.sentiment, _utc(r.created_at))
+            Coding(
+                r.sample_id, r.statement_id, r.user_name, tuple(r.themes), r.sentiment, as_utc(r.created_at)
+            )
             for r in rows
         ]

@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nlp.model import fastfeatures
-from nlp.model.artifacts import load_model
 from nlp.model.features import StatementInput
 from nlp.model.inference import Tagger
 from nlp.model.pipeline import BLANK_PIPELINE, TRAINED_PIPELINE
@@ -21,14 +20,6 @@ CORPUS = Path(__file__).resolve().parents[2] / "training_data" / "labels.jsonl"
 pytestmark = pytest.mark.skipif(
     not fastfeatures.supported(BLANK_PIPELINE), reason="the fast path serves the blank pipeline only"
 )
-
-
-@pytest.fixture(scope="module")
-def model(trained_model):
-    model, manifest = load_model(trained_model)
-    if manifest.pipeline != BLANK_PIPELINE:
-        pytest.skip("model trained with de_core_news_sm: the general path is used")
-    return model
 
 
 def _general_decisions(model, statements):
@@ -55,16 +46,16 @@ def _assert_same(model, statements):
     np.testing.assert_allclose(sentiment_p, reference_sentiment, atol=1e-10)
 
 
-def test_fast_features_equal_scikit_learn_on_the_whole_corpus(model):
+def test_fast_features_equal_scikit_learn_on_the_whole_corpus(blank_model):
     rows = [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines() if line]
     statements = [StatementInput(r["text"], r["section"]) for r in rows]
-    assert model.fast is not None
-    _assert_same(model, statements)
+    assert blank_model.fast is not None
+    _assert_same(blank_model, statements)
 
 
-def test_fast_features_edge_cases(model):
+def test_fast_features_edge_cases(blank_model):
     _assert_same(
-        model,
+        blank_model,
         [
             StatementInput("", "bewertung"),
             StatementInput("   \t\n ", None),
@@ -81,7 +72,7 @@ def test_fast_features_edge_cases(model):
     )
 
 
-def test_decisions_where_chunks_share_character_ngrams(model):
+def test_decisions_where_chunks_share_character_ngrams(blank_model):
     """Sublinear tf is not additive: an n-gram that two chunks share (or one chunk repeats) counts
     1 + log(c1 + c2), and the per-chunk sums are corrected for it."""
     statements = [
@@ -91,16 +82,16 @@ def test_decisions_where_chunks_share_character_ngrams(model):
         StatementInput("Integration Integrationskurse integrativ Integrationsbeauftragte", "themen"),
         StatementInput("Flüchtlinge Geflüchtete flüchten Flucht", None),
     ]
-    _assert_same(model, statements)
-    counts = model.fast._cache  # the repeated n-grams were registered as such
+    _assert_same(blank_model, statements)
+    counts = blank_model.fast._cache  # the repeated n-grams were registered as such
     assert counts.rare_indptr.size > 1 and counts.rare_columns.size > 0
 
 
-def test_decisions_from_threads_equal_one_call(model):
+def test_decisions_from_threads_equal_one_call(blank_model):
     """Callers share the word cache: concurrent batches of new words get the same numbers."""
     from concurrent.futures import ThreadPoolExecutor
 
-    fresh = Tagger(model.model)  # a fresh word cache
+    fresh = Tagger(blank_model.model)  # a fresh word cache
     batches = [
         [
             StatementInput(f"Neuwort{i}x{j} Stadtteilfest{j} nicht gut, aber Thema{i}", "bewertung")
@@ -111,7 +102,7 @@ def test_decisions_from_threads_equal_one_call(model):
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(fresh.decisions, batches))
     for batch, result in zip(batches, results, strict=True):
-        np.testing.assert_allclose(result, _general_decisions(model, batch), atol=1e-10)
+        np.testing.assert_allclose(result, _general_decisions(blank_model, batch), atol=1e-10)
 
 
 WORDS = st.sampled_from(
@@ -133,37 +124,37 @@ WORDS = st.sampled_from(
     ),
     section=st.sampled_from([None, "bewertung", "ergebnisse", "kosten", "nirgends"]),
 )
-def test_fast_features_equal_scikit_learn_on_arbitrary_text(model, texts, section):
-    _assert_same(model, [StatementInput(t, section) for t in texts])
+def test_fast_features_equal_scikit_learn_on_arbitrary_text(blank_model, texts, section):
+    _assert_same(blank_model, [StatementInput(t, section) for t in texts])
 
 
-def test_cache_is_bounded_and_results_stay_exact(model, monkeypatch):
-    fast = model.fast
+def test_cache_is_bounded_and_results_stay_exact(blank_model, monkeypatch):
+    fast = blank_model.fast
     monkeypatch.setattr(fastfeatures, "MAX_CACHED_CHUNKS", 5)
     statements = [StatementInput(f"Wort{i} Nummer{i} nicht gut {i}", "bewertung") for i in range(20)]
     for statement in statements:  # one at a time: each call may start a fresh cache
-        _assert_same(model, [statement])
+        _assert_same(blank_model, [statement])
         assert fast.cached_chunks <= 5 + 5  # full: replaced before the next chunk is added
-    _assert_same(model, statements)
+    _assert_same(blank_model, statements)
 
 
-def test_the_artifact_holds_no_caches_and_predictions_survive(model):
+def test_the_artifact_holds_no_caches_and_predictions_survive(blank_model):
     statements = [StatementInput("Die Moderation war gut, aber zu wenig Zeit.", "bewertung")]
-    before = model.tag(statements)
-    assert model.fast.cached_chunks > 0  # tag built the word cache
-    again = Tagger(pickle.loads(pickle.dumps(model.model)))  # what model.joblib holds
+    before = blank_model.tag(statements)
+    assert blank_model.fast.cached_chunks > 0  # tag built the word cache
+    again = Tagger(pickle.loads(pickle.dumps(blank_model.model)))  # what model.pickle holds
     assert again.fast.cached_chunks == 0
     assert again.tag(statements) == before
 
 
-def test_trained_pipeline_keeps_the_general_path(model):
-    other = copy.copy(model.model)
+def test_trained_pipeline_keeps_the_general_path(blank_model):
+    other = copy.copy(blank_model.model)
     other.pipeline_name = TRAINED_PIPELINE
     assert not fastfeatures.supported(TRAINED_PIPELINE)
     assert Tagger(other).fast is None
 
 
-def test_new_chunks_tokenised_together_equal_each_on_its_own(model):
+def test_new_chunks_tokenised_together_equal_each_on_its_own(blank_model):
     """`_add` tokenises all new chunks of a batch in one call (joined by spaces): the decision values
     equal those of fresh taggers that see one statement at a time, and the general path's."""
     statements = [
@@ -172,9 +163,9 @@ def test_new_chunks_tokenised_together_equal_each_on_its_own(model):
         StatementInput("Sprach-Café's nicht-gut... ?!Toll! e-mail@example.org", "bewertung"),
         StatementInput("don't „Ja“-Sager—Teilnehmer:innen Bürger*innen", None),
     ]
-    together = Tagger(model.model).decisions(statements)
+    together = Tagger(blank_model.model).decisions(statements)
     for i, statement in enumerate(statements):
         np.testing.assert_allclose(
-            together[i : i + 1], Tagger(model.model).decisions([statement]), atol=1e-12
+            together[i : i + 1], Tagger(blank_model.model).decisions([statement]), atol=1e-12
         )
-    np.testing.assert_allclose(together, _general_decisions(model, statements), atol=1e-10)
+    np.testing.assert_allclose(together, _general_decisions(blank_model, statements), atol=1e-10)

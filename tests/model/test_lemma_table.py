@@ -14,15 +14,7 @@ from nlp.model import lemma_table
 from nlp.model.artifacts import LEMMAS, MANIFEST, load_model
 from nlp.model.features import StatementInput
 from nlp.model.inference import Tagger
-from nlp.model.pipeline import BLANK_PIPELINE, full_lemma_table
-
-
-@pytest.fixture(scope="module")
-def loaded(trained_model):
-    model, manifest = load_model(trained_model)
-    if manifest.pipeline != BLANK_PIPELINE:
-        pytest.skip("model trained with de_core_news_sm: no lookup table")
-    return model
+from nlp.model.pipeline import full_lemma_table
 
 
 @pytest.fixture(scope="module")
@@ -51,19 +43,19 @@ def test_compact_table_keeps_what_can_change_a_feature():
     assert set(kept) == {"Gespräche", "Gutes", "besten", "Moderationen", "Gespräch", "1.000", "zwei Wörter"}
 
 
-def test_the_loaded_model_uses_its_compact_table(loaded, full_table, trained_model):
-    table = loaded.fast._components[0].lookups.get_table("lemma_lookup")
+def test_the_loaded_model_uses_its_compact_table(blank_model, full_table, trained_model):
+    table = blank_model.fast._components[0].lookups.get_table("lemma_lookup")
     assert 0 < len(table) < len(full_table) / 5
     assert (trained_model / LEMMAS).is_file()
 
 
-def test_compact_and_full_table_give_the_same_decisions(loaded, full_table):
+def test_compact_and_full_table_give_the_same_decisions(blank_model, full_table):
     """Words of the full table that the compact one dropped, next to known words, negators and cues, in
     sentences: the same decision values as the full table's (and as scikit-learn's, in
     test_fastfeatures)."""
-    compact = loaded.fast._components[0].lookups.get_table("lemma_lookup")
+    compact = blank_model.fast._components[0].lookups.get_table("lemma_lookup")
     dropped = sorted(w for w in full_table if w not in compact)
-    known = sorted(w for w in _vocabulary(loaded) if " " not in w and not w.startswith("neg_"))
+    known = sorted(w for w in _vocabulary(blank_model) if " " not in w and not w.startswith("neg_"))
     rng = random.Random(0)
     glue = ["nicht", "kein", "aber", "gut", "leider", ",", ".", "Moderation", "12", "Workshops"]
     statements = [
@@ -73,9 +65,9 @@ def test_compact_and_full_table_give_the_same_decisions(loaded, full_table):
         )
         for _ in range(600)
     ]
-    full = Tagger(loaded.model)  # the full table
-    np.testing.assert_allclose(loaded.decisions(statements), full.decisions(statements), atol=1e-12)
-    assert loaded.tag(statements) == full.tag(statements)
+    full = Tagger(blank_model.model)  # the full table
+    np.testing.assert_allclose(blank_model.decisions(statements), full.decisions(statements), atol=1e-12)
+    assert blank_model.tag(statements) == full.tag(statements)
 
 
 @pytest.fixture

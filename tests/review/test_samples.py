@@ -4,8 +4,8 @@ that were not undone), and the reviewed statements that retraining adds."""
 from __future__ import annotations
 
 import pytest
-from argon2 import PasswordHasher
 from conftest import SERVICE_REPORTS
+from workspace_support import CHEAP_HASHER
 
 from nlp import intake
 from nlp.codebook import load_codebook
@@ -23,7 +23,7 @@ CODEBOOK = load_codebook()
 def ws(database_url, keyword_model):
     """A workspace on SQLite and on PostgreSQL, with three users and one report."""
     store = Store(database_url)
-    workspace = Workspace(store, PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    workspace = Workspace(store, CHEAP_HASHER)
     for name, role in (("ada", "admin"), ("paul", "pruefer"), ("pia", "pruefer")):
         workspace.add_user(name, "richtig-geheim", role)
     intake.add_report(store, (SERVICE_REPORTS / "lindenau.txt").read_text("utf-8"), keyword_model())

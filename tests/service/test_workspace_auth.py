@@ -10,6 +10,7 @@ import stat
 
 import pytest
 from fastapi.testclient import TestClient
+from workspace_support import CHEAP_HASHER
 
 from nlp.storage.store import Store
 from nlp.storage.workspace import Workspace
@@ -23,7 +24,7 @@ PASSWORD = "gutes-passwort-1"
 @pytest.fixture
 def app_and_workspace(settings):
     store = Store(settings.database_url)
-    workspace = Workspace(store)
+    workspace = Workspace(store, CHEAP_HASHER)
     for name, role in (("lea", "leser"), ("paul", "pruefer"), ("ada", "admin")):
         workspace.add_user(name, PASSWORD, role)
     app = create_app(settings)

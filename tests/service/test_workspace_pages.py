@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from workspace_support import CHEAP_HASHER
 
 from nlp import intake
 from nlp.storage.store import Store
@@ -23,7 +24,7 @@ PASSWORD = "gutes-passwort-1"
 @pytest.fixture
 def setup(settings):
     store = Store(settings.database_url)
-    workspace = Workspace(store)
+    workspace = Workspace(store, CHEAP_HASHER)
     for name, role in (("lea", "leser"), ("paul", "pruefer"), ("pia", "pruefer")):
         workspace.add_user(name, PASSWORD, role)
     yield settings.model_copy(update={"max_body_bytes": 30_000}), workspace

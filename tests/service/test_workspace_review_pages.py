@@ -11,10 +11,10 @@ import re
 import shutil
 
 import pytest
-from argon2 import PasswordHasher
 from conftest import SERVICE_REPORTS
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from workspace_support import CHEAP_HASHER
 
 from nlp import intake
 from nlp.codebook import load_codebook
@@ -39,7 +39,7 @@ def setup(settings, keyword_model, tmp_path):
     training.mkdir()
     settings = settings.model_copy(update={"training_data": training})
     store = Store(settings.database_url)
-    workspace = Workspace(store, PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    workspace = Workspace(store, CHEAP_HASHER)
     for name, role in USERS:
         workspace.add_user(name, PASSWORD, role)
     for name in ("lindenau.txt", "birkenfeld.txt", "erlenbach.txt"):

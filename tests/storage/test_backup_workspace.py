@@ -9,8 +9,8 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from click.testing import CliRunner
+from workspace_support import CHEAP_HASHER
 
 from cli import main
 from nlp import intake
@@ -28,7 +28,6 @@ from nlp.storage.workspace import (
 )
 
 PASSWORD = "richtig-geheim"
-CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 NAMES = ("lindenau.txt", "birkenfeld.txt", "erlenbach.txt")
 
 

@@ -292,3 +292,15 @@ def test_add_report_returns_what_get_report_reads_back(store, service_report):
         assert [s.to_json() for s in stored.statements] == [
             s.to_json() for s in store.get_report(stored.id).statements
         ]
+
+
+def test_free_text_folds_the_case_of_umlauts(store, keyword_model, service_report):
+    text = service_report("lindenau.txt").replace("Lindenau", "Überlingen")
+    intake.add_report(store, text, keyword_model(), filename="ueberlingen.txt")
+
+    def kommunen(query: str) -> list[str]:
+        return [r.kommune_name for r in store.list_reports(text=query).items]
+
+    # SQLite's own lower() folds ASCII only: the store gives it Python's, as PostgreSQL's folds Unicode
+    assert kommunen("überlingen") == kommunen("ÜBERLINGEN") == ["Überlingen am Neckar"]
+    assert kommunen("ÜBERLINGEN AM") == ["Überlingen am Neckar"]

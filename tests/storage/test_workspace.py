@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 import sqlalchemy as sa
-from argon2 import PasswordHasher
+from workspace_support import CHEAP_HASHER
 
 from nlp import intake
 from nlp.codebook import load_codebook
@@ -27,8 +27,6 @@ from nlp.storage.workspace import (
 from nlp.training.suggest import least_certain
 
 PASSWORD = "richtig-geheim"
-# argon2id with the least work it allows: the tests check what is stored, not the hash's strength.
-CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 THRESHOLDS = {"moderation": 0.5, "wohnen": 0.4, "sprache": 0.6}
 
 
