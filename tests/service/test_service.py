@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from nlp import intake
 from nlp.model.artifacts import ARTIFACT, ModelManifest, load_model
 from nlp.model.features import StatementInput
+from nlp.model.pipeline import sentence_splitter
 from nlp.results.tagging import tag
 from nlp.storage.store import Store
 from service.app import create_app
@@ -93,6 +94,13 @@ def test_readyz_names_the_served_model(client, models_dir):
     reply = client.get("/readyz")
     assert reply.status_code == 200
     assert reply.json()["model_version"] == (models_dir / "current").resolve().name
+
+
+def test_service_makes_the_sentence_splitter_at_start(settings):
+    # Made before the first request, not in it (a tenth of a second of the first report's answer).
+    sentence_splitter.cache_clear()
+    with make_client(settings):
+        assert sentence_splitter.cache_info().currsize == 1
 
 
 def test_service_without_model_is_alive_but_not_ready(
