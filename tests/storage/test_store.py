@@ -304,6 +304,18 @@ def test_add_report_stores_numbers_beyond_64_bits(store, keyword_model, service_
     assert store.get_report(stored.id) == stored
 
 
+def test_add_report_stores_an_amount_beyond_floats_as_before(tmp_path, keyword_model, service_report):
+    # An amount of 400 digits is read as infinity, which orjson would write as null: the standard
+    # library's encoder writes it, as before (SQLite keeps it; PostgreSQL's JSON has no such number).
+    store = Store(f"sqlite:///{tmp_path / 'kfd.sqlite3'}")
+    text = service_report("lindenau.txt").replace("300,00 €", "9" * 400 + " €")
+    stored, created = intake.add_report(store, text, keyword_model(), filename="unendlich.txt")
+    assert created
+    assert stored.report.kosten.gesamt_eur == float("inf")
+    assert store.get_report(stored.id) == stored
+    store.close()
+
+
 def test_free_text_folds_the_case_of_umlauts(store, keyword_model, service_report):
     text = service_report("lindenau.txt").replace("Lindenau", "Überlingen")
     intake.add_report(store, text, keyword_model(), filename="ueberlingen.txt")
