@@ -149,6 +149,14 @@ def test_classify_statement_too_long_is_422(settings, read):
     assert reply.json()["detail"] == "statement s1 has 38 characters; at most 20 are allowed"
 
 
+def test_classify_text_with_a_nul_character_is_422(client, read):
+    # Not a 500: the lemmatizer's dictionary (a MARISA trie) cannot look up a word holding NUL.
+    body = {"statements": [{"text": "Die Moderation\u0000 war gut."}]}
+    reply = client.post("/v1/classify", json=body, headers=read)
+    assert reply.status_code == 422
+    assert "NUL character" in str(reply.json()["detail"])
+
+
 @pytest.mark.parametrize(
     ("body", "where"),
     [
