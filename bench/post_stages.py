@@ -65,6 +65,8 @@ def stages(n: int, data: str = "training_data", models: str = "models") -> dict[
 
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    if not 1 <= n <= 299:
+        sys.exit("N must be 1 to 299 (the training reports but the one that warms up; more would repeat)")
     figures = stages(n)
     for stage, ms in figures.items():
         print(f"{stage:30s} {ms:6.2f} ms")

@@ -16,6 +16,7 @@ from pathlib import Path
 from nlp.errors import KfdError
 from nlp.model.features import StatementInput
 from nlp.model.inference import Tagger
+from nlp.model.pipeline import sentence_splitter
 from nlp.reading.ingest import read_text
 from nlp.reading.report import Report, parse_text
 from nlp.storage.store import Located, RetagResult, Store, StoredReport, content_hash
@@ -67,6 +68,12 @@ def _check_same_content(found: Located, digest: str, external_id: str | None) ->
 # Reading and parsing one upload holds up to the limits of nlp.reading.ingest in memory and CPU; at most
 # this many run at once in the process, so that parallel hostile uploads cannot add up to exhaust memory.
 PARSE_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 1)
+
+
+def prepare() -> None:
+    """Make what parsing a report needs once per process (spaCy's sentence splitter, a tenth of a second),
+    so that a service makes it at start rather than in the first report's request."""
+    sentence_splitter()
 
 
 def add_report(

@@ -13,6 +13,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagge
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from nlp import intake
 from nlp.codebook import load_codebook
 from nlp.storage.store import Store
 from nlp.storage.workspace import Workspace
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, models: ModelSlot | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store(settings.database_url)
+        await run_in_threadpool(intake.prepare)  # before the model's load, which freezes what lives long
         if models is None:
             codebook = load_codebook(settings.codebook)
             slot = ModelSlot(settings.model_dir, codebook, settings.reload_signal)

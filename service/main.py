@@ -48,6 +48,7 @@ def serve(settings: Settings | None = None) -> None:
     try:
         from prometheus_client import multiprocess
 
+        from nlp import intake
         from nlp.codebook import load_codebook
 
         from .app import create_app
@@ -56,6 +57,7 @@ def serve(settings: Settings | None = None) -> None:
 
         settings = settings.model_copy(update={"reload_signal": run_dir / "model-version"})
         logging.config.dictConfig(logging_config)
+        intake.prepare()  # made once here, shared by the forked workers as the model is
         slot = ModelSlot(settings.model_dir, load_codebook(settings.codebook), settings.reload_signal)
         slot.load_at_start()
         multiprocess.mark_process_dead(os.getpid())  # the parent answers nothing: its gauge is no worker's

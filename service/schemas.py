@@ -58,6 +58,8 @@ class StatementIn(BaseModel):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("text is empty")
+        if "\x00" in value:  # no statement holds one; the lemmatizer's dictionary cannot look it up
+            raise ValueError("text holds a NUL character (U+0000)")
         return value
 
 

@@ -46,6 +46,8 @@ def _statement(row: dict, where: str, default_id: str) -> StatementInput:
         raise StatementFileError(f"{where}: 'text' is missing or empty")
     if len(text) > MAX_STATEMENT_CHARS:
         raise StatementFileError(f"{where}: statement longer than {MAX_STATEMENT_CHARS} characters")
+    if "\x00" in text:  # no statement holds one; the lemmatizer's dictionary cannot look it up
+        raise StatementFileError(f"{where}: 'text' holds a NUL character (U+0000)")
     raw_id = row.get("id")
     return StatementInput(
         text.strip(),

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
+import math
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
@@ -210,9 +213,41 @@ _RETAG = (
 )
 
 
+# Built once: a statement made per call costs SQLAlchemy a new cache key and coercing every value.
+_INSERT_REPORT = sa.insert(reports)
+_INSERT_STATEMENTS = sa.insert(statements)
+_LOCATED = sa.select(reports.c.id, reports.c.content_sha256, reports.c.external_id)
+_BY_EXTERNAL_ID = _LOCATED.where(reports.c.external_id == sa.bindparam("value"))
+_BY_CONTENT = _LOCATED.where(reports.c.content_sha256 == sa.bindparam("value"))
+
 _ADVANCE_REPORT_IDS = sa.text(
     "SELECT setval(pg_get_serial_sequence('reports', 'id'), (SELECT max(id) FROM reports))"
 )
+
+
+def _json_text(value: Any) -> str:
+    """A JSON column's text, by orjson: a tenth of the standard library's time for a report's statement
+    rows, the same values when read back. Where orjson would write another text than the standard
+    library's encoder did before — it refuses an integer beyond 64 bits and writes a float that is not
+    finite as null, and a report's number fields can hold either ("Einwohnerzahl" or an amount of 400
+    digits) — that encoder writes it, as before."""
+    try:
+        text = orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(value)
+    if b"null" in text and _holds_non_finite(value):
+        return json.dumps(value)
+    return text.decode()
+
+
+def _holds_non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_holds_non_finite(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_non_finite(v) for v in value)
+    return False
 
 
 def _make_engine(url: str) -> Engine:
@@ -221,16 +256,21 @@ def _make_engine(url: str) -> Engine:
     except sa.exc.ArgumentError as e:
         raise StoreError(f"database URL {url!r} is not a valid SQLAlchemy URL ({e})") from None
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        return sa.create_engine(parsed, pool_pre_ping=True, json_serializer=_json_text)
     database = parsed.database or ""
     in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
     if in_memory:
         engine = sa.create_engine(
-            parsed, connect_args={"check_same_thread": False}, poolclass=sa.pool.StaticPool
+            parsed,
+            connect_args={"check_same_thread": False},
+            poolclass=sa.pool.StaticPool,
+            json_serializer=_json_text,
         )
     else:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = sa.create_engine(
+            parsed, connect_args={"timeout": 30, "check_same_thread": False}, json_serializer=_json_text
+        )
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record) -> None:
@@ -321,16 +361,9 @@ class Store:
         """The report with this external id or, failing that, this content hash: its id, content hash and
         external id (so a caller can tell a retry from another content under a known external id)."""
         with self.engine.connect() as conn:
-            for column, value in (
-                (reports.c.external_id, external_id),
-                (reports.c.content_sha256, content_sha256),
-            ):
+            for query, value in ((_BY_EXTERNAL_ID, external_id), (_BY_CONTENT, content_sha256)):
                 if value is not None:
-                    row = conn.execute(
-                        sa.select(reports.c.id, reports.c.content_sha256, reports.c.external_id).where(
-                            column == value
-                        )
-                    ).first()
+                    row = conn.execute(query, {"value": value}).first()
                     if row is not None:
                         return Located(row.id, row.content_sha256, row.external_id)
         return None
@@ -372,7 +405,7 @@ class Store:
                     and conn.execute(sa.select(reports.c.id).where(reports.c.id == report_id)).first() is None
                 ):
                     values["id"] = report_id
-                inserted = conn.execute(sa.insert(reports).values(**values)).inserted_primary_key
+                inserted = conn.execute(_INSERT_REPORT, values).inserted_primary_key
                 assert inserted is not None
                 report_id = inserted[0]
                 if "id" in values and conn.dialect.name == "postgresql":
@@ -387,7 +420,7 @@ class Store:
                     for s, p, m in zip(report.statements, predictions, marks, strict=True)
                 ]
                 if rows:
-                    conn.execute(sa.insert(statements), rows)
+                    conn.execute(_INSERT_STATEMENTS, rows)
         except IntegrityError:
             # The same content or external id is stored already (perhaps by a writer a moment ago).
             existing = self.find(content_sha256, external_id)

@@ -146,6 +146,14 @@ def test_read_statement_table_takes_the_delimiter_from_the_header(tmp_path, deli
     assert [(s.id, s.text) for s in read_statement_table(path)] == [("x1", "Gut, sehr gut; danke")]
 
 
+def test_tag_statement_table_with_a_nul_character_names_the_line(trained_model, tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"text": "Gut."}\n{"text": "Die Moderation\\u0000 war gut."}\n', "utf-8")
+    result = _run("tag", path, "--model", trained_model)
+    assert f"{path}:2: 'text' holds a NUL character (U+0000)" in result.output
+    assert "UnicodeDecodeError" not in result.output and "SystemError" not in result.output
+
+
 def test_tag_csv_with_doubled_quotes_after_4kb(trained_model, tmp_path):
     result = _run("tag", _long_table(tmp_path / "s.csv"), "--model", trained_model)
     assert result.exit_code == 0, result.output

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from nlp import intake
 from nlp.model.artifacts import ARTIFACT, ModelManifest, load_model
 from nlp.model.features import StatementInput
+from nlp.model.pipeline import sentence_splitter
 from nlp.results.tagging import tag
 from nlp.storage.store import Store
 from service.app import create_app
@@ -95,6 +96,13 @@ def test_readyz_names_the_served_model(client, models_dir):
     assert reply.json()["model_version"] == (models_dir / "current").resolve().name
 
 
+def test_service_makes_the_sentence_splitter_at_start(settings):
+    # Made before the first request, not in it (a tenth of a second of the first report's answer).
+    sentence_splitter.cache_clear()
+    with make_client(settings):
+        assert sentence_splitter.cache_info().currsize == 1
+
+
 def test_service_without_model_is_alive_but_not_ready(
     settings, tmp_path, read, install_model, trained_model, admin
 ):
@@ -139,6 +147,14 @@ def test_classify_statement_too_long_is_422(settings, read):
         reply = client.post("/v1/classify", json={"statements": STATEMENTS}, headers=read)
     assert reply.status_code == 422
     assert reply.json()["detail"] == "statement s1 has 38 characters; at most 20 are allowed"
+
+
+def test_classify_text_with_a_nul_character_is_422(client, read):
+    # Not a 500: the lemmatizer's dictionary (a MARISA trie) cannot look up a word holding NUL.
+    body = {"statements": [{"text": "Die Moderation\u0000 war gut."}]}
+    reply = client.post("/v1/classify", json=body, headers=read)
+    assert reply.status_code == 422
+    assert "NUL character" in str(reply.json()["detail"])
 
 
 @pytest.mark.parametrize(

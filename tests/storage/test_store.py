@@ -294,6 +294,28 @@ def test_add_report_returns_what_get_report_reads_back(store, service_report):
         ]
 
 
+def test_add_report_stores_numbers_beyond_64_bits(store, keyword_model, service_report):
+    # The JSON columns are written by orjson, which refuses integers beyond 64 bits: such a report is
+    # stored as before (by the standard library's encoder), and read back the same.
+    text = service_report("lindenau.txt").replace("21.400 (Stand", "123456789012345678901234 (Stand")
+    stored, created = intake.add_report(store, text, keyword_model(), filename="gross.txt")
+    assert created
+    assert stored.report.kommune.einwohner is not None and stored.report.kommune.einwohner > 2**64
+    assert store.get_report(stored.id) == stored
+
+
+def test_add_report_stores_an_amount_beyond_floats_as_before(tmp_path, keyword_model, service_report):
+    # An amount of 400 digits is read as infinity, which orjson would write as null: the standard
+    # library's encoder writes it, as before (SQLite keeps it; PostgreSQL's JSON has no such number).
+    store = Store(f"sqlite:///{tmp_path / 'kfd.sqlite3'}")
+    text = service_report("lindenau.txt").replace("300,00 €", "9" * 400 + " €")
+    stored, created = intake.add_report(store, text, keyword_model(), filename="unendlich.txt")
+    assert created
+    assert stored.report.kosten.gesamt_eur == float("inf")
+    assert store.get_report(stored.id) == stored
+    store.close()
+
+
 def test_free_text_folds_the_case_of_umlauts(store, keyword_model, service_report):
     text = service_report("lindenau.txt").replace("Lindenau", "Überlingen")
     intake.add_report(store, text, keyword_model(), filename="ueberlingen.txt")
