@@ -29,14 +29,15 @@ import contextlib
 import itertools
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import csr_matrix
+from spacy.attrs import LIKE_NUM
 
 from nlp.model.bundle import FeatureTables, char_wb_grams, word_wb_grams
-from nlp.model.features import NEGATORS, NO_SECTION, WINDOW_ENDS, cue_values, token_lemma, word_cues
+from nlp.model.features import NEGATORS, NO_SECTION, WINDOW_ENDS, cue_values, word_cues, word_lemma
 from nlp.model.pipeline import BLANK_PIPELINE, load_pipeline
 from nlp.model.polarity import raw_values, scaled
 
@@ -56,6 +57,29 @@ _WHITESPACE = re.compile(r"\s")
 
 def supported(pipeline_name: str) -> bool:
     return pipeline_name == BLANK_PIPELINE
+
+
+@dataclass(frozen=True)
+class _Tokenizing:
+    """The tokenizer that new chunks go through, and what tells a chunk that it would keep whole as one
+    word token, so that it need not run: letters only (`str.isalpha`) and no special case of the
+    tokenizer. No prefix, suffix or infix rule of spaCy's German tokenizer matches letters alone (each
+    needs punctuation, a symbol, or a digit before a unit), so such a chunk is one token equal to itself:
+    no punctuation, no space, its lower case `str.lower` (spaCy's LOWER), its `like_num` the vocabulary's
+    (German number words). `tests/model/test_fastfeatures.py` checks this against the tokenizer on every
+    chunk of the corpus and the reports, on every Unicode letter and on arbitrary letter strings."""
+
+    tokenizer: object
+    specials: frozenset[str]  # the tokenizer's special cases made of letters ("XD")
+    like_num: Callable[[str], bool]
+
+    @classmethod
+    def of(cls, tokenizer) -> _Tokenizing:
+        return cls(
+            tokenizer,
+            frozenset(rule for rule in tokenizer.rules if rule.isalpha()),
+            tokenizer.vocab.lex_attr_getters[LIKE_NUM],
+        )
 
 
 class _Column:
@@ -195,7 +219,7 @@ class FastFeatures:
         lang = lang if lang is not None else load_pipeline(pipeline_name)
         # The tokenizer of `lang`, without the pipeline's per-call overhead; its components (the lookup
         # lemmatizer) are kept for reference but not run, since no feature reads what they set.
-        self._tokenizer = lang.tokenizer
+        self._tokenizing = self._other = _Tokenizing.of(lang.tokenizer)  # other: see `tokenizing_with`
         self._components = [component for _, component in lang.pipeline]
         self._lock = threading.Lock()
         self._cache = self._new_cache()
@@ -206,11 +230,14 @@ class FastFeatures:
         with the abbreviations of `nlp.model.pipeline`, as `sentence_splitter`'s), so the same tokens,
         whose cache may hold the chunks already (a report's parser tokenised them). SpaCy's tokenizer is
         not for threads: only for a process that parses and tags one file after the other."""
-        previous, self._tokenizer = self._tokenizer, tokenizer
+        previous = self._tokenizing
+        if self._other.tokenizer is not tokenizer:
+            self._other = _Tokenizing.of(tokenizer)  # kept for the next call with the same tokenizer
+        self._tokenizing = self._other
         try:
             yield
         finally:
-            self._tokenizer = previous
+            self._tokenizing = previous
 
     def _new_cache(self) -> _Cache:
         return _Cache(self._lemma_vocab, self._weights.shape[1])
@@ -419,30 +446,57 @@ class FastFeatures:
             negators: list[int] = []
             token_counts = [0] * len(chunks)
             form, vocab = cache.form, self._lemma_vocab
-            # The tokenizer alone: the pipeline's lookup lemmatizer sets `lemma_`, which no feature reads
-            # (`token_lemma` takes simplemma's lemma of the text), so it is not run. One call over all
-            # the chunks joined by single spaces: the tokenizer splits at spaces first and tokenises each
-            # piece on its own, so the tokens are each chunk's tokens one after the other (chunks hold no
-            # whitespace), without the cost of a Doc per chunk. `ends`: where each chunk's separator ends.
-            ends = list(itertools.accumulate(len(chunk) + 1 for chunk in chunks))
-            k = 0
-            for token in self._tokenizer(" ".join(chunks)):
-                while token.idx >= ends[k]:
-                    k += 1
-                token_counts[k] += 1
-                if token.is_punct or token.is_space:
-                    kinds.append(_RESET if token.text in WINDOW_ENDS else _SKIP)
-                    plain.append(-1)
-                    negated.append(-1)
-                    negators.append(0)
+            tokenizing = self._tokenizing  # one tokenizer for the whole batch (`tokenizing_with`)
+            specials = tokenizing.specials
+            whole = [chunk.isalpha() and chunk not in specials for chunk in chunks]  # see `_Tokenizing`
+            others = [k for k, is_whole in enumerate(whole) if not is_whole]
+            # The tokenizer alone, for the chunks it may split: the pipeline's lookup lemmatizer sets
+            # `lemma_`, which no feature reads (`token_lemma` takes simplemma's lemma of the text), so it
+            # is not run. One call over those chunks joined by single spaces: the tokenizer splits at
+            # spaces first and tokenises each piece on its own, so the tokens are each chunk's tokens one
+            # after the other (chunks hold no whitespace), without the cost of a Doc per chunk. `ends`:
+            # where each chunk's separator ends.
+            if others:
+                ends = list(itertools.accumulate(len(chunks[k]) + 1 for k in others))
+                j = 0
+                for token in tokenizing.tokenizer(" ".join([chunks[k] for k in others])):
+                    while token.idx >= ends[j]:
+                        j += 1
+                    token_counts[others[j]] += 1
+                    if token.is_punct or token.is_space:
+                        kinds.append(_RESET if token.text in WINDOW_ENDS else _SKIP)
+                        plain.append(-1)
+                        negated.append(-1)
+                        negators.append(0)
+                        continue
+                    lemma = word_lemma(token.text, token.lower_, token.like_num)
+                    if _WHITESPACE.search(lemma):
+                        cache.irregular = True
+                    kinds.append(_WORD)
+                    plain.append(form(lemma, vocab))
+                    negated.append(form("neg_" + lemma, vocab))
+                    negators.append(int(token.lower_ in NEGATORS))
+            # Their tokens first, then one word token per whole chunk.
+            starts = [0] * len(chunks)
+            position = cache.token_kind.size
+            for k in others:
+                starts[k] = position
+                position += token_counts[k]
+            like_num = tokenizing.like_num
+            for k, chunk in enumerate(chunks):
+                if not whole[k]:
                     continue
-                lemma = token_lemma(token)
+                starts[k] = position
+                position += 1
+                token_counts[k] = 1
+                lower = chunk.lower()
+                lemma = word_lemma(chunk, lower, like_num(chunk))
                 if _WHITESPACE.search(lemma):
                     cache.irregular = True
                 kinds.append(_WORD)
                 plain.append(form(lemma, vocab))
                 negated.append(form("neg_" + lemma, vocab))
-                negators.append(int(token.lower_ in NEGATORS))
+                negators.append(int(lower in NEGATORS))
             # Character n-gram counts: one key per (chunk, column), sorted, so that each chunk's columns
             # come in ascending order, as a per-chunk `np.unique` gives them.
             grams = self._char_grams(chunks)
@@ -471,9 +525,8 @@ class FastFeatures:
                 cache.rare_indptr.values[cache.rare_indptr.size - 1]
                 + np.cumsum(np.bincount(owner[repeated], minlength=len(chunks)))
             )
-            sizes = np.array(token_counts, dtype=np.int64)
-            cache.chunk_token_start.extend(cache.token_kind.size + np.cumsum(sizes) - sizes)
-            cache.chunk_token_count.extend(sizes)
+            cache.chunk_token_start.extend(starts)
+            cache.chunk_token_count.extend(token_counts)
             for column, values in zip(
                 (cache.token_kind, cache.token_plain, cache.token_negated, cache.token_negator),
                 (kinds, plain, negated, negators),

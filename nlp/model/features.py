@@ -59,12 +59,17 @@ _NUMBER = re.compile(r"[\d.,/-]+")
 def token_lemma(token) -> str:
     """The word feature of a (non-punctuation) token: its lemma in lower case (`nlp.model.lemmas`), numbers
     as "<zahl>", an English topic word as its German lemma (`nlp.model.glossary`)."""
-    english = ENGLISH_LEMMAS.get(token.lower_)
+    return word_lemma(token.text, token.lower_, token.like_num)
+
+
+def word_lemma(text: str, lower: str, like_num: bool) -> str:
+    """`token_lemma` of a token with this text, lower-case form and `like_num` flag."""
+    english = ENGLISH_LEMMAS.get(lower)
     if english is not None:
         return english
-    if token.like_num or _NUMBER.fullmatch(token.text):
+    if like_num or _NUMBER.fullmatch(text):
         return "<zahl>"
-    lemma = lemma_of(token.text)
+    lemma = lemma_of(text)
     return "<zahl>" if _NUMBER.fullmatch(lemma) else lemma
 
 

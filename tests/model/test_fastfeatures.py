@@ -169,3 +169,49 @@ def test_new_chunks_tokenised_together_equal_each_on_its_own(blank_model):
             together[i : i + 1], Tagger(blank_model.model).decisions([statement]), atol=1e-12
         )
     np.testing.assert_allclose(together, _general_decisions(blank_model, statements), atol=1e-10)
+
+
+def _whole_chunks_agree(tokenizer, chunks):
+    """Each chunk `_Tokenizing` lets skip the tokenizer is one token equal to itself, with the attributes
+    `_add` reads taken as it takes them; returns how many chunks were whole."""
+    tokenizing = fastfeatures._Tokenizing.of(tokenizer)
+    whole = [c for c in dict.fromkeys(chunks) if c.isalpha() and c not in tokenizing.specials]
+    for chunk in whole:
+        doc = tokenizer(chunk)
+        assert [t.text for t in doc] == [chunk]
+        token = doc[0]
+        assert not token.is_punct and not token.is_space
+        assert (token.lower_, token.like_num) == (chunk.lower(), tokenizing.like_num(chunk))
+    return len(whole)
+
+
+def test_letter_chunks_are_one_token_in_the_corpus_and_reports(blank_model):
+    from nlp.model.pipeline import sentence_splitter
+
+    texts = [json.loads(line)["text"] for line in CORPUS.read_text("utf-8").splitlines() if line]
+    reports = CORPUS.parent / "reports"
+    texts += [path.read_text("utf-8") for path in sorted(reports.glob("*.txt"))]
+    chunks = [chunk for text in texts for chunk in text.split()]
+    # the tokenizer `tag` uses, and the parser's (`FastFeatures.tokenizing_with`)
+    for tokenizer in (blank_model.fast._tokenizing.tokenizer, sentence_splitter().tokenizer):
+        assert _whole_chunks_agree(tokenizer, chunks) > 5000
+
+
+def test_every_unicode_letter_is_one_token_alone_and_inside_a_word(blank_model):
+    import sys
+
+    tokenizer = blank_model.fast._tokenizing.tokenizer
+    letters = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isalpha()]
+    for pattern in ("{}", "a{}", "{}a", "a{}a", "Ä{}{}ß"):
+        chunks = [pattern.format(c, c) for c in letters]
+        chunks = [c for c in chunks if c not in fastfeatures._Tokenizing.of(tokenizer).specials]
+        doc = tokenizer(" ".join(chunks))
+        assert [t.text for t in doc] == chunks
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.characters(categories=("L",)), min_size=1, max_size=12), min_size=1, max_size=8))
+def test_letter_strings_skip_the_tokenizer_exactly(blank_model, words):
+    tokenizing = blank_model.fast._tokenizing
+    assert _whole_chunks_agree(tokenizing.tokenizer, words) == len(set(words) - tokenizing.specials)
+    _assert_same(blank_model, [StatementInput(" ".join(words), "bewertung")])
