@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_matrix
 from spacy.attrs import LIKE_NUM
+from spacy.lang.char_classes import ALPHA_LOWER
 
 from nlp.model.bundle import FeatureTables, char_wb_grams, word_wb_grams
 from nlp.model.features import NEGATORS, NO_SECTION, WINDOW_ENDS, cue_values, word_cues, word_lemma
@@ -59,27 +60,47 @@ def supported(pipeline_name: str) -> bool:
     return pipeline_name == BLANK_PIPELINE
 
 
+# What spaCy's German tokenizer splits off the end of a word unconditionally, and the period after a lower-
+# case letter (its suffix rule `(?<=[{al}...])\.`): all of them end a negation window (`WINDOW_ENDS`).
+_WORD_ENDS = frozenset(",;:!?")
+_LOWER = re.compile(f"[{ALPHA_LOWER}]")
+
+
 @dataclass(frozen=True)
 class _Tokenizing:
-    """The tokenizer that new chunks go through, and what tells a chunk that it would keep whole as one
-    word token, so that it need not run: letters only (`str.isalpha`) and no special case of the
-    tokenizer. No prefix, suffix or infix rule of spaCy's German tokenizer matches letters alone (each
-    needs punctuation, a symbol, or a digit before a unit), so such a chunk is one token equal to itself:
-    no punctuation, no space, its lower case `str.lower` (spaCy's LOWER), its `like_num` the vocabulary's
-    (German number words). `tests/model/test_fastfeatures.py` checks this against the tokenizer on every
-    chunk of the corpus and the reports, on every Unicode letter and on arbitrary letter strings."""
+    """The tokenizer that new chunks go through, and which chunks need not go through it (`word_of`): a
+    word of letters only (`str.isalpha`), alone or followed by one of , ; : ! ? (or a period after a
+    lower-case letter), where neither the chunk nor the word is a special case of the tokenizer. No
+    prefix, suffix or infix rule of spaCy's German tokenizer matches letters alone (each needs punctuation,
+    a symbol, or a digit before a unit), so the word is one token equal to itself: no punctuation, no
+    space, its lower case `str.lower` (spaCy's LOWER), its `like_num` the vocabulary's (German number
+    words); the mark after it is a suffix of its own. `tests/model/test_fastfeatures.py` checks this
+    against the tokenizer on every chunk of the corpus and the reports, on every Unicode letter and on
+    arbitrary letter strings."""
 
     tokenizer: object
-    specials: frozenset[str]  # the tokenizer's special cases made of letters ("XD")
+    specials: frozenset[str]  # the tokenizer's special cases ("z.B.", "ca.", "XD")
     like_num: Callable[[str], bool]
 
     @classmethod
     def of(cls, tokenizer) -> _Tokenizing:
-        return cls(
-            tokenizer,
-            frozenset(rule for rule in tokenizer.rules if rule.isalpha()),
-            tokenizer.vocab.lex_attr_getters[LIKE_NUM],
-        )
+        return cls(tokenizer, frozenset(tokenizer.rules), tokenizer.vocab.lex_attr_getters[LIKE_NUM])
+
+    def word_of(self, chunk: str) -> str | None:
+        """The word token of a chunk that needs no tokenizer (the chunk, or the chunk without its last
+        character, which is then a punctuation token of its own); None for any other chunk."""
+        if chunk in self.specials:
+            return None
+        if chunk.isalpha():
+            return chunk
+        word, end = chunk[:-1], chunk[-1]
+        if (
+            (end in _WORD_ENDS or end == "." and _LOWER.match(word[-1:]))
+            and word.isalpha()
+            and word not in self.specials
+        ):
+            return word
+        return None
 
 
 class _Column:
@@ -447,9 +468,8 @@ class FastFeatures:
             token_counts = [0] * len(chunks)
             form, vocab = cache.form, self._lemma_vocab
             tokenizing = self._tokenizing  # one tokenizer for the whole batch (`tokenizing_with`)
-            specials = tokenizing.specials
-            whole = [chunk.isalpha() and chunk not in specials for chunk in chunks]  # see `_Tokenizing`
-            others = [k for k, is_whole in enumerate(whole) if not is_whole]
+            words = list(map(tokenizing.word_of, chunks))  # None: the tokenizer decides (`_Tokenizing`)
+            others = [k for k, word in enumerate(words) if word is None]
             # The tokenizer alone, for the chunks it may split: the pipeline's lookup lemmatizer sets
             # `lemma_`, which no feature reads (`token_lemma` takes simplemma's lemma of the text), so it
             # is not run. One call over those chunks joined by single spaces: the tokenizer splits at
@@ -476,27 +496,34 @@ class FastFeatures:
                     plain.append(form(lemma, vocab))
                     negated.append(form("neg_" + lemma, vocab))
                     negators.append(int(token.lower_ in NEGATORS))
-            # Their tokens first, then one word token per whole chunk.
+            # Their tokens first, then those of the other chunks: a word token, and its end mark.
             starts = [0] * len(chunks)
             position = cache.token_kind.size
             for k in others:
                 starts[k] = position
                 position += token_counts[k]
             like_num = tokenizing.like_num
-            for k, chunk in enumerate(chunks):
-                if not whole[k]:
+            for k, word in enumerate(words):
+                if word is None:
                     continue
-                starts[k] = position
-                position += 1
-                token_counts[k] = 1
-                lower = chunk.lower()
-                lemma = word_lemma(chunk, lower, like_num(chunk))
+                lower = word.lower()
+                lemma = word_lemma(word, lower, like_num(word))
                 if _WHITESPACE.search(lemma):
                     cache.irregular = True
                 kinds.append(_WORD)
                 plain.append(form(lemma, vocab))
                 negated.append(form("neg_" + lemma, vocab))
                 negators.append(int(lower in NEGATORS))
+                starts[k] = position
+                if len(word) == len(chunks[k]):
+                    token_counts[k] = 1
+                else:
+                    token_counts[k] = 2
+                    kinds.append(_RESET)
+                    plain.append(-1)
+                    negated.append(-1)
+                    negators.append(0)
+                position += token_counts[k]
             # Character n-gram counts: one key per (chunk, column), sorted, so that each chunk's columns
             # come in ascending order, as a per-chunk `np.unique` gives them.
             grams = self._char_grams(chunks)
