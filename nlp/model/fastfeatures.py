@@ -37,7 +37,7 @@ from scipy.sparse import csr_matrix
 from spacy.attrs import LIKE_NUM
 from spacy.lang.char_classes import ALPHA_LOWER
 
-from nlp.model.bundle import FeatureTables, char_wb_grams, word_wb_grams
+from nlp.model.bundle import FeatureTables, char_wb_grams
 from nlp.model.features import NEGATORS, NO_SECTION, WINDOW_ENDS, cue_values, word_cues, word_lemma
 from nlp.model.pipeline import BLANK_PIPELINE, load_pipeline
 from nlp.model.polarity import raw_values, scaled
@@ -101,6 +101,82 @@ class _Tokenizing:
         ):
             return word
         return None
+
+
+class _GramIndex:
+    """The character n-grams of a `char_wb` vocabulary as integers, so that the n-grams of many words are
+    looked up with array operations instead of a string and a dict lookup each. A gram of n characters is
+    n small numbers (each character's rank in the vocabulary's alphabet, from 1) packed into one int64,
+    with n above them; a gram with a character outside the alphabet is in no vocabulary. The same grams
+    as `bundle.word_wb_grams`: every window of n = low..high characters of " word " that fits in it (the
+    padded word is never shorter than 3 characters, so never shorter than `low` where `of` makes one)."""
+
+    @classmethod
+    def of(cls, vocabulary: dict[str, int], low: int, high: int) -> _GramIndex | None:
+        """The index, or None where the grams do not pack (the caller then looks up strings)."""
+        text = "".join(vocabulary)
+        alphabet = np.unique(_codes(text))
+        if not vocabulary or low > 3 or len(alphabet).bit_length() * (high + 1) > 62:
+            return None
+        return cls(vocabulary, low, high, text, alphabet)
+
+    def __init__(self, vocabulary: dict[str, int], low: int, high: int, text: str, alphabet: np.ndarray):
+        self.low, self.high = low, high
+        self._bits = len(alphabet).bit_length()
+        # character code -> id (from 1), 0 for any other character (codes above the largest are clipped)
+        self._ranks = np.zeros(int(alphabet[-1]) + 2, dtype=np.int64)
+        self._ranks[alphabet] = np.arange(1, len(alphabet) + 1)
+        ids, starts = self._ids(text, np.fromiter(map(len, vocabulary), np.int64, len(vocabulary)))
+        sizes = np.diff(starts)
+        keys = np.zeros(len(vocabulary), dtype=np.int64)
+        for n in range(low, high + 1):
+            of_n = np.flatnonzero(sizes == n)
+            keys[of_n] = self._pack(ids, starts[of_n], n)
+        order = np.argsort(keys)
+        self._keys = keys[order]
+        self._columns = np.fromiter(vocabulary.values(), np.int64, len(vocabulary))[order]
+
+    def _ids(self, text: str, lengths) -> tuple[np.ndarray, np.ndarray]:
+        """Each character's id (0: not in the alphabet), padded with zeros; where each piece starts."""
+        codes = _codes(text)
+        ids = np.zeros(len(codes) + self.high, dtype=np.int64)
+        ids[: len(codes)] = self._ranks[np.minimum(codes, len(self._ranks) - 1)]
+        starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        return ids, starts
+
+    def _pack(self, ids: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
+        """The keys of the n-character windows at `positions`; -1 where one holds an unknown character."""
+        key = np.full(len(positions), n, dtype=np.int64)
+        known = np.ones(len(positions), dtype=bool)
+        for i in range(n):
+            part = ids[positions + i]
+            known &= part > 0
+            key = key << self._bits | part
+        return np.where(known, key, -1)
+
+    def columns(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(word index, column) of every n-gram of the words (no whitespace in them) that the vocabulary
+        has, a gram as often as it occurs."""
+        ids, starts = self._ids("".join(f" {w} " for w in words), [len(w) + 2 for w in words])
+        total = int(starts[-1])
+        owner = np.repeat(np.arange(len(words), dtype=np.int64), np.diff(starts))
+        end = starts[1:][owner]  # where the padded word of each position ends
+        position = np.arange(total, dtype=np.int64)
+        owners, columns = [], []
+        for n in range(self.low, self.high + 1):
+            at = position[position + n <= end]
+            keys = self._pack(ids, at, n)
+            found = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
+            hit = (self._keys[found] == keys) & (keys >= 0)
+            owners.append(owner[at[hit]])
+            columns.append(self._columns[found[hit]])
+        return np.concatenate(owners), np.concatenate(columns)
+
+
+def _codes(text: str) -> np.ndarray:
+    """The code points of a text (a lone surrogate as its own code)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 class _Column:
@@ -226,6 +302,7 @@ class FastFeatures:
         self._lemma_vocab: dict[str, int] = tables.lemma_vocabulary
         self._char_vocab: dict[str, int] = tables.char_vocabulary
         self._char_range: tuple[int, int] = tables.char_range
+        self._grams = _GramIndex.of(self._char_vocab, *self._char_range)
         self._n_lemmas, self._n_chars = len(tables.lemma_idf), len(tables.char_idf)
         categories = list(tables.sections)
         self._n_features = self._n_lemmas + self._n_chars + len(categories)
@@ -387,13 +464,24 @@ class FastFeatures:
             cache, np.fromiter(itertools.chain.from_iterable(found), _INDEX, int(indptr[-1])), indptr
         )
 
-    def _char_grams(self, chunks: list[str]) -> list[list[str]]:
-        """The character n-grams of each chunk, as the fitted `char_wb` analyzer gives them. A chunk is one
-        word, unless lower-casing made whitespace, which the analyzer would split at."""
+    def _char_columns(self, chunks: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk index, vocabulary column) of each character n-gram of the chunks that the vocabulary
+        has, as the fitted `char_wb` analyzer gives them. A chunk is one word, unless lower-casing made
+        whitespace, which the analyzer would split at."""
         lowered = [chunk.lower().lower() for chunk in chunks]  # ours, then the analyzer's
+        if self._grams is not None and not _WHITESPACE.search("".join(lowered)):
+            return self._grams.columns(lowered)
         low, high = self._char_range
-        grams = char_wb_grams if _WHITESPACE.search("".join(lowered)) else word_wb_grams
-        return [grams(chunk, low, high) for chunk in lowered]
+        grams = [char_wb_grams(chunk, low, high) for chunk in lowered]
+        n_grams = list(map(len, grams))
+        columns = np.fromiter(
+            map(self._char_vocab.get, itertools.chain.from_iterable(grams), itertools.repeat(-1)),
+            np.int64,
+            sum(n_grams),
+        )
+        owner = np.repeat(np.arange(len(chunks), dtype=np.int64), n_grams)
+        known = columns >= 0
+        return owner[known], columns[known]
 
     def _lemma_counts(self, batch: _Batch):
         """Unigram and bigram counts over the lemma forms (negated within 3 words after a negator), and the
@@ -526,17 +614,8 @@ class FastFeatures:
                 position += token_counts[k]
             # Character n-gram counts: one key per (chunk, column), sorted, so that each chunk's columns
             # come in ascending order, as a per-chunk `np.unique` gives them.
-            grams = self._char_grams(chunks)
-            n_grams = list(map(len, grams))
-            total = sum(n_grams)
-            columns = np.fromiter(
-                map(self._char_vocab.get, itertools.chain.from_iterable(grams), itertools.repeat(-1)),
-                np.int64,
-                total,
-            )
-            owner = np.repeat(np.arange(len(chunks), dtype=np.int64), n_grams)
-            known = columns >= 0
-            keys, counts = np.unique(owner[known] * self._n_chars + columns[known], return_counts=True)
+            owner, columns = self._char_columns(chunks)
+            keys, counts = np.unique(owner * self._n_chars + columns, return_counts=True)
             owner, columns = keys // self._n_chars, (keys % self._n_chars + self._n_lemmas).astype(_INDEX)
             cache.char_columns.extend(columns)
             cache.char_counts.extend(counts)

@@ -239,3 +239,30 @@ def test_letter_strings_skip_the_tokenizer_exactly(blank_model, chunks):
         {c for c in chunks if tokenizing.word_of(c) is not None}
     )
     _assert_same(blank_model, [StatementInput(" ".join(chunks), "bewertung")])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.text(st.characters(blacklist_categories=("Zs", "Zl", "Zp", "Cc")), min_size=1, max_size=15)
+        | st.sampled_from(["\ud800x", "é😀ab", "gut,", "teilnehmer:innen", "ab"]),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_packed_character_ngrams_equal_the_string_lookup(blank_model, words):
+    """`_GramIndex` finds the vocabulary columns of exactly the n-grams `word_wb_grams` gives, each as often,
+    for any characters (outside the vocabulary's alphabet, lone surrogates, emoji)."""
+    from nlp.model.bundle import word_wb_grams
+
+    words = [w.lower() for w in words if not any(c.isspace() for c in w)]
+    fast = blank_model.fast
+    low, high = fast._char_range
+    owner, columns = fast._grams.columns(words)
+    expected = sorted(
+        (i, fast._char_vocab[g])
+        for i, word in enumerate(words)
+        for g in word_wb_grams(word, low, high)
+        if g in fast._char_vocab
+    )
+    assert sorted(zip(owner.tolist(), columns.tolist(), strict=True)) == expected
