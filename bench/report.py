@@ -203,7 +203,12 @@ def markdown(r: dict) -> str:
             "",
             "",
         ),
-        _row("first pass: ratio ours ÷ tokenizer-only", f"{t['cold_first_pass']['ratio']:.3f}", "", ""),
+        _row(
+            "first pass: ratio ours ÷ tokenizer-only",
+            f"{t['cold_first_pass']['ratio']:.3f}",
+            "≥ 0.5",
+            _ok(t["cold_first_pass"]["ratio"], 0.5),
+        ),
         _row(
             "bound: tokenizer ÷ building the result objects alone (as if features and classifiers were free)",
             f"{t.get('ratio_bound_result_objects', float('nan')):.3f}",
