@@ -442,27 +442,18 @@ class FastFeatures:
         cache = self._cache  # one snapshot for the whole batch
         get = cache.chunk_ids.get
         split = [text.split() for text in texts]
-        found = [list(map(get, chunks)) for chunks in split]
-        missing = [
-            chunk
-            for chunks, ids in zip(split, found, strict=True)
-            if None in ids
-            for chunk, i in zip(chunks, ids, strict=True)
-            if i is None
-        ]
-        if missing:
-            self._add(cache, list(dict.fromkeys(missing)))
-            found = [
-                ids if None not in ids else list(map(get, chunks))
-                for chunks, ids in zip(split, found, strict=True)
-            ]
+        indptr = np.zeros(len(texts) + 1, dtype=_INDEX)
+        np.cumsum(list(map(len, split)), out=indptr[1:])
+        chunks = list(itertools.chain.from_iterable(split))
+        ids = np.fromiter(map(get, chunks, itertools.repeat(-1)), _INDEX, len(chunks))
+        missing = np.flatnonzero(ids < 0)
+        if len(missing):
+            new = [chunks[i] for i in missing]
+            self._add(cache, list(dict.fromkeys(new)))
+            ids[missing] = list(map(cache.chunk_ids.__getitem__, new))
         if cache.irregular:
             return None
-        indptr = np.zeros(len(texts) + 1, dtype=_INDEX)
-        np.cumsum(list(map(len, found)), out=indptr[1:])
-        return _Batch(
-            cache, np.fromiter(itertools.chain.from_iterable(found), _INDEX, int(indptr[-1])), indptr
-        )
+        return _Batch(cache, ids, indptr)
 
     def _char_columns(self, chunks: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(chunk index, vocabulary column) of each character n-gram of the chunks that the vocabulary
