@@ -17,6 +17,7 @@ words outside the dictionary run unchanged on it. After that a new word costs a 
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from pathlib import Path
 
@@ -73,9 +74,17 @@ def preload() -> threading.Thread | None:
     return thread
 
 
+# What the trie cannot look up: a NUL ends its keys (a garbled value or a crash comes back), and a lone
+# surrogate has no UTF-8 form. Text from JSON may hold either ("\u0000", "\ud800").
+_NOT_IN_TRIE = re.compile("[\x00\ud800-\udfff]")
+
+
 @functools.lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
-    """The lower-case lemma of a word form (case matters to simplemma: nouns are capitalised)."""
+    """The lower-case lemma of a word form (case matters to simplemma: nouns are capitalised); a word with
+    a NUL or a lone surrogate is no word of the dictionary: itself in lower case."""
+    if _NOT_IN_TRIE.search(word):
+        return word.lower()
     if _lemmatizer is not None:
         return _lemmatizer.lemmatize(word, lang=LANGUAGE).lower()
     if not _loaded.is_set():

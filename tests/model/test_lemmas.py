@@ -100,3 +100,15 @@ def _trie_of(model_dir):
     if model_dir not in _tries:
         _tries[model_dir] = lemmas._trie_lemmatizer(model_dir / "simplemma")
     return _tries[model_dir]
+
+
+@pytest.mark.parametrize("word", ["\x00", "ab\x00c", "Ä\x00", "\x00\x00\x00\x00", "\ud800", "Haus\udfff"])
+def test_lemma_of_a_word_the_trie_cannot_look_up_is_the_word(trained_model, word, monkeypatch):
+    """A NUL (which ends a trie key: garbage or a crash came back) or a lone surrogate (no UTF-8 form), as
+    JSON text may hold them: the word itself in lower case."""
+    monkeypatch.setattr(lemmas, "_lemmatizer", _trie_of(trained_model))
+    lemmas.lemma.cache_clear()
+    try:
+        assert lemmas.lemma(word) == word.lower()
+    finally:
+        lemmas.lemma.cache_clear()
