@@ -1,4 +1,4 @@
-"""Versioned model directories: `models/<version>/model.pickle` + `inference.npz` + `lemmas.json` +
+"""Versioned model directories: `models/<version>/model.pickle` + `inference.npz` + `simplemma/de.dic` +
 `manifest.json`, `models/current` → newest.
 
 Loading checks the manifest's codebook, library versions and spaCy pipeline against what is in use, and
@@ -28,10 +28,10 @@ import spacy
 
 from nlp.codebook import Codebook, load_codebook
 from nlp.errors import ModelError, ModelMismatch
-from nlp.model import lemma_table, lemmas
+from nlp.model import lemmas
 from nlp.model.bundle import InferenceBundle
 from nlp.model.inference import Tagger
-from nlp.model.pipeline import BLANK_PIPELINE, available_pipeline, full_lemma_table, lemma_pipeline
+from nlp.model.pipeline import available_pipeline
 
 if TYPE_CHECKING:
     from nlp.model.estimators import TaggerModel
@@ -39,15 +39,15 @@ if TYPE_CHECKING:
 # Bumped whenever the classes inside the artifact change shape, or what else a model directory holds;
 # an older artifact is refused. 5: a plain pickle, and the model's own lemma table (`lemmas.json`);
 # 6: simplemma's lemmas in the features (`nlp.model.lemmas`); 7: the inference bundle (`inference.npz`) and
-# simplemma's dictionary as a trie (`simplemma/de.dic`).
-MODEL_FORMAT = 7
+# simplemma's dictionary as a trie (`simplemma/de.dic`); 8: no lemma table of the lookup lemmatizer
+# (`lemmas.json`): no feature reads its lemmas (`features.token_lemma` takes simplemma's), and building
+# the lemmatizer took a good part of every load.
+MODEL_FORMAT = 8
 ARTIFACT = "model.pickle"
 # What tagging reads: the fitted model's numbers as plain arrays (`nlp.model.bundle`).
 BUNDLE = "inference.npz"
 # simplemma's German dictionary as a trie (`nlp.model.lemmas.save_dictionary`), read in milliseconds.
 LEMMA_DICTIONARY = f"simplemma/{lemmas.DICTIONARY_FILE}"
-# The lookup lemmatizer's entries that matter to this model (`nlp.model.lemma_table`); blank pipeline only.
-LEMMAS = "lemmas.json"
 MANIFEST = "manifest.json"
 CURRENT = "current"
 
@@ -73,7 +73,6 @@ class ModelManifest:
     sentiments: list[str]
     thresholds: dict[str, float]
     metrics: dict[str, Any] = field(default_factory=dict)
-    lemmas_sha256: str = ""  # of LEMMAS, when the model has one
     # An assigned theme also reaches this share of the statement's top theme probability (0: no such rule);
     # a statement no theme reaches gets its top theme at this probability (None: never)
     theme_relative: float = 0.0
@@ -91,7 +90,7 @@ class ModelManifest:
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ModelError(f"{path}: not a valid manifest ({e}); retrain with `kfd train`") from None
         known = {f for f in cls.__dataclass_fields__}
-        missing = known - set(data) - {"metrics", "lemmas_sha256", "bundle_sha256", "lemma_dictionary_sha256"}
+        missing = known - set(data) - {"metrics", "bundle_sha256", "lemma_dictionary_sha256"}
         if missing:
             raise ModelError(f"{path}: manifest lacks {', '.join(sorted(missing))}; retrain with `kfd train`")
         return cls(**{k: v for k, v in data.items() if k in known})
@@ -137,12 +136,6 @@ def save_model(
         pickle.dump(model, f, protocol=5)
     InferenceBundle.of(model).save(tmp_dir / BUNDLE)
     lemma_dictionary = lemmas.save_dictionary((tmp_dir / LEMMA_DICTIONARY).parent)
-    lemmas_sha256 = ""
-    if model.pipeline_name == BLANK_PIPELINE:
-        vocabulary = {name: t for name, t, _ in model.features.transformers_}["lemmas"].vocabulary_
-        table = lemma_table.compact_table(full_lemma_table(), vocabulary)
-        (tmp_dir / LEMMAS).write_text(lemma_table.dumps(table), encoding="utf-8")
-        lemmas_sha256 = _sha256(tmp_dir / LEMMAS)
     pipeline = available_pipeline()
     manifest = ModelManifest(
         model_format=MODEL_FORMAT,
@@ -164,7 +157,6 @@ def save_model(
         sentiments=list(model.sentiment_ids),
         thresholds={t: float(x) for t, x in zip(model.theme_ids, model.themes.thresholds_, strict=True)},
         metrics=metrics,
-        lemmas_sha256=lemmas_sha256,
         theme_relative=float(model.themes.relative_),
         theme_fallback=model.themes.fallback_,
         bundle_sha256=_sha256(tmp_dir / BUNDLE),
@@ -222,7 +214,6 @@ def load_model(path: str | Path = "models", codebook: Codebook | None = None) ->
     tagger = Tagger(
         bundle=bundle,
         version=manifest.version,
-        lang=_model_pipeline(model_dir, manifest),
         loader=functools.partial(_unpickle, artifact, manifest.artifact_sha256),
     )
     # simplemma's German dictionary, from the model's trie (milliseconds; decoding the shipped one takes a
@@ -280,28 +271,6 @@ def _unpickle(artifact: Path, sha256: str) -> TaggerModel:
     if not isinstance(model, TaggerModel):
         raise ModelError(f"{artifact}: not a kfd-tagger model")
     return model
-
-
-def _model_pipeline(model_dir: Path, manifest: ModelManifest):
-    """The spaCy pipeline with the model's own lemma table, when it has one that this code can use (else
-    None: the tagger loads the full table)."""
-    if not manifest.lemmas_sha256 or manifest.pipeline != BLANK_PIPELINE:
-        return None
-    path = model_dir / LEMMAS
-    try:
-        text = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelError(f"{model_dir}: {LEMMAS} is missing; retrain with `kfd train`") from None
-    if hashlib.sha256(text).hexdigest() != manifest.lemmas_sha256:
-        raise ModelMismatch(
-            f"{path}: sha256 does not match the manifest's; the file was changed after training — "
-            "refusing to load it. Retrain with `kfd train`."
-        )
-    try:
-        table = lemma_table.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise ModelError(f"{path}: not a lemma table ({e}); retrain with `kfd train`") from None
-    return lemma_pipeline(table) if table is not None else None
 
 
 def check_compatible(manifest: ModelManifest, codebook: Codebook) -> None:

@@ -31,6 +31,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -39,7 +40,7 @@ from spacy.lang.char_classes import ALPHA_LOWER
 
 from nlp.model.bundle import FeatureTables, char_wb_grams
 from nlp.model.features import NEGATORS, NO_SECTION, WINDOW_ENDS, cue_values, word_cues, word_lemma
-from nlp.model.pipeline import BLANK_PIPELINE, load_pipeline
+from nlp.model.pipeline import BLANK_PIPELINE, word_pipeline
 from nlp.model.polarity import raw_values, scaled
 
 _WORD, _RESET, _SKIP = 0, 1, 2
@@ -78,7 +79,7 @@ class _Tokenizing:
     against the tokenizer on every chunk of the corpus and the reports, on every Unicode letter and on
     arbitrary letter strings."""
 
-    tokenizer: object
+    tokenizer: Callable[[str], Any]  # spaCy's Tokenizer
     specials: frozenset[str]  # the tokenizer's special cases ("z.B.", "ca.", "XD")
     like_num: Callable[[str], bool]
 
@@ -314,12 +315,14 @@ class FastFeatures:
         if weights.shape[0] != self._n_features:
             raise ValueError(f"weights have {weights.shape[0]} rows for {self._n_features} features")
         self._weights = np.ascontiguousarray(weights, dtype=float)
-        lang = lang if lang is not None else load_pipeline(pipeline_name)
-        # The tokenizer of `lang`, without the pipeline's per-call overhead; its components (the lookup
-        # lemmatizer) are kept for reference but not run, since no feature reads what they set.
-        self._tokenizing = self._other = _Tokenizing.of(lang.tokenizer)  # other: see `tokenizing_with`
-        self._components = [component for _, component in lang.pipeline]
-        self._lock = threading.Lock()
+        # The tokenizer of `lang` alone, without the pipeline's per-call overhead or its components: no
+        # feature reads what they set (`features.token_lemma`). Without `lang`, a tokenizer of the blank
+        # pipeline's (`pipeline.word_pipeline`), made when the first new chunk needs it: a process that
+        # parses reports lends its parser's (`tokenizing_with`), and never makes one.
+        self._own = _Tokenizing.of(lang.tokenizer) if lang is not None else None
+        self._lent: _Tokenizing | None = None  # while `tokenizing_with`
+        self._last_lent: _Tokenizing | None = None  # kept for the next call with the same tokenizer
+        self._lock, self._own_lock = threading.Lock(), threading.Lock()
         self._cache = self._new_cache()
 
     @contextlib.contextmanager
@@ -328,14 +331,25 @@ class FastFeatures:
         with the abbreviations of `nlp.model.pipeline`, as `sentence_splitter`'s), so the same tokens,
         whose cache may hold the chunks already (a report's parser tokenised them). SpaCy's tokenizer is
         not for threads: only for a process that parses and tags one file after the other."""
-        previous = self._tokenizing
-        if self._other.tokenizer is not tokenizer:
-            self._other = _Tokenizing.of(tokenizer)  # kept for the next call with the same tokenizer
-        self._tokenizing = self._other
+        previous = self._lent
+        if self._last_lent is None or self._last_lent.tokenizer is not tokenizer:
+            self._last_lent = _Tokenizing.of(tokenizer)
+        self._lent = self._last_lent
         try:
             yield
         finally:
-            self._tokenizing = previous
+            self._lent = previous
+
+    def tokenizing(self) -> _Tokenizing:
+        """The tokenizer new chunks go through now (the lent one, else its own, made on first use)."""
+        lent = self._lent
+        if lent is not None:
+            return lent
+        if self._own is None:
+            with self._own_lock:
+                if self._own is None:
+                    self._own = _Tokenizing.of(word_pipeline().tokenizer)
+        return self._own
 
     def _new_cache(self) -> _Cache:
         return _Cache(self._lemma_vocab, self._weights.shape[1])
@@ -546,7 +560,7 @@ class FastFeatures:
             negators: list[int] = []
             token_counts = [0] * len(chunks)
             form, vocab = cache.form, self._lemma_vocab
-            tokenizing = self._tokenizing  # one tokenizer for the whole batch (`tokenizing_with`)
+            tokenizing = self.tokenizing()  # one tokenizer for the whole batch
             words = list(map(tokenizing.word_of, chunks))  # None: the tokenizer decides (`_Tokenizing`)
             others = [k for k, word in enumerate(words) if word is None]
             # The tokenizer alone, for the chunks it may split: the pipeline's lookup lemmatizer sets

@@ -9,13 +9,11 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import spacy
 from spacy.language import Language
-from spacy.lookups import Lookups
 from spacy.tokens import Doc
 
 TRAINED_PIPELINE = "de_core_news_sm"
@@ -132,21 +130,10 @@ def load_pipeline(name: str | None = None) -> Language:
     return lang
 
 
-def full_lemma_table() -> dict[str, str]:
-    """spacy-lookups-data's German lemma lookup table as stored (word → lemma): what a model's compact
-    table (`nlp.model.lemmas`) is cut from at train time."""
-    from spacy.util import load_language_data, registry
-
-    return dict(load_language_data(registry.lookups.get("de")["lemma_lookup"]))
-
-
-def lemma_pipeline(table: Mapping[str, str]) -> Language:
-    """The blank pipeline with the lookup lemmatizer reading the given table (a model's compact one)
-    instead of spacy-lookups-data's: spaCy's own lemmatizer, only the table is smaller."""
+def word_pipeline() -> Language:
+    """The blank pipeline's tokenizer (`spacy.blank("de")` with the abbreviations) and nothing else: what
+    the word-level features (`nlp.model.fastfeatures`) tokenise with. A new one on every call, since
+    spaCy's tokenizer is not for threads."""
     lang = spacy.blank("de")
     _add_abbreviations(lang)
-    lemmatizer: Any = lang.add_pipe("lemmatizer", config={"mode": "lookup"})
-    lookups = Lookups()
-    lookups.add_table("lemma_lookup", dict(table))
-    lemmatizer.initialize(lookups=lookups)
     return lang

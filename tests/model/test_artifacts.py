@@ -1,6 +1,7 @@
 """nlp.model.artifacts: the model directory `kfd train` writes (artifact, manifest, `current`), the
 save → load round trip, and the checks that refuse a wrong or tampered model."""
 
+import hashlib
 import json
 import shutil
 
@@ -89,7 +90,19 @@ def test_load_model_refuses_format_6_models_without_a_bundle(model_copy):
     del data["bundle_sha256"]
     data["model_format"] = 6
     (model_copy / MANIFEST).write_text(json.dumps(data))
-    with pytest.raises(ModelMismatch, match="model format 6, this kfd-tagger reads format 7.*Retrain"):
+    with pytest.raises(ModelMismatch, match="model format 6, this kfd-tagger reads format 8.*Retrain"):
+        load_model(model_copy)
+
+
+def test_load_model_refuses_format_7_models_with_a_lemma_table(model_copy):
+    """A model of format 7 (with the lookup lemmatizer's table, `lemmas.json`, which no feature reads) is
+    refused with the format named, its manifest's extra field notwithstanding."""
+    (model_copy / "lemmas.json").write_text('{"cues": [], "lemma_lookup": {}}', encoding="utf-8")
+    data = json.loads((model_copy / MANIFEST).read_text())
+    data["model_format"] = 7
+    data["lemmas_sha256"] = hashlib.sha256((model_copy / "lemmas.json").read_bytes()).hexdigest()
+    (model_copy / MANIFEST).write_text(json.dumps(data))
+    with pytest.raises(ModelMismatch, match="model format 7, this kfd-tagger reads format 8.*Retrain"):
         load_model(model_copy)
 
 

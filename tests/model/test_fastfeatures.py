@@ -198,7 +198,7 @@ def test_chunks_that_skip_the_tokenizer_in_the_corpus_and_reports(blank_model):
     texts += [path.read_text("utf-8") for path in sorted(reports.glob("*.txt"))]
     chunks = [chunk for text in texts for chunk in text.split()]
     # the tokenizer `tag` uses, and the parser's (`FastFeatures.tokenizing_with`)
-    for tokenizer in (blank_model.fast._tokenizing.tokenizer, sentence_splitter().tokenizer):
+    for tokenizer in (blank_model.fast.tokenizing().tokenizer, sentence_splitter().tokenizer):
         assert _skipped_chunks_agree(tokenizer, chunks) > 10_000
 
 
@@ -207,7 +207,7 @@ def test_every_unicode_letter_skips_the_tokenizer_exactly(blank_model):
     chunk skips the tokenizer, the tokenizer gives exactly the tokens it says."""
     import sys
 
-    tokenizer = blank_model.fast._tokenizing.tokenizer
+    tokenizer = blank_model.fast.tokenizing().tokenizer
     tokenizing = fastfeatures._Tokenizing.of(tokenizer)
     letters = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isalpha()]
     patterns = ["{}", "a{}", "{}a", "Ä{}ß"] + [p + end for p in ("{}", "a{}", "{}a") for end in ",;:!?."]
@@ -234,7 +234,7 @@ LETTERS = st.text(st.characters(categories=("L",)), min_size=1, max_size=12)
     )
 )
 def test_letter_strings_skip_the_tokenizer_exactly(blank_model, chunks):
-    tokenizing = blank_model.fast._tokenizing
+    tokenizing = blank_model.fast.tokenizing()
     assert _skipped_chunks_agree(tokenizing.tokenizer, chunks) == len(
         {c for c in chunks if tokenizing.word_of(c) is not None}
     )
