@@ -266,3 +266,20 @@ def test_packed_character_ngrams_equal_the_string_lookup(blank_model, words):
         if g in fast._char_vocab
     )
     assert sorted(zip(owner.tolist(), columns.tolist(), strict=True)) == expected
+
+
+def test_a_loaded_model_makes_its_tokenizer_only_when_a_new_chunk_needs_one(trained_model):
+    """Loading builds no spaCy pipeline; a lent tokenizer (the parser's) spares making one at all; else
+    the first new chunk makes the model's own."""
+    from nlp.model.artifacts import load_model
+    from nlp.model.pipeline import sentence_splitter
+
+    model, _ = load_model(trained_model)
+    assert model.fast is not None and model.fast._own is None
+    lent = sentence_splitter().tokenizer
+    with model.fast.tokenizing_with(lent):
+        model.tag([StatementInput("Neue Wörter (z.B. hier), 12 TN.", "anlass")])
+        assert model.fast.tokenizing().tokenizer is lent
+    assert model.fast._own is None
+    model.tag([StatementInput("Noch (andere) Wörter: 3-4 mal", None)])
+    assert model.fast._own is not None and model.fast.tokenizing().tokenizer is not lent
