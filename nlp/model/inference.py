@@ -88,8 +88,8 @@ class Tagger:
         version: str | None = None,
         loader: Callable[[], TaggerModel] | None = None,
     ):
-        """`lang`: the spaCy pipeline of the word-level path (the model's own lemma table, see
-        `nlp.model.lemma_table`); by default the full one."""
+        """`lang`: a spaCy pipeline whose tokenizer the word-level path uses for new words; by default it
+        makes the blank German tokenizer on first need (`nlp.model.fastfeatures`)."""
         if bundle is None:
             if model is None:
                 raise TypeError("Tagger needs a fitted TaggerModel or an inference bundle")
