@@ -27,11 +27,11 @@ def full_model(tmp_path_factory):
 
 def test_heldout_reports_keep_their_quality(full_model):
     m = evaluate(TRAINING_DATA / "heldout" / "labels.jsonl", load_codebook(), model=full_model)
-    assert m["themes"]["micro_f1"] >= 0.81  # measured 0.833
-    assert m["themes"]["macro_f1"] >= 0.78  # 0.807
-    assert m["sentiment"]["accuracy"] >= 0.89  # 0.912
-    assert m["sentiment"]["macro_f1"] >= 0.84  # 0.870
-    assert m["calibration"]["sentiment"]["ece"] <= 0.09  # 0.06
+    assert m["themes"]["micro_f1"] >= 0.81  # measured 0.836
+    assert m["themes"]["macro_f1"] >= 0.78  # 0.808
+    assert m["sentiment"]["accuracy"] >= 0.90  # 0.922
+    assert m["sentiment"]["macro_f1"] >= 0.86  # 0.886
+    assert m["calibration"]["sentiment"]["ece"] <= 0.09  # 0.07
 
 
 def test_behaviour_suite_keeps_its_quality(full_model):
@@ -40,11 +40,12 @@ def test_behaviour_suite_keeps_its_quality(full_model):
     assert report.overall.sentiment_accuracy >= 0.91  # measured 0.93
     assert report.overall.theme_f1 >= 0.85  # 0.88
     assert figures["non_statement"].abstained >= 0.95  # 1.00
-    assert figures["negation"].sentiment_accuracy >= 0.82  # 0.87
-    assert figures["contrast"].sentiment_accuracy >= 0.82  # 0.87
-    assert figures["implicit"].sentiment_accuracy >= 0.90  # 0.95
+    assert figures["negation"].sentiment_accuracy >= 0.79  # 0.82 (0.87 before the third #18 round)
+    assert figures["contrast"].sentiment_accuracy >= 0.81  # 0.84 (0.87 before the third #18 round)
+    assert figures["implicit"].sentiment_accuracy >= 0.89  # 0.92
+    assert figures["implicit"].theme_f1 >= 0.86  # 0.90 (0.79 before the third #18 round)
     assert figures["english"].sentiment_accuracy >= 0.90  # 0.95
-    assert report.overall.pairs_broken <= 18  # 16 of 59 (12 before the second #18 round)
+    assert report.overall.pairs_broken <= 16  # 13 of 59 (16 before the third #18 round)
 
 
 @pytest.mark.parametrize(
