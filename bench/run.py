@@ -4,7 +4,7 @@ BENCH_QUICK=1 runs a reduced version (under a minute) and writes bench/results.q
 bench/RESULTS.quick.md instead, so a smoke run never replaces the full figures; the spaCy-textcat
 comparison then comes from the served model's manifest (our CV metrics only) instead of a fresh
 `kfd evaluate --baseline spacy`. BENCH_BASELINE=skip runs everything else at full size and leaves out that
-comparison the same way (about a quarter of an hour instead of an hour).
+comparison the same way (about three minutes instead of an hour).
 """
 
 from __future__ import annotations
