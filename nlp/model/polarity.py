@@ -234,6 +234,8 @@ def _clause(words: list[str]) -> tuple[int, int, int, int, int, int, int]:
     for i in range(len(words) - 1):
         if polarity[i] and _NUMBER.match(words[i + 1]):
             polarity[i] = 0
+        elif words[i] == "bad" and not (i and words[i - 1] in _BAD_AFTER):
+            polarity[i] = 0  # "Bad Saulgau", "in Bad Wildbad": a place, not the English word
     too = 0
     if not _TOO_WORDS.isdisjoint(words):
         for i, w in enumerate(words[:-1]):
@@ -289,6 +291,35 @@ _NOTHING = (0,) * N_FEATURES
 SHORT_WORDS = 3
 
 
+# English words after which "bad" followed by another word is the English judgement ("a bad start", "was
+# bad at"); elsewhere a "bad" with a word after it starts a place name ("Bad Saulgau", "aus Bad Urach").
+_BAD_AFTER = frozenset("a is was were are be been being not too very so really pretty quite rather".split())
+# Conjunctions that join words as often as clauses ("zwischen Anwohnern und Helfern").
+_JOINING = frozenset("und oder sowie and or".split())
+
+
+def _joined_negations(clauses: list[tuple[str | None, list[str]]]) -> list[tuple[str | None, list[str]]]:
+    """A clause after "und"/"oder" that ends in its negator and judges nothing itself ("Zu Konflikten
+    zwischen Anwohnern | und Helfern kam es nicht") negates the clause before it: the two are one clause,
+    as a sentence-final "nicht" negates the whole sentence. Only when the clause before has no negator."""
+    joined: list[tuple[str | None, list[str]]] = []
+    for opener, words in clauses:
+        if (
+            joined
+            and opener in _JOINING
+            and words
+            and words[-1] in NEGATORS
+            and not any(map(word_polarity, words))
+            and NEGATORS.isdisjoint(joined[-1][1])
+            and any(map(word_polarity, joined[-1][1]))
+        ):
+            previous_opener, previous = joined[-1]
+            joined[-1] = (previous_opener, [*previous, *words])
+        else:
+            joined.append((opener, words))
+    return joined
+
+
 def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
     """The features of one statement as small integers (`scaled` makes the feature values of them)."""
     tokens = _tokens(text)
@@ -316,6 +347,7 @@ def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
                 clauses[-1] = (token, words)
         else:
             words.append(token)
+    clauses = _joined_negations(clauses)
     pos = neg = litotes = negated_pos = bare = too = 0
     clause_polarity: list[tuple[str | None, int]] = []
     for opener, words in clauses:

@@ -179,3 +179,52 @@ def test_the_verdict_of_a_few_words_has_its_own_feature(text, feature):
 )
 def test_a_bare_negation_or_a_longer_statement_is_no_short_verdict(text):
     assert not any(name.startswith("verdict of a short statement") for name in features(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zu Konflikten zwischen Anwohnern und Helfern kam es an dem Abend nicht.",
+        "Streit zwischen Alteingesessenen und Neuen gab es nicht.",
+        "Probleme bei der Anmeldung und beim Einlass gab es keine.",
+    ],
+)
+def test_a_final_negator_after_und_negates_the_words_before_it(text):
+    """ "und" splits clauses, but a clause after it that ends in its negator and judges nothing itself
+    negates the clause before: the sentence-final "nicht" of German."""
+    f = features(text)
+    assert f.get("litotes (negated negative)", 0) >= 1 and f.get("verdict: positive") == 3, f
+    assert "verdict: negative" not in f
+
+
+@pytest.mark.parametrize(
+    "text, verdict",
+    [
+        # the clause after "und" judges something of its own: each clause keeps its polarity
+        ("Die Moderation war gut und die Zeit reichte nicht.", "verdict: mixed"),
+        # the negator does not end the clause: it negates nothing before "und"
+        ("Die Stimmung war schlecht und niemand kam.", "verdict: negative"),
+    ],
+)
+def test_a_negation_after_und_reaches_back_only_when_it_ends_a_clause_that_judges_nothing(text, verdict):
+    assert features(text).get(verdict) == 3, features(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Ehrenamtlichen aus Calw und Bad Liebenzell konnten sich kennenlernen.",
+        "Bad Saulgau hat im März eingeladen.",
+        "Die Veranstaltung fand im Kurhaus in Bad Wildbad statt.",
+    ],
+)
+def test_bad_before_a_place_name_judges_nothing(text):
+    assert features(text) == {}
+
+
+@pytest.mark.parametrize(
+    "text", ["The timing was bad.", "It was a bad start.", "Bad.", "Communication was bad at first."]
+)
+def test_the_english_bad_stays_negative(text):
+    f = features(text)
+    assert f.get("negative") == 1 and f.get("verdict: negative") == 3, f
