@@ -108,7 +108,7 @@ def _access(request: Request, credentials: HTTPAuthorizationCredentials | None, 
 async def require_key(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    settings: Annotated[Settings, Depends(get_app_settings)],
+    settings: SettingsDep,
 ) -> Access:
     """Any valid key (reports hold personal data, so reads need one too)."""
     return _access(request, credentials, settings)
@@ -142,7 +142,7 @@ async def require_json(request: Request) -> None:
         )
 
 
-async def no_form_body(request: Request, settings: Annotated[Settings, Depends(get_app_settings)]) -> None:
+async def no_form_body(request: Request, settings: SettingsDep) -> None:
     """For the routes that read no body (reload, retag, delete): without API keys, a body other than
     JSON is refused. A web page can send a text/plain or form POST anywhere without asking first; a
     JSON one, never cross-origin. With keys the `Authorization` header already proves the same."""
@@ -227,9 +227,7 @@ class ReportUpload:
     external_id: str | None
 
 
-async def report_upload(
-    request: Request, settings: Annotated[Settings, Depends(get_app_settings)]
-) -> ReportUpload:
+async def report_upload(request: Request, settings: SettingsDep) -> ReportUpload:
     """A report as JSON `{"text", "filename"?, "external_id"?}` or as a multipart upload (field `file`,
     optional field `external_id`). Read here, asynchronously; parsing and tagging run in the threadpool.
     Without API keys a multipart upload needs `X-Requested-With` or `X-KFD-Client` (any value): a web

@@ -163,6 +163,11 @@ _MORE = frozenset(
     "better".split()
 )
 _JUDGED_SECTIONS = frozenset({"bewertung", "kosten"})
+# English words after which "bad" followed by another word is the English judgement ("a bad start", "was
+# bad at"); elsewhere a "bad" with a word after it starts a place name ("Bad Saulgau", "aus Bad Urach").
+_BAD_AFTER = frozenset("a is was were are be been being not too very so really pretty quite rather".split())
+# Conjunctions that join words as often as clauses ("zwischen Anwohnern und Helfern").
+_JOINING = frozenset("und oder sowie and or".split())
 # Words, and the punctuation that ends a clause (other punctuation is skipped).
 _TOKEN = re.compile("[\\w']+|[" + re.escape("".join(sorted(_PUNCTUATION_ENDS))) + "]")
 _BOUNDARIES = _PUNCTUATION_ENDS | CLAUSE_ENDS
@@ -289,13 +294,6 @@ def scaled(rows: Sequence[Sequence[int | bool]]) -> np.ndarray:
 _NOTHING = (0,) * N_FEATURES
 # A statement of at most this many words is short (`FEATURE_NAMES`).
 SHORT_WORDS = 3
-
-
-# English words after which "bad" followed by another word is the English judgement ("a bad start", "was
-# bad at"); elsewhere a "bad" with a word after it starts a place name ("Bad Saulgau", "aus Bad Urach").
-_BAD_AFTER = frozenset("a is was were are be been being not too very so really pretty quite rather".split())
-# Conjunctions that join words as often as clauses ("zwischen Anwohnern und Helfern").
-_JOINING = frozenset("und oder sowie and or".split())
 
 
 def _joined_negations(clauses: list[tuple[str | None, list[str]]]) -> list[tuple[str | None, list[str]]]:
