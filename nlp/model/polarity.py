@@ -46,7 +46,11 @@ _POSITIVE_WORDS = _adjectives(
     "gestärkt erfüllt zahlreich rege intensiv lebhaft klar gewinnend sachlich ruhig unkompliziert "
     "erstaunlich lohnenswert angemessen verständlich gewinnbringend "
     # enough and on time: "Die Zeit reichte völlig", "ausreichend Plätze", "pünktlich begonnen"
-    "ausreichend genügend pünktlich rechtzeitig zügig"
+    "ausreichend genügend pünktlich rechtzeitig zügig "
+    # praise words the corpus uses without any of the above ("übertroffen", "goldrichtig")
+    "beeindruckend beeindruckt bemerkenswert vorbildlich goldrichtig geduldig einfühlsam stolz "
+    "bewegend berührend berührt gerührt wunderbar wunderschön gerechtfertigt vertretbar erleichtert "
+    "beruhigt gewürdigt übertroffen"
 ) | set(
     "gelohnt lohnt lohnte lohnten gelang gelingt gelingen gelangen funktioniert funktionierte "
     "funktionierten geklappt klappte klappten klappt bewährte bewährten bewährt überzeugte überzeugten "
@@ -54,6 +58,8 @@ _POSITIVE_WORDS = _adjectives(
     "zufriedenheit mehrwert gewinn bereicherung lob gelobt dank danke gern gerne klasse "
     "bestens prima gelacht bedankt gedankt gepasst passte ausgezahlt geschafft verbessert ausgeräumt "
     "geschätzt reicht reichte reichten reichen gereicht genügt genügte genügten genügen "
+    "lobte lobten würdigte würdigten dankte dankten freude spaß applaus respekt wertschätzung "
+    "renner türöffner "
     # English
     "good great excellent helpful successful success positive useful valuable well enjoyed enjoyable "
     "appreciated productive constructive worthwhile pleased satisfied happy interesting lively "
@@ -70,12 +76,17 @@ _NEGATIVE_WORDS = _adjectives(
     "überladen überfüllt fehlend mangelnd unbefriedigt unglücklich ungünstig unpassend "
     "misslungen verloren versandet einseitig gehemmt träge müde erschöpft gereizt unverhältnismäßig "
     # short of time or room: "knapp" (but not before a number, see `_clause`), "gehetzt", "beengt"
-    "knapp gehetzt hektisch stressig beengt verspätet unpünktlich überlastet schwer"
+    "knapp gehetzt hektisch stressig beengt verspätet unpünktlich überlastet schwer "
+    # complaint words the corpus uses without any of the above ("mäßig besucht", "überfrachtet")
+    "mäßig grenzwertig überfrachtet verzögert verfehlt abgebrochen geschrumpft eingeschlafen stumm "
+    "alleingelassen"
 ) | set(
     "leider schade fehlte fehlten fehlt fehlen gefehlt mangelte mangelt scheiterte scheiterten "
     "gescheitert scheitern versäumt vermisst vermissten vermisste bedauern bedauert kritisiert "
     "enttäuschung ernüchterung frust überforderung kritik nachteil nachteile nachteilen "
     "misslang misslungen hakte hakt stockte stockten litt litten leidet mangels wenig wenige wenigen "
+    "bemängelt bemängelte bemängelten beklagt beklagte beklagten klagte klagten kritisierte "
+    "kritisierten versäumnis versäumnisse wermutstropfen ewig befürchtet befürchtete befürchteten "
     # English
     "bad poor problem problems difficult difficulty difficulties lacking lack lacked missing missed "
     "unfortunately disappointing disappointed failed failure complaint complaints chaotic boring weak "
@@ -89,7 +100,9 @@ _NEGATIVE_HEADS = (
     "herausforderung herausforderungen konflikt konflikte konflikten streit ärger enttäuschung "
     "kritikpunkt kritikpunkte defizit defizite defiziten engpass engpässe störung störungen "
     "schwachstelle schwachstellen schwäche schwächen missverständnis missverständnisse frust "
-    "unmut widerstand widerstände barriere barrieren fehler unruhe zeitdruck verzögerung verzögerungen"
+    "unmut widerstand widerstände barriere barrieren fehler unruhe zeitdruck verzögerung verzögerungen "
+    # fears: "Die Befürchtungen haben sich nicht bestätigt" is the absence of something bad
+    "befürchtung befürchtungen"
 ).split()
 _POSITIVE_HEADS = (
     "erfolg erfolge highlight höhepunkt höhepunkte zufriedenheit begeisterung bereicherung "
@@ -151,6 +164,9 @@ _MIXED_PHRASES = re.compile(
     r"nicht immer|nicht alle|nicht ganz|nicht durchgehend|mehr oder weniger|einerseits)\b"
 )
 _CONCEDING = frozenset({"trotz", "despite"})
+# A cause is not what a negator at the end of the clause denies: in "wurde mangels Raum nicht verwirklicht"
+# and "ist wegen Verzögerungen nicht zustande gekommen" the lack and the delay stay bad news.
+_CAUSAL = frozenset("wegen mangels aufgrund infolge angesichts because due".split())
 _CONCESSIVE = frozenset("zwar einerseits obwohl obgleich although though".split())
 # Konjunktiv II and wish words.
 _SUBJUNCTIVE = frozenset(
@@ -223,8 +239,19 @@ def word_polarity(word: str) -> int:
     return 0
 
 
+# "ausbleiben" negates what stays away, like a final "nicht": "Die befürchteten Proteste blieben aus",
+# "der erhoffte Zulauf ist ausgeblieben". The separable "blieb(en) ... aus" only at the end of its clause.
+_STAYED_AWAY = re.compile(r"\b(bleibt|bleiben|blieb|blieben)\b([^,.;:!?]*?)\baus\b(?=\s*(?:[,.;:!?)]|$))")
+_STAYED_AWAY_WORDS = re.compile(r"\b(?:ausgeblieben|ausblieb|ausblieben|ausbleibt|ausbleiben)\b")
+_LEFT_ALONE = re.compile(r"\balleine? gelassen\b")
+
+
 def _tokens(text: str) -> list[str]:
     text = text.replace("alles andere als", "nicht").replace("n't", " not").replace("nicht nur", "nichtnur")
+    if "aus" in text:
+        text = _STAYED_AWAY_WORDS.sub("nicht", _STAYED_AWAY.sub(r"\1\2nicht", text))
+    if "gelassen" in text:
+        text = _LEFT_ALONE.sub("alleingelassen", text)
     return _TOKEN.findall(text)
 
 
@@ -258,10 +285,15 @@ def _clause(words: list[str]) -> tuple[int, int, int, int, int, int, int]:
     if not _DECREASE.isdisjoint(words):
         for j, (w, p) in enumerate(zip(words, polarity, strict=True)):
             flipped[j] = bool(p) and w not in _DECREASE  # the judged words of the clause are what decreases
+    caused = [False] * len(words)
+    if not _CAUSAL.isdisjoint(words):
+        for i, w in enumerate(words):
+            if w in _CAUSAL:
+                caused[i : i + 4] = [True] * len(caused[i : i + 4])
     bare = 0
     for i in negators:
         after = [j for j in range(i + 1, len(words)) if polarity[j]]
-        scope = after or [j for j in range(i) if polarity[j]]
+        scope = after or [j for j in range(i) if polarity[j] and not caused[j]]
         for j in scope:
             flipped[j] = not flipped[j]
         bare += not scope

@@ -228,3 +228,42 @@ def test_bad_before_a_place_name_judges_nothing(text):
 def test_the_english_bad_stays_negative(text):
     f = features(text)
     assert f.get("negative") == 1 and f.get("verdict: negative") == 3, f
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die befürchteten Proteste blieben zum Glück aus.",
+        "Die Befürchtungen der Anwohner haben sich nicht bestätigt.",
+        "Wir wurden an keiner Stelle allein gelassen.",
+    ],
+)
+def test_a_fear_or_complaint_that_did_not_come_true_is_positive(text):
+    f = features(text)
+    assert f.get("litotes (negated negative)") == 1 and f.get("verdict: positive") == 3, f
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Der erhoffte Zulauf ist ausgeblieben.", "Die Helfer fühlten sich vom Landratsamt allein gelassen."],
+)
+def test_staying_away_and_being_left_alone_are_negative(text):
+    assert features(text).get("verdict: negative") == 3
+
+
+def test_blieb_without_a_final_aus_negates_nothing():
+    assert features("Die Ausstellung blieb bis Freitag im Rathaus.") == {}
+    assert features("Die Türen blieben offen, aus Neugier kamen viele.").get("bare negation") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("Die Erwartungen wurden übertroffen.", "positive"),
+        ("Der Bürgermeister würdigte den Einsatz der Helfer.", "positive"),
+        ("Nur mäßig besucht.", "negative"),
+        ("Viele bemängelten die Akustik im Saal.", "negative"),
+    ],
+)
+def test_judgement_words_of_the_domain(text, verdict):
+    assert features(text).get(f"verdict: {verdict}") == 3
