@@ -164,6 +164,8 @@ _MIXED_PHRASES = re.compile(
     r"nicht immer|nicht alle|nicht ganz|nicht durchgehend|mehr oder weniger|einerseits)\b"
 )
 _CONCEDING = frozenset({"trotz", "despite"})
+# Konjunktiv II of the past and present counterfactual ("wäre hilfreich gewesen", "hätte gutgetan").
+_COUNTERFACTUAL = frozenset("hätte hätten wäre wären would".split())
 # A cause is not what a negator at the end of the clause denies: in "wurde mangels Raum nicht verwirklicht"
 # and "ist wegen Verzögerungen nicht zustande gekommen" the lack and the delay stay bad news.
 _CAUSAL = frozenset("wegen mangels aufgrund infolge angesichts because due".split())
@@ -255,8 +257,9 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def _clause(words: list[str]) -> tuple[int, int, int, int, int, int, int]:
-    """(positive, negative, litotes, negated positive, bare negations, too, sign) of one clause."""
+def _clause(words: list[str], judged: bool = False) -> tuple[int, int, int, int, int, int, int]:
+    """(positive, negative, litotes, negated positive, bare negations, too, sign) of one clause. `judged`:
+    the statement stands in a section that judges, where a counterfactual says what was missing."""
     polarity = list(map(word_polarity, words))
     if not _CONCEDING.isdisjoint(words):
         # "trotz intensiver Werbung kamen nur wenige": the conceded words after "trotz" judge nothing
@@ -282,6 +285,11 @@ def _clause(words: list[str]) -> tuple[int, int, int, int, int, int, int]:
     if not negators and not any(polarity):
         return 0, 0, 0, 0, 0, too, 0
     flipped = [False] * len(words)
+    if judged and not _COUNTERFACTUAL.isdisjoint(words):
+        # "Eine Pause wäre hilfreich gewesen", "hätte vieles erleichtert": in a verdict the praise of what
+        # would have been says it was missing (a negator in the clause turns it back: "ohne Sie hätten wir
+        # das nicht geschafft" is praise)
+        flipped = [bool(p > 0) for p in polarity]
     if not _DECREASE.isdisjoint(words):
         for j, (w, p) in enumerate(zip(words, polarity, strict=True)):
             flipped[j] = bool(p) and w not in _DECREASE  # the judged words of the clause are what decreases
@@ -378,12 +386,13 @@ def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
         else:
             words.append(token)
     clauses = _joined_negations(clauses)
+    judged = (section or "") in _JUDGED_SECTIONS
     pos = neg = litotes = negated_pos = bare = too = 0
     clause_polarity: list[tuple[str | None, int]] = []
     for opener, words in clauses:
         if not words:
             continue
-        p, q, lit, negp, b, t, sign = _clause(words)
+        p, q, lit, negp, b, t, sign = _clause(words, judged)
         pos += p
         neg += q
         litotes += lit
@@ -409,7 +418,7 @@ def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
         mixed += sum(w in _MIXED_WORDS for w in tokens)
     wish = not _SUBJUNCTIVE.isdisjoint(present)
     wish_more = wish and not _MORE.isdisjoint(present)
-    in_verdict = (section or "") in _JUDGED_SECTIONS
+    in_verdict = judged
     # a judged word, not a bare "nicht" ("Eher nicht." under Kosten answers the form and judges nothing)
     short = bool(pos or neg) and sum(t not in _PUNCTUATION_ENDS for t in tokens) <= SHORT_WORDS
     net = pos - neg

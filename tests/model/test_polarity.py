@@ -267,3 +267,17 @@ def test_blieb_without_a_final_aus_negates_nothing():
 )
 def test_judgement_words_of_the_domain(text, verdict):
     assert features(text).get(f"verdict: {verdict}") == 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Eine Pause zwischen den Runden wäre hilfreich gewesen.", "A break would have been helpful."],
+)
+def test_praise_in_a_counterfactual_verdict_says_it_was_missing(text):
+    f = features(text)
+    assert f.get("negated positive") == 1 and f.get("verdict: negative") == 3, f
+
+
+def test_a_counterfactual_recommendation_keeps_its_words():
+    f = features("Eine Pause zwischen den Runden wäre hilfreich.", "empfehlungen")
+    assert f.get("positive") == 1 and "negated positive" not in f and f.get("wish elsewhere") == 1, f
