@@ -505,12 +505,22 @@ class FastFeatures:
         if sums.size < chunks:
             with self._lock:
                 if sums.size < chunks:
-                    new = _sublinear_tfidf(cache.chars(chunks, self._n_features)[sums.size :], self._idf)
-                    rows = np.empty((new.shape[0], sums.values.shape[1]))
-                    rows[:, :-1] = new @ self._weights
-                    rows[:, -1] = _row_sums(new.data**2, new.indptr)
-                    sums.extend(rows)
+                    sums.extend(self._new_chunk_sums(cache, sums.size, chunks))
         return sums.values[:chunks]
+
+    def _new_chunk_sums(self, cache: _Cache, first: int, end: int) -> np.ndarray:
+        """`_chunk_sums` of chunks first..end - 1, from a matrix of their rows alone (slicing the matrix of
+        every cached chunk would copy its index arrays: most of the cost for a report's new chunks)."""
+        indptr = cache.char_indptr.values[first : end + 1]
+        start, stop = int(indptr[0]), int(indptr[-1])
+        indptr = indptr - start
+        columns = cache.char_columns.values[start:stop]
+        tfidf = (1.0 + np.log(cache.char_counts.values[start:stop])) * self._idf[columns]
+        new = csr_matrix((tfidf, columns, indptr), shape=(end - first, self._n_features))
+        rows = np.empty((end - first, cache.chunk_sums.values.shape[1]))
+        rows[:, :-1] = new @ self._weights
+        rows[:, -1] = _row_sums(tfidf**2, indptr)
+        return rows
 
     def _batch(self, texts: Sequence[str]) -> _Batch | None:
         cache = self._cache  # one snapshot for the whole batch
