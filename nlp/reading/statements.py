@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
+from spacy.lang.char_classes import ALPHA_LOWER
 from spacy.lang.lex_attrs import is_punct
 from spacy.pipeline.sentencizer import Sentencizer
 
@@ -134,6 +136,8 @@ _SENTENCE_PUNCT_CLASS = re.compile("[" + "".join(re.escape(c) for c in sorted(SE
 # The characters `sentence_guard` or the sentencizer decide on: a space-separated word ("chunk") without any
 # of them neither ends a sentence nor keeps one from ending.
 _DECIDING = re.compile("[" + "".join(re.escape(c) for c in sorted(SENTENCE_PUNCT | QUOTES)) + "]")
+# A lower-case letter as spaCy's German suffix rules know it: a period after one is split off a word.
+_LOWER = re.compile(f"[{ALPHA_LOWER}]")
 # Stands in for a run of words that holds no deciding character (see `_sentence_starts`).
 _FILLER = "x"
 
@@ -174,14 +178,81 @@ def _chunk_end(text: str, position: int) -> int:
     return len(text) if end < 0 else end
 
 
+@functools.cache
+def _specials() -> frozenset[str]:
+    """The special cases of the splitter's tokenizer ("z.B.", "ca.", "Nr."): one token each, or fixed ones."""
+    return frozenset(sentence_splitter().tokenizer.rules)
+
+
+@functools.cache
+def _inert_special(chunk: str) -> bool:
+    """Whether a special case of the tokenizer can neither end a sentence nor keep one from ending: no
+    token of it is a sentence mark, and it has no quote (the guard's quote rule) and no digit (its
+    ordinal and date rules). Asked of special cases only, so the cache stays small."""
+    if any(c in QUOTES or c.isdigit() for c in chunk):
+        return False
+    return not any(token.text in SENTENCE_PUNCT for token in sentence_splitter().tokenizer(chunk))
+
+
+def _plain_sentence_starts(text: str) -> list[int] | None:
+    """`_sentence_starts` without spaCy where every chunk with a deciding character is a plain word with
+    one end mark ("Ende." after a lower-case letter, "gut!", "wann?") or an inert special case ("z.B.",
+    "ca."), and the chunk after each such word starts with a letter or digit; None for any other unit.
+
+    Why it decides as the splitter does: such a word is one token and its mark another (the test of
+    `fastfeatures._Tokenizing`, checked on every Unicode letter); the next chunk's first token starts
+    with its first character, so it is no punctuation and the sentencizer starts a sentence there, unless
+    `sentence_guard` keeps it from doing so — after a period (no ordinal: the word has no digit) exactly
+    when that character is lower case. Nothing else can start a sentence: every other chunk lacks a
+    sentence mark, or (a special case) has none of its own tokens and nothing the guard reads."""
+    starts = [0]
+    specials = _specials()
+    chunk_end = -1
+    special = False
+    n = len(text)
+    for m in _DECIDING.finditer(text):
+        at = m.start()
+        if at < chunk_end:  # a further deciding character of the same chunk
+            if special:
+                continue
+            return None
+        chunk_end = _chunk_end(text, at)
+        chunk = text[text.rfind(" ", 0, at) + 1 : chunk_end]
+        special = chunk in specials
+        if special:
+            if not _inert_special(chunk):
+                return None
+            continue
+        mark, word = chunk[-1], chunk[:-1]
+        if (
+            at != chunk_end - 1
+            or mark not in ".!?"
+            or not word.isalpha()
+            or word in specials
+            or (mark == "." and not _LOWER.match(word[-1]))
+        ):
+            return None
+        if chunk_end >= n:
+            continue  # the unit's last chunk
+        following = text[chunk_end + 1]
+        if not following.isalnum():
+            return None
+        if mark != "." or not following.islower():
+            starts.append(chunk_end + 1)
+    return starts
+
+
 def _sentence_starts(text: str) -> list[int]:
     """Where `sentence_splitter` starts the sentences of `text` (a unit: words separated by single spaces).
 
-    spaCy tokenises each space-separated chunk on its own, and a chunk without a deciding character
+    Most units are decided without spaCy (`_plain_sentence_starts`). For the others, spaCy tokenises each space-separated chunk on its own, and a chunk without a deciding character
     affects no decision unless it is next to one with such a character: the splitter runs on the deciding
     spans only, each run of other chunks between them replaced by one filler word, so that it reads
     (and creates vocabulary entries for) a fraction of the text and places every start where it would on
     the whole of it."""
+    plain = _plain_sentence_starts(text)
+    if plain is not None:
+        return plain
     pieces: list[str] = []
     offsets: list[tuple[int, int]] = []  # (offset in the short text, offset in `text`) of each piece
     at = covered = 0
