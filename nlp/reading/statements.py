@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from spacy.lang.char_classes import ALPHA_LOWER
 from spacy.lang.lex_attrs import is_punct
@@ -181,7 +182,8 @@ def _chunk_end(text: str, position: int) -> int:
 @functools.cache
 def _specials() -> frozenset[str]:
     """The special cases of the splitter's tokenizer ("z.B.", "ca.", "Nr."): one token each, or fixed ones."""
-    return frozenset(sentence_splitter().tokenizer.rules)
+    tokenizer: Any = sentence_splitter().tokenizer  # a spaCy Tokenizer (typed as a plain callable)
+    return frozenset(tokenizer.rules)
 
 
 @functools.cache
