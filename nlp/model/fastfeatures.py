@@ -163,21 +163,30 @@ class _GramIndex:
 
     def columns(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(word index, column) of every n-gram of the words (no whitespace in them) that the vocabulary
-        has, a gram as often as it occurs."""
+        has, a gram as often as it occurs (in no particular order). The windows of every length are packed
+        one character at a time from the shorter ones, and looked up in one sorted pass."""
         ids, starts = self._ids("".join(f" {w} " for w in words), [len(w) + 2 for w in words])
         total = int(starts[-1])
         owner = np.repeat(np.arange(len(words), dtype=np.int64), np.diff(starts))
         end = starts[1:][owner]  # where the padded word of each position ends
         position = np.arange(total, dtype=np.int64)
-        owners, columns = [], []
-        for n in range(self.low, self.high + 1):
-            at = position[position + n <= end]
-            keys = self._pack(ids, at, n)
-            found = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
-            hit = (self._keys[found] == keys) & (keys >= 0)
-            owners.append(owner[at[hit]])
-            columns.append(self._columns[found[hit]])
-        return np.concatenate(owners), np.concatenate(columns)
+        chars = np.zeros(total, dtype=np.int64)  # the first n characters of each window, packed
+        known = np.ones(total, dtype=bool)
+        at, keys = [], []
+        for n in range(1, self.high + 1):
+            part = ids[position + n - 1]
+            known &= part > 0
+            chars = chars << self._bits | part
+            if n >= self.low:
+                kept = np.flatnonzero(known & (position + n <= end))
+                at.append(kept)
+                keys.append(chars[kept] | n << (self._bits * n))  # as `_pack`: n above the characters
+        windows, packed = np.concatenate(at), np.concatenate(keys)
+        order = np.argsort(packed)  # sorted queries: each search starts where the one before ended
+        packed = packed[order]
+        found = np.minimum(np.searchsorted(self._keys, packed), len(self._keys) - 1)
+        hit = self._keys[found] == packed
+        return owner[windows[order[hit]]], self._columns[found[hit]]
 
 
 def _codes(text: str) -> np.ndarray:
