@@ -484,7 +484,9 @@ class FastFeatures:
         per_chunk = char_indptr[chunks + 1] - char_indptr[chunks]
         rows = np.repeat(np.repeat(np.arange(batch.size), np.diff(indptr)), per_chunk)
         keys = rows * width + cache.char_columns.values[entries]
-        order = np.argsort(keys, kind="stable")
+        # numpy's default sort (its vector sort): three times faster here than a stable one, and the
+        # order within a group of equal pairs does not matter
+        order = np.argsort(keys)
         keys = keys[order]
         same = keys[1:] == keys[:-1]
         if not same.any():
