@@ -239,6 +239,10 @@ class _Cache:
         self.form_ids: dict[str, int] = {}
         # `polarity.raw_values` per (statement text, section); immutable tuples.
         self.polarity: dict[tuple[str, str], tuple] = {}
+        # Per word that skipped the tokenizer (`_Tokenizing.word_of`): its plain and negated form ids and
+        # whether it is a negator, all functions of the word ("Flüchtlinge" in "Flüchtlinge," and
+        # "Flüchtlinge." is looked up once).
+        self.word_forms: dict[str, tuple[int, int, bool]] = {}
         self.form_column, self.form_cues = _Column(), [_Column() for _ in range(4)]
         self._new_forms: list[str] = []  # registered, their columns not yet filled in (`commit_forms`)
         # Bigrams of the vocabulary as sorted keys over form ids (their words registered first).
@@ -685,18 +689,21 @@ class FastFeatures:
             for k in others:
                 starts[k] = position
                 position += token_counts[k]
-            like_num = tokenizing.like_num
+            like_num, known = tokenizing.like_num, cache.word_forms
             for k, word in enumerate(words):
                 if word is None:
                     continue
-                lower = word.lower()
-                lemma = word_lemma(word, lower, like_num(word))
-                if _WHITESPACE.search(lemma):
-                    cache.irregular = True
+                entry = known.get(word)
+                if entry is None:
+                    lower = word.lower()
+                    lemma = word_lemma(word, lower, like_num(word))
+                    if _WHITESPACE.search(lemma):
+                        cache.irregular = True
+                    entry = known[word] = (form(lemma, vocab), form("neg_" + lemma, vocab), lower in NEGATORS)
                 kinds.append(_WORD)
-                plain.append(form(lemma, vocab))
-                negated.append(form("neg_" + lemma, vocab))
-                negators.append(int(lower in NEGATORS))
+                plain.append(entry[0])
+                negated.append(entry[1])
+                negators.append(entry[2])
                 starts[k] = position
                 if len(word) == len(chunks[k]):
                     token_counts[k] = 1
