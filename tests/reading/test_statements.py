@@ -74,13 +74,16 @@ def test_deciding_spans_read_each_chunk_a_bounded_number_of_times(monkeypatch, t
 
 # Chunks for which the plain path (`_plain_sentence_starts`) decides, and plain words after them: each case
 # of first letter (upper, lower, title case, digits, other numbers), words with a mark after an upper-case
-# letter (spaCy keeps the period), abbreviations, and a few chunks that send the unit to spaCy.
+# letter (spaCy keeps the period), abbreviations, dates, addresses, and chunks that send the unit to spaCy
+# (ordinals, years and times with a period, brackets before a mark).
 PLAIN_WORDS = st.sampled_from(
     [
         "Ende.", "gut!", "wann?", "Straße.", "Äpfel.", "größer!", "ß.", "ÄRGER.", "GmbH.", "Ende!", "Ja?",
         "ca.", "Ca.", "z.B.", "bzw.", "Nr.", "usw.", "Dr.", "Insg.", "u.a.", "e.V.", "St.", "Jan.", "Mio.",
         "Die", "die", "Moderation", "war", "70", "2016", "über", "Über", "ǅungla.", "ǅ", "½", "²", "x",
-        "İstanbul.", "und", "Σ.", "σ.", "ﬁ.", "Ende.“", "3.", "(gut).", "–", "Wort?!",
+        "İstanbul.", "und", "Σ.", "σ.", "ﬁ.", "Ende.“", "3.", "(gut).", "–", "Wort?!", "18.02.2017",
+        "18.02.2017,", "2016.", "10:00", "10:00.", "info@stadt.de", "www.stadt.de", "1.500", "3,5", "5.-",
+        "z.B.:", "(ca.", "ca.)", "S.", "Abs.", "GmbH", "e.V.,", "12.", "120.", "2016/17.",
     ]
 )  # fmt: skip
 
@@ -127,6 +130,9 @@ def test_plain_sentence_starts_decide_most_report_prose():
         ("Es kamen ca. 70 Personen.", [0]),  # an abbreviation ends no sentence
         ("Gut. ca. 70 kamen. Ca. 80 gingen.", [0, 19]),
         ("Die Zeit war knapp. 2016 kamen mehr.", [0, 20]),
+        ("Die GmbH. Weiter.", [0]),  # spaCy keeps the period after a capital: no sentence ends
+        ("Am 18.02.2017 kamen viele. Danach info@stadt.de fragen.", [0, 27]),  # inert chunks
+        ("Gut. 18.02.2017 war der Tag.", [0, 5]),
     ],
 )
 def test_plain_sentence_starts_examples(text, starts):
@@ -136,11 +142,13 @@ def test_plain_sentence_starts_examples(text, starts):
 @pytest.mark.parametrize(
     "text",
     [
-        "Die GmbH. Weiter.",
-        "Am 18. Februar.",
+        "Am 18. Februar.",  # an ordinal: the guard decides
+        "Seit 2016. Danach.",
+        "Um 10:00. Dann.",
         "Das Motto „Angekommen“. Gut.",
         "Gut. (siehe oben)",
         "Gut?! Ja.",
+        "Ende (siehe oben). Weiter.",
     ],
 )
 def test_plain_sentence_starts_leave_other_units_to_spacy(text):
