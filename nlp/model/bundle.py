@@ -73,24 +73,30 @@ class Calibration:
 
 def calibrated_from_decisions(calibration: Calibration, decisions: np.ndarray) -> np.ndarray:
     """The calibrated classifier's `predict_proba` from its fold SVMs' decision values (columns as
-    `fold_weights`): scikit-learn's computation (`_CalibratedClassifier.predict_proba`), for all folds at
-    once (the same operations per number as fold by fold, so the same numbers; a report's statements are
-    too few for numpy's per-call cost to be spread over them)."""
+    `fold_weights`): scikit-learn's computation (`_CalibratedClassifier.predict_proba`), the sigmoids of
+    all folds at once (a report's statements are too few to spread numpy's cost per call over them), then
+    fold after fold added up as scikit-learn does, so the same numbers."""
     n_classes, n_folds = calibration.n_classes, len(calibration.a)
     slopes, offsets, folds, places = calibration.stacked
     # scikit-learn's `expit(-(a * T + b))`, every fold's calibrators side by side
     p = 1.0 / (1.0 + np.exp(decisions * slopes + offsets))
     if n_classes == 2:
-        proba = np.empty((decisions.shape[0], n_folds, 2))
-        proba[:, :, 0] = 1.0 - p
-        proba[:, :, 1] = p
+        # One calibrator per fold: its class's probability p, the other's 1 - p, both within [0, 1],
+        # where scikit-learn's clip to 1 (below) changes nothing.
+        width = decisions.shape[1] // n_folds
+        positive, negative = p[:, 0].copy(), 1.0 - p[:, 0]
+        for k in range(1, n_folds):
+            positive += p[:, k * width]
+            negative += 1.0 - p[:, k * width]
+        return np.column_stack([negative, positive]) / n_folds
+    if len(places) == n_folds * n_classes and (places == np.tile(np.arange(n_classes), n_folds)).all():
+        proba = p.reshape(p.shape[0], n_folds, n_classes)  # every fold has every class, in order
     else:
         proba = np.zeros((decisions.shape[0], n_folds, n_classes))
         proba[:, folds, places] = p
-        denominator = proba.sum(axis=2, keepdims=True)
-        proba = np.divide(proba, denominator, out=np.full_like(proba, 1 / n_classes), where=denominator != 0)
+    denominator = proba.sum(axis=2, keepdims=True)
+    proba = np.divide(proba, denominator, out=np.full_like(proba, 1 / n_classes), where=denominator != 0)
     proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
-    # fold after fold, as scikit-learn adds them up
     total = proba[:, 0].copy()
     for k in range(1, n_folds):
         total += proba[:, k]
