@@ -14,6 +14,7 @@ from a saved bundle computes with scikit-learn's own `predict_proba`.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -45,6 +46,17 @@ class Calibration:
     b: tuple[np.ndarray, ...]
     positions: tuple[np.ndarray, ...]
 
+    @functools.cached_property
+    def stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(slopes, offsets, fold, class position) of every calibrator, fold after fold: the columns of
+        `fold_weights`."""
+        return (
+            np.concatenate(self.a),
+            np.concatenate(self.b),
+            np.concatenate([np.full(len(a), k) for k, a in enumerate(self.a)]),
+            np.concatenate(self.positions),
+        )
+
     @classmethod
     def of(cls, calibrated: Any) -> Calibration:
         classes = calibrated.classes_
@@ -61,25 +73,33 @@ class Calibration:
 
 def calibrated_from_decisions(calibration: Calibration, decisions: np.ndarray) -> np.ndarray:
     """The calibrated classifier's `predict_proba` from its fold SVMs' decision values (columns as
-    `fold_weights`): scikit-learn's computation (`_CalibratedClassifier.predict_proba`), step by step."""
+    `fold_weights`): scikit-learn's computation (`_CalibratedClassifier.predict_proba`), the sigmoids of
+    all folds at once (a report's statements are too few to spread numpy's cost per call over them), then
+    fold after fold added up as scikit-learn does, so the same numbers."""
     n_classes, n_folds = calibration.n_classes, len(calibration.a)
-    total = np.zeros((decisions.shape[0], n_classes))
-    width = decisions.shape[1] // n_folds
-    for k in range(n_folds):
-        decision = decisions[:, k * width : (k + 1) * width]
-        # scikit-learn's `expit(-(a * T + b))`
-        p = 1.0 / (1.0 + np.exp(decision * calibration.a[k] + calibration.b[k]))
-        if n_classes == 2:
-            proba = np.column_stack([1.0 - p[:, 0], p[:, 0]])
-        else:
-            proba = np.zeros_like(total)
-            proba[:, calibration.positions[k]] = p
-            denominator = proba.sum(axis=1, keepdims=True)
-            proba = np.divide(
-                proba, denominator, out=np.full_like(proba, 1 / n_classes), where=denominator != 0
-            )
-        proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
-        total += proba
+    slopes, offsets, folds, places = calibration.stacked
+    # scikit-learn's `expit(-(a * T + b))`, every fold's calibrators side by side
+    p = 1.0 / (1.0 + np.exp(decisions * slopes + offsets))
+    if n_classes == 2:
+        # One calibrator per fold: its class's probability p, the other's 1 - p, both within [0, 1],
+        # where scikit-learn's clip to 1 (below) changes nothing.
+        width = decisions.shape[1] // n_folds
+        positive, negative = p[:, 0].copy(), 1.0 - p[:, 0]
+        for k in range(1, n_folds):
+            positive += p[:, k * width]
+            negative += 1.0 - p[:, k * width]
+        return np.column_stack([negative, positive]) / n_folds
+    if len(places) == n_folds * n_classes and (places == np.tile(np.arange(n_classes), n_folds)).all():
+        proba = p.reshape(p.shape[0], n_folds, n_classes)  # every fold has every class, in order
+    else:
+        proba = np.zeros((decisions.shape[0], n_folds, n_classes))
+        proba[:, folds, places] = p
+    denominator = proba.sum(axis=2, keepdims=True)
+    proba = np.divide(proba, denominator, out=np.full_like(proba, 1 / n_classes), where=denominator != 0)
+    proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
+    total = proba[:, 0].copy()
+    for k in range(1, n_folds):
+        total += proba[:, k]
     return total / n_folds
 
 

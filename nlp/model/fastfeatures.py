@@ -51,6 +51,12 @@ _FORM_BITS = 31  # a bigram's key: first form id << 31 | second form id
 MAX_CACHED_CHUNKS = 200_000
 # Polarity rows cached per (statement, section) at most: re-tagged reports repeat their statements.
 MAX_CACHED_STATEMENTS = 50_000
+# Batches of up to this many statements (a report: about 30) get their decision values from numpy gathers
+# summed per statement (`np.add.reduceat`); larger ones from scipy's sparse products, whose fixed cost per
+# matrix small batches cannot spread but which scale better. The character block on the 2-core bench
+# machine, µs per statement, gathers / scipy: 10 / 26 in batches of 30, 8 / 10 at 120, 8 / 6 at 250, 9 / 4.5
+# at 1000.
+SMALL_BATCH = 128
 # Index arrays are int32, as scipy wants them: it would otherwise scan and copy them on every call.
 _INDEX = np.int32
 # What `str.isspace` finds (the same Unicode class): a lemma holding it would be split by the vectorizer.
@@ -158,21 +164,30 @@ class _GramIndex:
 
     def columns(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(word index, column) of every n-gram of the words (no whitespace in them) that the vocabulary
-        has, a gram as often as it occurs."""
+        has, a gram as often as it occurs (in no particular order). The windows of every length are packed
+        one character at a time from the shorter ones, and looked up in one sorted pass."""
         ids, starts = self._ids("".join(f" {w} " for w in words), [len(w) + 2 for w in words])
         total = int(starts[-1])
         owner = np.repeat(np.arange(len(words), dtype=np.int64), np.diff(starts))
         end = starts[1:][owner]  # where the padded word of each position ends
         position = np.arange(total, dtype=np.int64)
-        owners, columns = [], []
-        for n in range(self.low, self.high + 1):
-            at = position[position + n <= end]
-            keys = self._pack(ids, at, n)
-            found = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
-            hit = (self._keys[found] == keys) & (keys >= 0)
-            owners.append(owner[at[hit]])
-            columns.append(self._columns[found[hit]])
-        return np.concatenate(owners), np.concatenate(columns)
+        chars = np.zeros(total, dtype=np.int64)  # the first n characters of each window, packed
+        known = np.ones(total, dtype=bool)
+        at, keys = [], []
+        for n in range(1, self.high + 1):
+            part = ids[position + n - 1]
+            known &= part > 0
+            chars = chars << self._bits | part
+            if n >= self.low:
+                kept = np.flatnonzero(known & (position + n <= end))
+                at.append(kept)
+                keys.append(chars[kept] | n << (self._bits * n))  # as `_pack`: n above the characters
+        windows, packed = np.concatenate(at), np.concatenate(keys)
+        order = np.argsort(packed)  # sorted queries: each search starts where the one before ended
+        packed = packed[order]
+        found = np.minimum(np.searchsorted(self._keys, packed), len(self._keys) - 1)
+        hit = self._keys[found] == packed
+        return owner[windows[order[hit]]], self._columns[found[hit]]
 
 
 def _codes(text: str) -> np.ndarray:
@@ -224,6 +239,10 @@ class _Cache:
         self.form_ids: dict[str, int] = {}
         # `polarity.raw_values` per (statement text, section); immutable tuples.
         self.polarity: dict[tuple[str, str], tuple] = {}
+        # Per word that skipped the tokenizer (`_Tokenizing.word_of`): its plain and negated form ids and
+        # whether it is a negator, all functions of the word ("Flüchtlinge" in "Flüchtlinge," and
+        # "Flüchtlinge." is looked up once).
+        self.word_forms: dict[str, tuple[int, int, bool]] = {}
         self.form_column, self.form_cues = _Column(), [_Column() for _ in range(4)]
         self._new_forms: list[str] = []  # registered, their columns not yet filled in (`commit_forms`)
         # Bigrams of the vocabulary as sorted keys over form ids (their words registered first).
@@ -381,10 +400,14 @@ class FastFeatures:
         if batch is None:
             return None
         weights = self._weights
-        lemma_counts, cue_counts = self._lemma_counts(batch)
-        lemma = _sublinear_tfidf(lemma_counts, self._idf)
-        out = np.asarray(lemma @ weights) / _norms(_row_sums(lemma.data**2, lemma.indptr))[:, None]
-        out += self._char_decisions(batch)
+        rows, columns, cue_counts = self._lemma_entries(batch)
+        if batch.size <= SMALL_BATCH:
+            out = self._lemma_decisions_small(batch.size, rows, columns)
+            out += self._char_decisions_small(batch)
+        else:
+            lemma = _sublinear_tfidf(self._lemma_matrix(batch.size, rows, columns), self._idf)
+            out = np.asarray(lemma @ weights) / _norms(_row_sums(lemma.data**2, lemma.indptr))[:, None]
+            out += self._char_decisions(batch)
         columns = self._section_columns(sections)
         known = columns >= 0
         out[known] += weights[columns[known]]
@@ -438,6 +461,59 @@ class FastFeatures:
             )
         return sums[:, :-1] / _norms(sums[:, -1])[:, None]
 
+    def _lemma_decisions_small(self, n: int, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """The lemma block's share of X @ weights for a small batch (`SMALL_BATCH`), without a matrix: the
+        (statement, column) pairs counted by one sort, each pair's tf-idf times its weight row, summed per
+        statement and divided by the statement's norm."""
+        keys, counts = np.unique(rows * self._n_features + columns, return_counts=True)
+        rows, columns = np.divmod(keys, self._n_features)
+        tfidf = (1.0 + np.log(counts)) * self._idf[columns]
+        indptr = _indptr(rows, n)
+        return (
+            _row_sums(tfidf[:, None] * self._weights[columns], indptr)
+            / _norms(_row_sums(tfidf**2, indptr))[:, None]
+        )
+
+    def _char_decisions_small(self, batch: _Batch) -> np.ndarray:
+        """`_char_decisions` for a small batch (`SMALL_BATCH`) with numpy alone: the chunks' sums gathered
+        and added per statement, and the n-grams that several chunks of a statement share, found by one
+        sort of every (statement, column) pair of its chunks, corrected group by group: 1 + log Σ ci in
+        place of Σ (1 + log ci)."""
+        cache, width = batch.cache, self._n_features
+        chunks, indptr = batch.chunks, batch.indptr
+        n_chunks = int(chunks.max()) + 1 if len(chunks) else 0
+        sums = _row_sums(self._chunk_sums(cache, n_chunks)[chunks], indptr)
+        char_indptr = cache.char_indptr.values
+        entries = _ranges(char_indptr[chunks], char_indptr[chunks + 1])
+        per_chunk = char_indptr[chunks + 1] - char_indptr[chunks]
+        rows = np.repeat(np.repeat(np.arange(batch.size), np.diff(indptr)), per_chunk)
+        keys = rows * width + cache.char_columns.values[entries]
+        # numpy's default sort (its vector sort): three times faster here than a stable one, and the
+        # order within a group of equal pairs does not matter
+        order = np.argsort(keys)
+        keys = keys[order]
+        same = keys[1:] == keys[:-1]
+        if not same.any():
+            return sums[:, :-1] / _norms(sums[:, -1])[:, None]
+        shared = np.zeros(len(keys), dtype=bool)  # in a group of two or more
+        shared[1:] |= same
+        shared[:-1] |= same
+        at = np.flatnonzero(shared)
+        keys = keys[at]
+        counts = cache.char_counts.values[entries[order[at]]]
+        sublinear = 1.0 + np.log(counts)
+        groups = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+        total = np.add.reduceat(counts, groups)
+        phi = 1.0 + np.log(total)
+        rows, columns = np.divmod(keys[groups], width)
+        idf = self._idf[columns]
+        fix = (phi - np.add.reduceat(sublinear, groups)) * idf
+        fix_squares = (phi**2 - np.add.reduceat(sublinear**2, groups)) * idf**2
+        group_indptr = _indptr(rows, batch.size)
+        sums[:, :-1] += _row_sums(fix[:, None] * self._weights[columns], group_indptr)
+        sums[:, -1] += _row_sums(fix_squares, group_indptr)
+        return sums[:, :-1] / _norms(sums[:, -1])[:, None]
+
     def _chunk_sums(self, cache: _Cache, chunks: int) -> np.ndarray:
         """Per chunk (the first `chunks`): its character tf-idf row (unnormalised) @ weights, and its
         squared norm; computed once per chunk, for every chunk added since the last call at once."""
@@ -445,12 +521,22 @@ class FastFeatures:
         if sums.size < chunks:
             with self._lock:
                 if sums.size < chunks:
-                    new = _sublinear_tfidf(cache.chars(chunks, self._n_features)[sums.size :], self._idf)
-                    rows = np.empty((new.shape[0], sums.values.shape[1]))
-                    rows[:, :-1] = new @ self._weights
-                    rows[:, -1] = _row_sums(new.data**2, new.indptr)
-                    sums.extend(rows)
+                    sums.extend(self._new_chunk_sums(cache, sums.size, chunks))
         return sums.values[:chunks]
+
+    def _new_chunk_sums(self, cache: _Cache, first: int, end: int) -> np.ndarray:
+        """`_chunk_sums` of chunks first..end - 1, from a matrix of their rows alone (slicing the matrix of
+        every cached chunk would copy its index arrays: most of the cost for a report's new chunks)."""
+        indptr = cache.char_indptr.values[first : end + 1]
+        start, stop = int(indptr[0]), int(indptr[-1])
+        indptr = indptr - start
+        columns = cache.char_columns.values[start:stop]
+        tfidf = (1.0 + np.log(cache.char_counts.values[start:stop])) * self._idf[columns]
+        new = csr_matrix((tfidf, columns, indptr), shape=(end - first, self._n_features))
+        rows = np.empty((end - first, cache.chunk_sums.values.shape[1]))
+        rows[:, :-1] = new @ self._weights
+        rows[:, -1] = _row_sums(tfidf**2, indptr)
+        return rows
 
     def _batch(self, texts: Sequence[str]) -> _Batch | None:
         cache = self._cache  # one snapshot for the whole batch
@@ -491,13 +577,23 @@ class FastFeatures:
     def _lemma_counts(self, batch: _Batch):
         """Unigram and bigram counts over the lemma forms (negated within 3 words after a negator), and the
         cue counts (positive, negative, contrast, any negated word) per statement."""
+        rows, columns, cues = self._lemma_entries(batch)
+        return self._lemma_matrix(batch.size, rows, columns), cues
+
+    def _lemma_matrix(self, n: int, rows: np.ndarray, columns: np.ndarray) -> csr_matrix:
+        # duplicates are summed by the conversion to CSR
+        return csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, self._n_features))
+
+    def _lemma_entries(self, batch: _Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(statement, column) of every unigram and bigram occurrence over the lemma forms (negated within
+        3 words after a negator), and the cue counts (positive, negative, contrast, any negated word) per
+        statement."""
         cache, chunks, n = batch.cache, batch.chunks, batch.size
         chunk_row = np.repeat(np.arange(n), np.diff(batch.indptr))
         starts = cache.chunk_token_start.values[chunks]
         counts = cache.chunk_token_count.values[chunks]
-        total = int(counts.sum())
-        offsets = np.cumsum(counts) - counts
-        tokens = np.repeat(starts - offsets, counts) + np.arange(total)
+        tokens = _ranges(starts, starts + counts)
+        total = len(tokens)
         token_row = np.repeat(chunk_row, counts)
         kind = cache.token_kind.values[tokens]
         is_word = kind == _WORD
@@ -527,13 +623,11 @@ class FastFeatures:
         hit = cache.bigram_keys[found] == keys if len(cache.bigram_keys) else np.zeros(len(keys), dtype=bool)
         rows = np.concatenate([word_row[unigram >= 0], word_row[1:][same][hit]])
         columns = np.concatenate([unigram[unigram >= 0], cache.bigram_columns[found[hit]]])
-        # duplicates are summed by the conversion to CSR
-        lemma = csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(n, self._n_features))
         cues = np.column_stack(
             [np.bincount(word_row, weights=column.values[forms], minlength=n) for column in cache.form_cues]
         )
         cues[:, 3] = cues[:, 3] > 0
-        return lemma, cues
+        return rows, columns, cues
 
     def _section_columns(self, sections: Sequence[str | None]) -> np.ndarray:
         """The one-hot column of each statement's section; -1 for a section the model never saw."""
@@ -595,18 +689,21 @@ class FastFeatures:
             for k in others:
                 starts[k] = position
                 position += token_counts[k]
-            like_num = tokenizing.like_num
+            like_num, known = tokenizing.like_num, cache.word_forms
             for k, word in enumerate(words):
                 if word is None:
                     continue
-                lower = word.lower()
-                lemma = word_lemma(word, lower, like_num(word))
-                if _WHITESPACE.search(lemma):
-                    cache.irregular = True
+                entry = known.get(word)
+                if entry is None:
+                    lower = word.lower()
+                    lemma = word_lemma(word, lower, like_num(word))
+                    if _WHITESPACE.search(lemma):
+                        cache.irregular = True
+                    entry = known[word] = (form(lemma, vocab), form("neg_" + lemma, vocab), lower in NEGATORS)
                 kinds.append(_WORD)
-                plain.append(form(lemma, vocab))
-                negated.append(form("neg_" + lemma, vocab))
-                negators.append(int(lower in NEGATORS))
+                plain.append(entry[0])
+                negated.append(entry[1])
+                negators.append(entry[2])
                 starts[k] = position
                 if len(word) == len(chunks[k]):
                     token_counts[k] = 1
@@ -659,13 +756,27 @@ def _sublinear_tfidf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
 
 
 def _row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
-    """Sums of `values` per CSR row (rows may be empty)."""
-    sums = np.zeros(len(indptr) - 1)
+    """Sums of `values` (numbers, or rows of numbers) per CSR row (rows may be empty)."""
+    sums = np.zeros((len(indptr) - 1, *values.shape[1:]))
     values = values[: indptr[-1]] if len(indptr) else values
     nonempty = np.flatnonzero(indptr[1:] > indptr[:-1])
     if len(nonempty):
         sums[nonempty] = np.add.reduceat(values, indptr[nonempty])
     return sums
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The positions starts[0]..ends[0] - 1, then starts[1]..ends[1] - 1, and so on, as one array."""
+    lengths = ends - starts
+    offsets = np.cumsum(lengths) - lengths
+    return np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()))
+
+
+def _indptr(rows: np.ndarray, n: int) -> np.ndarray:
+    """Where each of n rows starts in `rows` (sorted) and where the last ends."""
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return indptr
 
 
 def _normalised(X: csr_matrix) -> csr_matrix:

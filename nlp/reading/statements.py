@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from spacy.lang.char_classes import ALPHA_LOWER
 from spacy.lang.lex_attrs import is_punct
 from spacy.pipeline.sentencizer import Sentencizer
 
@@ -134,6 +137,9 @@ _SENTENCE_PUNCT_CLASS = re.compile("[" + "".join(re.escape(c) for c in sorted(SE
 # The characters `sentence_guard` or the sentencizer decide on: a space-separated word ("chunk") without any
 # of them neither ends a sentence nor keeps one from ending.
 _DECIDING = re.compile("[" + "".join(re.escape(c) for c in sorted(SENTENCE_PUNCT | QUOTES)) + "]")
+_DIGIT = re.compile(r"\d")
+# A lower-case letter as spaCy's German suffix rules know it: a period after one is split off a word.
+_LOWER = re.compile(f"[{ALPHA_LOWER}]")
 # Stands in for a run of words that holds no deciding character (see `_sentence_starts`).
 _FILLER = "x"
 
@@ -174,14 +180,95 @@ def _chunk_end(text: str, position: int) -> int:
     return len(text) if end < 0 else end
 
 
+@functools.cache
+def _specials() -> frozenset[str]:
+    """The special cases of the splitter's tokenizer ("z.B.", "ca.", "Nr."): one token each, or fixed ones."""
+    tokenizer: Any = sentence_splitter().tokenizer  # a spaCy Tokenizer (typed as a plain callable)
+    return frozenset(tokenizer.rules)
+
+
+# Chunks up to this length are read by `_inert_chunk` (and kept in its cache); a longer one goes to spaCy.
+_INERT_CHUNK_CHARS = 40
+
+
+@functools.lru_cache(maxsize=4096)
+def _inert_chunk(chunk: str) -> bool:
+    """Whether a chunk with a deciding character (other than a plain word with one end mark) can neither
+    end a sentence nor start one: it has no quote (`sentence_guard`'s quote rule), none of its tokens is a
+    sentence mark (all the sentencizer splits after), and none ends in a period after a digit (the
+    guard's ordinals, years, dates and times: "3.", "2016.", "18.02.2017."). So "z.B.", "ca.", "GmbH.",
+    "18.02.2017", "info@stadt.de" are inert; "3.", "(siehe oben)." are not. spaCy tokenises a chunk on its
+    own, whatever is around it."""
+    if len(chunk) > _INERT_CHUNK_CHARS or any(c in QUOTES for c in chunk):
+        return False
+    return not any(
+        token.text in SENTENCE_PUNCT or (token.text.endswith(".") and _DIGIT.search(token.text))
+        for token in sentence_splitter().tokenizer(chunk)
+    )
+
+
+def _plain_sentence_starts(text: str) -> list[int] | None:
+    """`_sentence_starts` without spaCy where every chunk with a deciding character is a plain word with
+    one end mark ("Ende." after a lower-case letter, "gut!", "wann?") or inert (`_inert_chunk`: "z.B.",
+    "18.02.2017"), and the chunk after each such word starts with a letter or digit; None for any other
+    unit.
+
+    Why it decides as the splitter does: such a word is one token and its mark another (the test of
+    `fastfeatures._Tokenizing`, checked on every Unicode letter); the next chunk's first token starts
+    with its first character, so it is no punctuation and the sentencizer starts a sentence there, unless
+    `sentence_guard` keeps it from doing so — after a period (no ordinal: the word has no digit) exactly
+    when that character is lower case. Nothing else can start a sentence: every other chunk lacks a
+    sentence mark, or is inert — no token of it is a mark the sentencizer or the guard splits after, or
+    one that lets the guard start a sentence (a quote, a number with a period); what else the guard reads
+    there only keeps a sentence from starting where, without a mark before it, none starts anyway."""
+    starts = [0]
+    specials = _specials()
+    chunk_end = -1
+    inert = False
+    n = len(text)
+    for m in _DECIDING.finditer(text):
+        at = m.start()
+        if at < chunk_end:  # a further deciding character of the same chunk
+            if inert:
+                continue
+            return None
+        chunk_end = _chunk_end(text, at)
+        chunk = text[text.rfind(" ", 0, at) + 1 : chunk_end]
+        mark, word = chunk[-1], chunk[:-1]
+        plain_word = not (
+            chunk in specials
+            or at != chunk_end - 1
+            or mark not in ".!?"
+            or not word.isalpha()
+            or word in specials
+            or (mark == "." and not _LOWER.match(word[-1]))
+        )
+        inert = not plain_word and _inert_chunk(chunk)
+        if not plain_word:
+            if not inert:
+                return None
+            continue
+        if chunk_end >= n:
+            continue  # the unit's last chunk
+        following = text[chunk_end + 1]
+        if not following.isalnum():
+            return None
+        if mark != "." or not following.islower():
+            starts.append(chunk_end + 1)
+    return starts
+
+
 def _sentence_starts(text: str) -> list[int]:
     """Where `sentence_splitter` starts the sentences of `text` (a unit: words separated by single spaces).
 
-    spaCy tokenises each space-separated chunk on its own, and a chunk without a deciding character
+    Most units are decided without spaCy (`_plain_sentence_starts`). For the others, spaCy tokenises each space-separated chunk on its own, and a chunk without a deciding character
     affects no decision unless it is next to one with such a character: the splitter runs on the deciding
     spans only, each run of other chunks between them replaced by one filler word, so that it reads
     (and creates vocabulary entries for) a fraction of the text and places every start where it would on
     the whole of it."""
+    plain = _plain_sentence_starts(text)
+    if plain is not None:
+        return plain
     pieces: list[str] = []
     offsets: list[tuple[int, int]] = []  # (offset in the short text, offset in `text`) of each piece
     at = covered = 0

@@ -97,3 +97,31 @@ def test_char_wb_grams_equal_scikit_learn(text, low, extra):
 
     analyzer = TfidfVectorizer(analyzer="char_wb", ngram_range=(low, low + extra)).build_analyzer()
     assert char_wb_grams(text.lower(), low, low + extra) == analyzer(text)
+
+
+def test_calibrated_probabilities_where_folds_miss_classes():
+    """Folds whose classifiers saw only some of the classes (their calibrators placed by `positions`):
+    scikit-learn's `_CalibratedClassifier.predict_proba`, fold by fold, gives the same numbers as
+    `calibrated_from_decisions`, which computes every fold's sigmoids at once."""
+    from nlp.model.bundle import Calibration, calibrated_from_decisions
+
+    rng = np.random.default_rng(0)
+    positions = (np.array([0, 1, 2]), np.array([0, 1, 3]), np.array([1, 2, 3]))
+    a = tuple(rng.normal(-2, 0.5, 3) for _ in positions)
+    b = tuple(rng.normal(0, 0.5, 3) for _ in positions)
+    calibration = Calibration(n_classes=4, a=a, b=b, positions=positions)
+    decisions = rng.normal(0, 2, (50, 9))
+    decisions[0, :] = 800.0  # every sigmoid 1: each fold splits its share over the classes it saw
+    expected = np.zeros((50, 4))
+    for k, (slope, offset, places) in enumerate(zip(a, b, positions, strict=True)):
+        proba = np.zeros((50, 4))
+        proba[:, places] = 1.0 / (1.0 + np.exp(decisions[:, 3 * k : 3 * k + 3] * slope + offset))
+        denominator = proba.sum(axis=1, keepdims=True)
+        proba = np.divide(proba, denominator, out=np.full_like(proba, 0.25), where=denominator != 0)
+        proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
+        expected += proba
+    expected /= 3
+    got = calibrated_from_decisions(calibration, decisions)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(got[0], [2 / 9, 1 / 3, 2 / 9, 2 / 9])
+    np.testing.assert_allclose(got.sum(axis=1), 1.0)

@@ -105,6 +105,34 @@ def test_decisions_from_threads_equal_one_call(blank_model):
         np.testing.assert_allclose(result, _general_decisions(blank_model, batch), atol=1e-10)
 
 
+@pytest.mark.parametrize("size", [1, 2, 30, 500])
+def test_decisions_in_batches_equal_scikit_learn_on_the_corpus(blank_model, size):
+    """Batches of up to `SMALL_BATCH` statements take numpy's gathers, larger ones scipy's products: both
+    give the general path's decision values, whatever the batch size (statements of a report, or a
+    folder's at once), on a sample of the corpus that starts with empty word caches."""
+    rows = [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines() if line]
+    sample = [StatementInput(r["text"], r["section"]) for r in rows[:: max(1, len(rows) // 1000)]]
+    if size == 1:
+        sample = sample[:200]  # a call per statement
+    fresh = Tagger(blank_model.model)  # empty word caches: each batch brings new chunks
+    decisions = np.vstack([fresh.decisions(sample[i : i + size]) for i in range(0, len(sample), size)])
+    np.testing.assert_allclose(decisions, _general_decisions(blank_model, sample), atol=1e-9)
+
+
+def test_small_batch_path_equals_the_sparse_path(blank_model, monkeypatch):
+    """The same batch through both ways of `FastFeatures.decisions`: the same numbers, cue columns too."""
+    rows = [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines() if line]
+    texts, sections = [r["text"] for r in rows[:60]], [r["section"] for r in rows[:60]]
+    fast = blank_model.fast
+    assert len(texts) <= fastfeatures.SMALL_BATCH
+    small, small_cues = fast.decisions(texts, sections)
+    monkeypatch.setattr(fastfeatures, "SMALL_BATCH", 0)
+    sparse, sparse_cues = fast.decisions(texts, sections)
+    np.testing.assert_allclose(small, sparse, atol=1e-12)
+    np.testing.assert_array_equal(small_cues, sparse_cues)
+    assert np.abs(small).max() > 0.01  # real statements: real decision values
+
+
 WORDS = st.sampled_from(
     "nicht kein keine kaum ohne gut leider aber Moderation Workshops TN insg. ggf. z.B. 12.000 € , . ; ! ? "
     "( ) „ “ - – / Wohnraummangel Sprachmittler neg_gut <zahl> 2016. 18.02.2017 ca. 6-800 keinerlei "
@@ -126,6 +154,29 @@ WORDS = st.sampled_from(
 )
 def test_fast_features_equal_scikit_learn_on_arbitrary_text(blank_model, texts, section):
     _assert_same(blank_model, [StatementInput(t, section) for t in texts])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    texts=st.lists(
+        st.one_of(st.lists(WORDS, max_size=12).map(" ".join), st.text(max_size=40)), min_size=1, max_size=40
+    ),
+    section=st.sampled_from([None, "bewertung", "kosten", "nirgends"]),
+)
+def test_small_and_sparse_decisions_equal_on_arbitrary_text(blank_model, texts, section):
+    """Arbitrary text in a batch of up to 40 statements: numpy's gathers and scipy's products agree (both
+    sides also match scikit-learn, above and in `test_decisions_in_batches_equal_scikit_learn_on_the_corpus`)."""
+    fast = blank_model.fast
+    sections = [section] * len(texts)
+    small = fast.decisions(texts, sections)
+    original = fastfeatures.SMALL_BATCH
+    fastfeatures.SMALL_BATCH = 0  # hypothesis runs the body many times: no monkeypatch fixture here
+    try:
+        sparse = fast.decisions(texts, sections)
+    finally:
+        fastfeatures.SMALL_BATCH = original
+    np.testing.assert_allclose(small[0], sparse[0], atol=1e-12)
+    np.testing.assert_array_equal(small[1], sparse[1])
 
 
 def test_cache_is_bounded_and_results_stay_exact(blank_model, monkeypatch):
