@@ -250,7 +250,7 @@ _LEFT_ALONE = re.compile(r"\balleine? gelassen\b")
 
 def _tokens(text: str) -> list[str]:
     text = text.replace("alles andere als", "nicht").replace("n't", " not").replace("nicht nur", "nichtnur")
-    if "aus" in text:
+    if "blieb" in text or "bleib" in text:  # every form of (aus)bleiben has one of these
         text = _STAYED_AWAY_WORDS.sub("nicht", _STAYED_AWAY.sub(r"\1\2nicht", text))
     if "gelassen" in text:
         text = _LEFT_ALONE.sub("alleingelassen", text)
