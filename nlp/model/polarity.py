@@ -432,8 +432,8 @@ def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
     elif both:
         verdict = 0
     else:
-        judged = [s for s in signs if s]
-        verdict = (net > 0) - (net < 0) if net else (judged[-1] if judged else 2)
+        judged_signs = [s for s in signs if s]
+        verdict = (net > 0) - (net < 0) if net else (judged_signs[-1] if judged_signs else 2)
     return (
         min(pos, 3),
         min(neg, 3),
