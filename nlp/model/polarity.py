@@ -114,6 +114,8 @@ _POSITIVE_WORDS |= _adjectives("problemlos reibungslos mühelos störungsfrei ko
 NEGATORS = frozenset(
     "nicht kein keine keinen keinem keiner keines keinerlei keineswegs keinesfalls nie niemals nirgends "
     "nirgendwo niemand niemanden nichts kaum ohne weder "
+    # "ausbleiben" negates what stays away, like a final "nicht": "der erhoffte Zulauf ist ausgeblieben"
+    "ausgeblieben ausblieb ausblieben ausbleibt ausbleiben "
     # English
     "not no never nobody nothing without hardly neither nor none".split()
 )
@@ -164,7 +166,7 @@ _MIXED_PHRASES = re.compile(
     r"nicht immer|nicht alle|nicht ganz|nicht durchgehend|mehr oder weniger|einerseits)\b"
 )
 _CONCEDING = frozenset({"trotz", "despite"})
-# Konjunktiv II of the past and present counterfactual ("wäre hilfreich gewesen", "hätte gutgetan").
+# Konjunktiv II of the past and present counterfactual ("wäre hilfreich gewesen", "hätte vieles erleichtert").
 _COUNTERFACTUAL = frozenset("hätte hätten wäre wären would".split())
 # A cause is not what a negator at the end of the clause denies: in "wurde mangels Raum nicht verwirklicht"
 # and "ist wegen Verzögerungen nicht zustande gekommen" the lack and the delay stay bad news.
@@ -241,17 +243,16 @@ def word_polarity(word: str) -> int:
     return 0
 
 
-# "ausbleiben" negates what stays away, like a final "nicht": "Die befürchteten Proteste blieben aus",
-# "der erhoffte Zulauf ist ausgeblieben". The separable "blieb(en) ... aus" only at the end of its clause.
+# The separable "blieb(en) ... aus" at the end of its clause is a negator as "ausgeblieben" is
+# (`NEGATORS`): "Die befürchteten Proteste blieben aus".
 _STAYED_AWAY = re.compile(r"\b(bleibt|bleiben|blieb|blieben)\b([^,.;:!?]*?)\baus\b(?=\s*(?:[,.;:!?)]|$))")
-_STAYED_AWAY_WORDS = re.compile(r"\b(?:ausgeblieben|ausblieb|ausblieben|ausbleibt|ausbleiben)\b")
 _LEFT_ALONE = re.compile(r"\balleine? gelassen\b")
 
 
 def _tokens(text: str) -> list[str]:
     text = text.replace("alles andere als", "nicht").replace("n't", " not").replace("nicht nur", "nichtnur")
-    if "blieb" in text or "bleib" in text:  # every form of (aus)bleiben has one of these
-        text = _STAYED_AWAY_WORDS.sub("nicht", _STAYED_AWAY.sub(r"\1\2nicht", text))
+    if "blieb" in text or "bleib" in text:
+        text = _STAYED_AWAY.sub(r"\1\2nicht", text)
     if "gelassen" in text:
         text = _LEFT_ALONE.sub("alleingelassen", text)
     return _TOKEN.findall(text)
@@ -418,7 +419,6 @@ def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
         mixed += sum(w in _MIXED_WORDS for w in tokens)
     wish = not _SUBJUNCTIVE.isdisjoint(present)
     wish_more = wish and not _MORE.isdisjoint(present)
-    in_verdict = judged
     # a judged word, not a bare "nicht" ("Eher nicht." under Kosten answers the form and judges nothing)
     short = bool(pos or neg) and sum(t not in _PUNCTUATION_ENDS for t in tokens) <= SHORT_WORDS
     net = pos - neg
@@ -452,8 +452,8 @@ def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
         min(mixed, 2),
         wish,
         wish_more,
-        wish and in_verdict,
-        wish and not in_verdict,
+        wish and judged,
+        wish and not judged,
         3 * (verdict == 1),
         3 * (verdict == -1),
         3 * (verdict == 0),
