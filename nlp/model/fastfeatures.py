@@ -445,7 +445,7 @@ class FastFeatures:
             kept = np.zeros(len(shared) + 1, dtype=np.int64)
             np.cumsum(shared, out=kept[1:])
             total = counts.data[shared]
-            phi = 1.0 + np.log(total)
+            phi = _sublinear(total)
             # Σ over contributing chunks of (1 + log ci) is total + Σ((1 + log ci) - ci): the rare
             # deltas; of (1 + log ci)² it is total + Σ((1 + log ci)² - ci).
             pattern = (counts.indices[shared], kept[counts.indptr])
@@ -467,7 +467,7 @@ class FastFeatures:
         statement and divided by the statement's norm."""
         keys, counts = np.unique(rows * self._n_features + columns, return_counts=True)
         rows, columns = np.divmod(keys, self._n_features)
-        tfidf = (1.0 + np.log(counts)) * self._idf[columns]
+        tfidf = _sublinear(counts) * self._idf[columns]
         indptr = _indptr(rows, n)
         return (
             _row_sums(tfidf[:, None] * self._weights[columns], indptr)
@@ -501,10 +501,10 @@ class FastFeatures:
         at = np.flatnonzero(shared)
         keys = keys[at]
         counts = cache.char_counts.values[entries[order[at]]]
-        sublinear = 1.0 + np.log(counts)
+        sublinear = _sublinear(counts)
         groups = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
         total = np.add.reduceat(counts, groups)
-        phi = 1.0 + np.log(total)
+        phi = _sublinear(total)
         rows, columns = np.divmod(keys[groups], width)
         idf = self._idf[columns]
         fix = (phi - np.add.reduceat(sublinear, groups)) * idf
@@ -531,7 +531,7 @@ class FastFeatures:
         start, stop = int(indptr[0]), int(indptr[-1])
         indptr = indptr - start
         columns = cache.char_columns.values[start:stop]
-        tfidf = (1.0 + np.log(cache.char_counts.values[start:stop])) * self._idf[columns]
+        tfidf = _sublinear(cache.char_counts.values[start:stop]) * self._idf[columns]
         new = csr_matrix((tfidf, columns, indptr), shape=(end - first, self._n_features))
         rows = np.empty((end - first, cache.chunk_sums.values.shape[1]))
         rows[:, :-1] = new @ self._weights
@@ -726,7 +726,7 @@ class FastFeatures:
                 + np.cumsum(np.bincount(owner, minlength=len(chunks)))
             )
             repeated = counts > 1
-            phi = 1.0 + np.log(counts[repeated])
+            phi = _sublinear(counts[repeated])
             cache.rare_columns.extend(columns[repeated])
             cache.rare_deltas.extend(np.column_stack([phi - counts[repeated], phi**2 - counts[repeated]]))
             cache.rare_indptr.extend(
@@ -748,10 +748,15 @@ class FastFeatures:
                 ids[chunk] = i  # published last: readers only see complete entries
 
 
+def _sublinear(counts: np.ndarray) -> np.ndarray:
+    """scikit-learn's sublinear term frequency (`sublinear_tf=True`): 1 + log count."""
+    return 1.0 + np.log(counts)
+
+
 def _sublinear_tfidf(counts: csr_matrix, idf: np.ndarray) -> csr_matrix:
     """(1 + log count) × idf, unnormalised."""
     out = counts.copy()
-    out.data = (1.0 + np.log(out.data)) * idf[out.indices]
+    out.data = _sublinear(out.data) * idf[out.indices]
     return out
 
 

@@ -243,9 +243,9 @@ def _plain_sentence_starts(text: str) -> list[int] | None:
             or word in specials
             or (mark == "." and not _LOWER.match(word[-1]))
         )
-        inert = not plain_word and _inert_chunk(chunk)
-        if not plain_word:
-            if not inert:
+        inert = not plain_word
+        if inert:
+            if not _inert_chunk(chunk):
                 return None
             continue
         if chunk_end >= n:
@@ -261,11 +261,11 @@ def _plain_sentence_starts(text: str) -> list[int] | None:
 def _sentence_starts(text: str) -> list[int]:
     """Where `sentence_splitter` starts the sentences of `text` (a unit: words separated by single spaces).
 
-    Most units are decided without spaCy (`_plain_sentence_starts`). For the others, spaCy tokenises each space-separated chunk on its own, and a chunk without a deciding character
-    affects no decision unless it is next to one with such a character: the splitter runs on the deciding
-    spans only, each run of other chunks between them replaced by one filler word, so that it reads
-    (and creates vocabulary entries for) a fraction of the text and places every start where it would on
-    the whole of it."""
+    Most units are decided without spaCy (`_plain_sentence_starts`). For the others: spaCy tokenises each
+    space-separated chunk on its own, and a chunk without a deciding character affects no decision unless
+    it is next to one with such a character, so the splitter runs on the deciding spans only, each run of
+    other chunks between them replaced by one filler word. It reads (and creates vocabulary entries for) a
+    fraction of the text and places every start where it would on the whole of it."""
     plain = _plain_sentence_starts(text)
     if plain is not None:
         return plain

@@ -260,17 +260,14 @@ def _make_engine(url: str) -> Engine:
     database = parsed.database or ""
     in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
     if in_memory:
-        engine = sa.create_engine(
-            parsed,
-            connect_args={"check_same_thread": False},
-            poolclass=sa.pool.StaticPool,
-            json_serializer=_json_text,
-        )
+        options: dict[str, Any] = {
+            "connect_args": {"check_same_thread": False},
+            "poolclass": sa.pool.StaticPool,
+        }
     else:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(
-            parsed, connect_args={"timeout": 30, "check_same_thread": False}, json_serializer=_json_text
-        )
+        options = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    engine = sa.create_engine(parsed, json_serializer=_json_text, **options)
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record) -> None:
