@@ -280,14 +280,15 @@ for _words, _flag in (
 ):
     for _word in _words:
         _NAMED_BITS[_word] = _NAMED_BITS.get(_word, 0) | _flag
+del _words, _flag, _word
 # Words looked up at most (then the lookups start afresh): bounds memory under a stream of new words.
 MAX_CACHED_WORDS = 100_000
 
 
 class _Flags(dict[str, int]):
-    """Token → its bits, each computed on first lookup. A token that can make a statement judge nothing
-    on its own (no polarity, no marker, no "zu") is also put in `_QUIET`: a statement of such words only
-    gets all-zero features, found by one set operation."""
+    """Token → its bits, each computed on first lookup. A token that gives a statement no feature by itself
+    (no polarity, no marker, not "zu" or "too") also goes into `_QUIET`: a statement of such tokens only has
+    all-zero features, which one set operation finds."""
 
     def __missing__(self, word: str) -> int:
         if len(self) >= MAX_CACHED_WORDS:
