@@ -440,15 +440,16 @@ class FastFeatures:
         A = batch.chunk_matrix()
         sums = np.asarray(A @ self._chunk_sums(cache, A.shape[1]))  # [Σ rows @ weights | Σ squared norms]
         counts = (A @ cache.chars(A.shape[1], self._n_features)).tocsr()
-        shared = counts.data >= 2  # several chunks, or one chunk's repeated n-gram (rare, exact anyway)
-        if shared.any():
-            kept = np.zeros(len(shared) + 1, dtype=np.int64)
-            np.cumsum(shared, out=kept[1:])
+        # several chunks, or one chunk's repeated n-gram (rare, exact anyway); by position, and per row where
+        # its first one is (a search in the few positions: a running count over every entry of a first
+        # pass's large batch costs ten times as much, mostly in faults on its fresh pages)
+        shared = np.flatnonzero(counts.data >= 2)
+        if len(shared):
             total = counts.data[shared]
             phi = _sublinear(total)
             # Σ over contributing chunks of (1 + log ci) is total + Σ((1 + log ci) - ci): the rare
             # deltas; of (1 + log ci)² it is total + Σ((1 + log ci)² - ci).
-            pattern = (counts.indices[shared], kept[counts.indptr])
+            pattern = (counts.indices[shared], np.searchsorted(shared, counts.indptr))
             fix = csr_matrix((phi - total, *pattern), shape=counts.shape)
             fix_squares = csr_matrix((phi**2 - total, *pattern), shape=counts.shape)
             if cache.rare_indptr.values[A.shape[1]] > 0:

@@ -21,6 +21,8 @@ compute the same values by calling `polarity_values` once per statement.
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import re
 from collections.abc import Iterable, Sequence
 
@@ -249,74 +251,177 @@ _STAYED_AWAY = re.compile(r"\b(bleibt|bleiben|blieb|blieben)\b([^,.;:!?]*?)\baus
 _LEFT_ALONE = re.compile(r"\balleine? gelassen\b")
 
 
-def _tokens(text: str) -> list[str]:
+# What the rules ask of a word, as bits of one int (`_FLAGS`), so that a statement's words are looked up
+# once and "does the statement have a word of this kind" is one `&` on the union of their bits: the clause
+# rules only look for the words the statement has.
+_POSITIVE, _NEGATIVE, _MARKER, _TOO_WORD, _TOO_WORDS_AFTER, _TOO_INTENSIFIER = 1, 2, 4, 8, 16, 32
+_BOUNDARY, _PUNCTUATION, _NEGATOR, _CONCEDING_WORD, _COUNTERFACTUAL_WORD = 64, 128, 256, 512, 1024
+_DECREASE_WORD, _CAUSAL_WORD, _CONCESSIVE_WORD, _MIXED_WORD = 2048, 4096, 8192, 16384
+_SUBJUNCTIVE_WORD, _MORE_WORD = 32768, 65536
+_JUDGING = _POSITIVE | _NEGATIVE | _MARKER
+# The bits of every word a rule names (a word's polarity is added when it is first looked up).
+_NAMED_BITS: dict[str, int] = {}
+for _words, _flag in (
+    (_MARKERS, _MARKER),
+    (_TOO_WORDS, _TOO_WORD),
+    (_TOO, _TOO_WORDS_AFTER),
+    (_TOO_INTENSIFIERS, _TOO_INTENSIFIER),
+    (_BOUNDARIES, _BOUNDARY),
+    (_PUNCTUATION_ENDS, _PUNCTUATION),
+    (NEGATORS, _NEGATOR),
+    (_CONCEDING, _CONCEDING_WORD),
+    (_COUNTERFACTUAL, _COUNTERFACTUAL_WORD),
+    (_DECREASE, _DECREASE_WORD),
+    (_CAUSAL, _CAUSAL_WORD),
+    (_CONCESSIVE, _CONCESSIVE_WORD),
+    (_MIXED_WORDS, _MIXED_WORD),
+    (_SUBJUNCTIVE, _SUBJUNCTIVE_WORD),
+    (_MORE, _MORE_WORD),
+):
+    for _word in _words:
+        _NAMED_BITS[_word] = _NAMED_BITS.get(_word, 0) | _flag
+del _words, _flag, _word
+# Words looked up at most (then the lookups start afresh): bounds memory under a stream of new words.
+MAX_CACHED_WORDS = 100_000
+
+
+class _Flags(dict[str, int]):
+    """Token → its bits, each computed on first lookup. A token that gives a statement no feature by itself
+    (no polarity, no marker, not "zu" or "too") also goes into `_QUIET`: a statement of such tokens only has
+    all-zero features, which one set operation finds."""
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= MAX_CACHED_WORDS:
+            self.clear()
+            _QUIET.clear()
+            _POLARITY.clear()
+        polarity = word_polarity(word)
+        flags = _NAMED_BITS.get(word, 0) | (_POSITIVE if polarity > 0 else _NEGATIVE if polarity < 0 else 0)
+        self[word] = flags
+        if not flags & (_JUDGING | _TOO_WORD):
+            _QUIET.add(word)
+        return flags
+
+
+class _Polarity(dict[str, int]):
+    """Token → `word_polarity`, computed on first lookup (cleared with `_FLAGS`)."""
+
+    def __missing__(self, word: str) -> int:
+        polarity = self[word] = word_polarity(word)
+        return polarity
+
+
+_QUIET: set[str] = set()
+_FLAGS = _Flags()
+_POLARITY = _Polarity()
+
+
+def _may_mix(text: str) -> bool:
+    """Whether `_MIXED_PHRASES` can match: one of its phrases is in the text (the pattern then checks
+    that it stands between word boundaries)."""
+    return (
+        "zum teil" in text
+        or "nicht " in text
+        and (
+            "nicht immer" in text
+            or "nicht alle" in text
+            or "nicht ganz" in text
+            or "nicht durchgehend" in text
+        )
+        or "luft nach oben" in text
+        or "nur bedingt" in text
+        or "nur teilweise" in text
+        or "mit abstrichen" in text
+        or "mehr oder weniger" in text
+        or "einerseits" in text
+    )
+
+
+def _rewritten(text: str) -> str:
+    """The text with the phrases that negate rewritten into one word each ("alles andere als" → "nicht")."""
     text = text.replace("alles andere als", "nicht").replace("n't", " not").replace("nicht nur", "nichtnur")
     if "blieb" in text or "bleib" in text:
         text = _STAYED_AWAY.sub(r"\1\2nicht", text)
     if "gelassen" in text:
         text = _LEFT_ALONE.sub("alleingelassen", text)
-    return _TOKEN.findall(text)
+    return text
 
 
-def _clause(words: list[str], judged: bool = False) -> tuple[int, int, int, int, int, int, int]:
-    """(positive, negative, litotes, negated positive, bare negations, too, sign) of one clause. `judged`:
-    the statement stands in a section that judges, where a counterfactual says what was missing."""
-    polarity = list(map(word_polarity, words))
-    if not _CONCEDING.isdisjoint(words):
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(_rewritten(text))
+
+
+def _clause(
+    words: list[str], polarity: list[int], present: int = -1, judged: bool = False
+) -> tuple[int, int, int, int, int, int, int]:
+    """(positive, negative, litotes, negated positive, bare negations, too, sign) of one clause, from its
+    words and their `word_polarity` (a list of its own, changed here). `present`: the flags of the
+    statement's words (only the rules for words it has are tried); `judged`: the statement stands in a
+    section that judges, where a counterfactual says what was missing."""
+    n = len(words)
+    if present & _CONCEDING_WORD and not _CONCEDING.isdisjoint(words):
         # "trotz intensiver Werbung kamen nur wenige": the conceded words after "trotz" judge nothing
         for i, w in enumerate(words):
             if w in _CONCEDING:
                 polarity[i + 1 : i + 4] = [0] * len(polarity[i + 1 : i + 4])
-    for i in range(len(words) - 1):
-        if polarity[i] and _NUMBER.match(words[i + 1]):
+    for i in itertools.compress(range(n - 1), polarity):
+        if _NUMBER.match(words[i + 1]) or words[i] == "bad" and not (i and words[i - 1] in _BAD_AFTER):
+            # a quantity ("knapp 3.000 €"); "Bad Saulgau", "in Bad Wildbad": a place, not the English word
             polarity[i] = 0
-        elif words[i] == "bad" and not (i and words[i - 1] in _BAD_AFTER):
-            polarity[i] = 0  # "Bad Saulgau", "in Bad Wildbad": a place, not the English word
     too = 0
-    if not _TOO_WORDS.isdisjoint(words):
+    if present & _TOO_WORD and not _TOO_WORDS.isdisjoint(words):
         for i, w in enumerate(words[:-1]):
             if w in _TOO_WORDS and (words[i + 1] in _TOO or i and words[i - 1] in _TOO_INTENSIFIERS):
                 polarity[i + 1] = -1
                 too += 1
-    negators = [
-        i
-        for i, w in enumerate(words)
-        if w in NEGATORS and not (i + 1 < len(words) and words[i + 1] in _NOT_NEGATING)
-    ]
-    if not negators and not any(polarity):
+    negators = (
+        [
+            i
+            for i, w in enumerate(words)
+            if w in NEGATORS and not (i + 1 < n and words[i + 1] in _NOT_NEGATING)
+        ]
+        if present & _NEGATOR and not NEGATORS.isdisjoint(words)
+        else []
+    )
+    judging = list(itertools.compress(range(n), polarity))
+    if not negators and not judging:
         return 0, 0, 0, 0, 0, too, 0
-    flipped = [False] * len(words)
-    if judged and not _COUNTERFACTUAL.isdisjoint(words):
+    flipped: list[bool] | None = None
+    if judged and present & _COUNTERFACTUAL_WORD and not _COUNTERFACTUAL.isdisjoint(words):
         # "Eine Pause wäre hilfreich gewesen", "hätte vieles erleichtert": in a verdict the praise of what
         # would have been says it was missing (a negator in the clause turns it back: "ohne Sie hätten wir
         # das nicht geschafft" is praise)
         flipped = [bool(p > 0) for p in polarity]
-    if not _DECREASE.isdisjoint(words):
-        for j, (w, p) in enumerate(zip(words, polarity, strict=True)):
-            flipped[j] = bool(p) and w not in _DECREASE  # the judged words of the clause are what decreases
-    caused = [False] * len(words)
-    if not _CAUSAL.isdisjoint(words):
-        for i, w in enumerate(words):
-            if w in _CAUSAL:
-                caused[i : i + 4] = [True] * len(caused[i : i + 4])
+    if present & _DECREASE_WORD and not _DECREASE.isdisjoint(words):
+        # the judged words of the clause are what decreases
+        flipped = [bool(p) and w not in _DECREASE for w, p in zip(words, polarity, strict=True)]
+    caused = set()
+    if present & _CAUSAL_WORD and not _CAUSAL.isdisjoint(words):
+        caused = {j for i, w in enumerate(words) if w in _CAUSAL for j in range(i, i + 4)}
     bare = 0
     for i in negators:
-        after = [j for j in range(i + 1, len(words)) if polarity[j]]
-        scope = after or [j for j in range(i) if polarity[j] and not caused[j]]
-        for j in scope:
-            flipped[j] = not flipped[j]
+        scope = [j for j in judging if j > i] or [j for j in judging if j < i and j not in caused]
+        if scope:
+            if flipped is None:
+                flipped = [False] * n
+            for j in scope:
+                flipped[j] = not flipped[j]
         bare += not scope
-    pos = neg = litotes = negated_pos = score = 0
-    for p, f in zip(polarity, flipped, strict=True):
-        if not p:
-            continue
-        if f:
-            litotes += p < 0
-            negated_pos += p > 0
-            p = -p
-        pos += p > 0
-        neg += p < 0
-        score += p
+    if flipped is None:
+        pos, neg = polarity.count(1), polarity.count(-1)
+        litotes = negated_pos = 0
+        score = pos - neg
+    else:
+        pos = neg = litotes = negated_pos = score = 0
+        for j in judging:
+            p = polarity[j]
+            if flipped[j]:
+                litotes += p < 0
+                negated_pos += p > 0
+                p = -p
+            pos += p > 0
+            neg += p < 0
+            score += p
     if bare and not score:
         score = -1
     return pos, neg, litotes, negated_pos, bare, too, (score > 0) - (score < 0)
@@ -337,63 +442,70 @@ _NOTHING = (0,) * N_FEATURES
 SHORT_WORDS = 3
 
 
-def _joined_negations(clauses: list[tuple[str | None, list[str]]]) -> list[tuple[str | None, list[str]]]:
+def _joined_negations(
+    clauses: list[tuple[str | None, list[str], list[int]]], present: int
+) -> list[tuple[str | None, list[str], list[int]]]:
     """A clause after "und"/"oder" that ends in its negator and judges nothing itself ("Zu Konflikten
     zwischen Anwohnern | und Helfern kam es nicht") negates the clause before it: the two are one clause,
-    as a sentence-final "nicht" negates the whole sentence. Only when the clause before has no negator."""
-    joined: list[tuple[str | None, list[str]]] = []
-    for opener, words in clauses:
+    as a sentence-final "nicht" negates the whole sentence. Only when the clause before has no negator.
+    Clauses as (opener, words, their `word_polarity`); `present`: the flags of the statement's words."""
+    if not present & _NEGATOR:
+        return clauses
+    joined: list[tuple[str | None, list[str], list[int]]] = []
+    for opener, words, polarity in clauses:
         if (
             joined
             and opener in _JOINING
             and words
             and words[-1] in NEGATORS
-            and not any(map(word_polarity, words))
+            and not any(polarity)
             and NEGATORS.isdisjoint(joined[-1][1])
-            and any(map(word_polarity, joined[-1][1]))
+            and any(joined[-1][2])
         ):
-            previous_opener, previous = joined[-1]
-            joined[-1] = (previous_opener, [*previous, *words])
+            previous_opener, previous, previous_polarity = joined[-1]
+            joined[-1] = (previous_opener, [*previous, *words], [*previous_polarity, *polarity])
         else:
-            joined.append((opener, words))
+            joined.append((opener, words, polarity))
     return joined
 
 
 def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
     """The features of one statement as small integers (`scaled` makes the feature values of them)."""
     tokens = _tokens(text)
-    if (
-        _MARKERS.isdisjoint(tokens)
-        and (
-            _TOO_WORDS.isdisjoint(tokens) or _TOO.isdisjoint(tokens) and _TOO_INTENSIFIERS.isdisjoint(tokens)
-        )
-        and not any(map(word_polarity, tokens))
-    ):
+    if _QUIET.issuperset(tokens):
         return _NOTHING  # nothing judged, negated, too much, mixed or wished: every feature is 0
-    # Clauses: (opener, words); a clause conjunction starts a new clause and is remembered as its opener.
-    clauses: list[tuple[str | None, list[str]]] = [(None, [])]
-    words = clauses[-1][1]
-    for token in tokens:
-        if token in _BOUNDARIES:
-            if token in _PUNCTUATION_ENDS:
-                if words:
-                    words = []
-                    clauses.append((None, words))
-            elif words:
-                words = []
-                clauses.append((token, words))
+    flags = list(map(_FLAGS.__getitem__, tokens))
+    present = functools.reduce(operator.or_, flags, 0)
+    if not present & _JUDGING and not (
+        present & _TOO_WORD and present & (_TOO_WORDS_AFTER | _TOO_INTENSIFIER)
+    ):
+        return _NOTHING
+    polarity = list(map(_POLARITY.__getitem__, tokens))
+    # Clauses: (opener, words, polarity); a clause conjunction starts a new clause and is remembered as its
+    # opener; punctuation ends a clause.
+    clauses: list[tuple[str | None, list[str], list[int]]] = []
+    opener: str | None = None
+    start = punctuation = 0
+    if present & _BOUNDARY:
+        for end in itertools.compress(
+            itertools.count(), map(operator.and_, flags, itertools.repeat(_BOUNDARY))
+        ):
+            if end > start:
+                clauses.append((opener, tokens[start:end], polarity[start:end]))
+                opener = None
+            if flags[end] & _PUNCTUATION:
+                punctuation += 1
             else:
-                clauses[-1] = (token, words)
-        else:
-            words.append(token)
-    clauses = _joined_negations(clauses)
+                opener = tokens[end]
+            start = end + 1
+    if start < len(tokens):
+        clauses.append((opener, tokens[start:], polarity[start:]))
+    clauses = _joined_negations(clauses, present)
     judged = (section or "") in _JUDGED_SECTIONS
     pos = neg = litotes = negated_pos = bare = too = 0
     clause_polarity: list[tuple[str | None, int]] = []
-    for opener, words in clauses:
-        if not words:
-            continue
-        p, q, lit, negp, b, t, sign = _clause(words, judged)
+    for opener, words, word_polarities in clauses:
+        p, q, lit, negp, b, t, sign = _clause(words, word_polarities, present, judged)
         pos += p
         neg += q
         litotes += lit
@@ -412,15 +524,14 @@ def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
         elif not earlier:
             before_nothing_neg |= sign < 0
             before_nothing_pos |= sign > 0
-    present = set(tokens)  # the marker sets hold words only, so punctuation never matches
-    concessive = not _CONCESSIVE.isdisjoint(present)
-    mixed = len(_MIXED_PHRASES.findall(text))
-    if not _MIXED_WORDS.isdisjoint(present):
+    concessive = bool(present & _CONCESSIVE_WORD)
+    mixed = len(_MIXED_PHRASES.findall(text)) if _may_mix(text) else 0
+    if present & _MIXED_WORD:
         mixed += sum(w in _MIXED_WORDS for w in tokens)
-    wish = not _SUBJUNCTIVE.isdisjoint(present)
-    wish_more = wish and not _MORE.isdisjoint(present)
+    wish = bool(present & _SUBJUNCTIVE_WORD)
+    wish_more = wish and bool(present & _MORE_WORD)
     # a judged word, not a bare "nicht" ("Eher nicht." under Kosten answers the form and judges nothing)
-    short = bool(pos or neg) and sum(t not in _PUNCTUATION_ENDS for t in tokens) <= SHORT_WORDS
+    short = bool(pos or neg) and len(tokens) - punctuation <= SHORT_WORDS
     net = pos - neg
     both = 1 in signs and -1 in signs
     # One verdict from the rules: a turn or a concession with both polarities is mixed; after a contrast
@@ -434,22 +545,24 @@ def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
     else:
         judged_signs = [s for s in signs if s]
         verdict = (net > 0) - (net < 0) if net else (judged_signs[-1] if judged_signs else 2)
+    positive_clauses, negative_clauses = signs.count(1), signs.count(-1)
+    # the counts capped (`x if x < 3 else 3` is `min(x, 3)` without a call)
     return (
-        min(pos, 3),
-        min(neg, 3),
-        min(litotes, 2),
-        min(negated_pos, 2),
-        min(bare, 2),
-        min(too, 2),
-        min(signs.count(1), 3),
-        min(signs.count(-1), 3),
+        pos if pos < 3 else 3,
+        neg if neg < 3 else 3,
+        litotes if litotes < 2 else 2,
+        negated_pos if negated_pos < 2 else 2,
+        bare if bare < 2 else 2,
+        too if too < 2 else 2,
+        positive_clauses if positive_clauses < 3 else 3,
+        negative_clauses if negative_clauses < 3 else 3,
         both,
         turn or (concessive and both),
         before_nothing_neg,
         before_nothing_pos,
-        min(max(net, 0), 3),
-        min(max(-net, 0), 3),
-        min(mixed, 2),
+        (net if net < 3 else 3) if net > 0 else 0,
+        (-net if net > -3 else 3) if net < 0 else 0,
+        mixed if mixed < 2 else 2,
         wish,
         wish_more,
         wish and judged,
