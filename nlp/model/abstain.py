@@ -79,6 +79,19 @@ PLACEHOLDERS = frozenset(
         "kein kommentar",
         "n z",
         "empty",
+        # the form template's own prompts, left standing
+        "bitte ergänzen",
+        "bitte ausfüllen",
+        "bitte eintragen",
+        "bitte angeben",
+        "hier eintragen",
+        "hier ergänzen",
+        "text eingeben",
+        "hier text eingeben",
+        "text hier eingeben",
+        "platzhalter",
+        "fill in",
+        "to be completed",
     }
 )
 # "siehe Anlage 2", "vgl. Protokoll vom 3.4.", "s. Anhang": a pointer elsewhere, nothing more.

@@ -27,6 +27,8 @@ KNOWN = frozenset({"moderation", "gut", "zeit", "ja"})
         ("vgl. Protokoll vom 3.4.", PLACEHOLDER),
         ("Keine Angaben", PLACEHOLDER),
         ("wird nachgereicht", PLACEHOLDER),
+        ("Bitte ergänzen!", PLACEHOLDER),  # the form's prompt left standing
+        ("[Hier Text eingeben]", PLACEHOLDER),
         (
             "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut",
             PLACEHOLDER,
@@ -47,6 +49,7 @@ def test_no_content_reason_names_why(text, reason):
         "Zeit: knapp.",
         "Keine Beschwerden über die Moderation.",  # "keine" alone is a placeholder, in a sentence it judges
         "Siehe oben: die Moderation war gut.",
+        "Die Liste der Ansprechpartner bitte ergänzen.",  # a request about something is a statement
         "Top!",  # unknown word but not checked without a vocabulary
     ],
 )

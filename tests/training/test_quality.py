@@ -27,26 +27,28 @@ def full_model(tmp_path_factory):
 
 def test_heldout_reports_keep_their_quality(full_model):
     m = evaluate(TRAINING_DATA / "heldout" / "labels.jsonl", load_codebook(), model=full_model)
-    assert m["themes"]["micro_f1"] >= 0.81  # measured 0.828 (0.836 before the fourth #18 round)
-    assert m["themes"]["macro_f1"] >= 0.78  # 0.803
-    assert m["sentiment"]["accuracy"] >= 0.90  # 0.907 (0.922 before the fourth #18 round)
-    assert m["sentiment"]["macro_f1"] >= 0.86  # 0.876 (0.886 before the fourth #18 round)
-    assert m["calibration"]["sentiment"]["ece"] <= 0.09  # 0.06
+    assert m["themes"]["micro_f1"] >= 0.81  # measured 0.831 (0.828 before the fifth #18 round)
+    assert m["themes"]["macro_f1"] >= 0.78  # 0.804
+    assert m["sentiment"]["accuracy"] >= 0.90  # 0.912 (0.907 before the fifth #18 round)
+    assert m["sentiment"]["macro_f1"] >= 0.86  # 0.874 (0.876 before the fifth #18 round)
+    assert m["calibration"]["sentiment"]["ece"] <= 0.09  # 0.04
 
 
 def test_behaviour_suite_keeps_its_quality(full_model):
     report = evaluate_suite(TRAINING_DATA / "behaviour" / "suite.jsonl", full_model, load_codebook())
     figures = {c.capability: c.figures for c in report.capabilities}
-    assert report.overall.sentiment_accuracy >= 0.92  # measured 0.95
-    assert report.overall.theme_f1 >= 0.85  # 0.88
+    assert report.overall.sentiment_accuracy >= 0.92  # measured 0.945
+    assert report.overall.theme_f1 >= 0.86  # 0.89 (0.88 before the fifth #18 round)
     assert figures["non_statement"].abstained >= 0.95  # 1.00
     assert figures["negation"].sentiment_accuracy >= 0.87  # 0.92 (0.82 before the fourth #18 round)
     assert figures["contrast"].sentiment_accuracy >= 0.89  # 0.95 (0.84 before the fourth #18 round)
     assert figures["implicit"].sentiment_accuracy >= 0.91  # 0.95
-    assert figures["implicit"].theme_f1 >= 0.86  # 0.89 (0.79 before the third #18 round)
+    assert figures["implicit"].theme_f1 >= 0.86  # 0.91 (0.79 before the third #18 round)
     assert figures["english"].sentiment_accuracy >= 0.90  # 0.95
-    assert figures["recommendation"].theme_f1 >= 0.81  # 0.84
-    assert report.overall.pairs_broken <= 16  # 14 of 59 (13 before the fourth #18 round)
+    assert figures["recommendation"].theme_f1 >= 0.84  # 0.87 (0.84 before the fifth #18 round)
+    assert figures["long_prose"].theme_f1 >= 0.80  # 0.83
+    assert figures["invariance"].theme_f1 >= 0.78  # 0.81
+    assert report.overall.pairs_broken <= 14  # 12 of 59 (14 before the fifth #18 round)
 
 
 @pytest.mark.parametrize(
