@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 MONTHS = {
@@ -189,13 +190,32 @@ def _month(value: str) -> int:
     return int(value) if value.isdigit() else MONTHS[value.lower().rstrip(".")]
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def _matches_at_numbers(pattern: re.Pattern[str], text: str, not_after: str) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)` for a pattern whose every match starts with a digit that follows no digit
+    and none of the characters `not_after` (its leading negative lookbehind): tried only where a run of
+    digits starts, not at every character (re has no quick scan for a pattern that starts with a
+    lookbehind; `match` at a position sees the text before it, as the lookbehind needs)."""
+    end = 0
+    for run in _DIGITS.finditer(text):
+        at = run.start()
+        if at < end or (at and text[at - 1] in not_after):
+            continue
+        m = pattern.match(text, at)
+        if m is not None:
+            yield m
+            end = m.end()
+
+
 def find_dates(text: str) -> tuple[list[dt.date], list[str]]:
     """Every calendar day a text names: single dates, day ranges and lists, in order of appearance."""
     found: list[tuple[int, dt.date]] = []
     warnings: list[str] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _DATE_PATTERNS:
-        for m in pattern.finditer(text):
+        for m in _matches_at_numbers(pattern, text, "."):  # each pattern: (?<![\d.])\d...
             if any(m.start() < end and start < m.end() for start, end in taken):
                 continue
             raw = m.group(0).strip()
@@ -257,7 +277,7 @@ _TIME_RANGE = re.compile(
 
 def find_time_range(text: str) -> str | None:
     """The first clock-time range ("10:00 Uhr – 16:00 Uhr", "18-21 Uhr") as "10:00–16:00"."""
-    for m in _TIME_RANGE.finditer(text):
+    for m in _matches_at_numbers(_TIME_RANGE, text, "."):  # (?<![\d.]) then a digit
         has_minutes = m.group("m1") is not None or m.group("m2") is not None
         if not (has_minutes or m.group("uhr")):
             continue  # "6-800" or "12-14" without "Uhr" is not a time
@@ -309,7 +329,9 @@ def _upper(lo: str, hi: str | None) -> int:
 
 def find_counts(text: str) -> list[int]:
     """Head counts stated in a text: "Insg. 180 Personen", "ca. 6-800 Personen", "45 TN"."""
-    by_position = {m.start("lo"): _upper(m.group("lo"), m.group("hi")) for m in _COUNT.finditer(text)}
+    by_position = {
+        m.start("lo"): _upper(m.group("lo"), m.group("hi")) for m in _matches_at_numbers(_COUNT, text, ".,")
+    }
     for m in _COUNT_PREFIXED.finditer(text):
         by_position.setdefault(m.start("lo"), _upper(m.group("lo"), m.group("hi")))
     return [c for _, c in sorted(by_position.items()) if c > 0 and not 1990 <= c <= 2035]

@@ -306,3 +306,36 @@ def test_find_counts_reads_count_with_thousands_dot():
 )
 def test_find_refugee_counts_reads_refugee_numbers(text, expected):
     assert values.find_refugee_counts(text) == expected
+
+
+# Texts dense in what the date, time and count patterns read: numbers, dots, commas, dashes, months,
+# "Uhr", people, and a digit of another script (re's \d is Unicode's).
+_PIECES = ["1", "12", "2016", "17", ".", ",", " ", "-", "–", " bis ", " und ", "Uhr", "Oktober", "März",
+           "Personen", "TN", "ca. ", "x", "\n", "٣", ":"]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_matches_at_numbers_finds_what_finditer_finds(seed):
+    import random
+
+    rng = random.Random(seed)
+    texts = ["".join(rng.choices(_PIECES, k=rng.randint(0, 60))) for _ in range(1500)]
+    texts += [
+        "18.02.2017",
+        "am 3., 10. und 17. März 2017",
+        "10:00-16:00 Uhr",
+        "1.2.3.4.2016 45 TN, 6-800 Personen",
+    ]
+    patterns = [(p, ".") for _, p in values._DATE_PATTERNS] + [
+        (values._TIME_RANGE, "."),
+        (values._COUNT, ".,"),
+    ]
+    found = 0
+    for text in texts:
+        for pattern, not_after in patterns:
+            expected = [(m.span(), m.groupdict()) for m in pattern.finditer(text)]
+            assert [
+                (m.span(), m.groupdict()) for m in values._matches_at_numbers(pattern, text, not_after)
+            ] == expected
+            found += len(expected)
+    assert found > 500  # the texts do hold dates, times and counts

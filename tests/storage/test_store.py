@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from conftest import RECORD_KEYS
 
 from nlp import intake
@@ -326,3 +327,69 @@ def test_free_text_folds_the_case_of_umlauts(store, keyword_model, service_repor
     # SQLite's own lower() folds ASCII only: the store gives it Python's, as PostgreSQL's folds Unicode
     assert kommunen("überlingen") == kommunen("ÜBERLINGEN") == ["Überlingen am Neckar"]
     assert kommunen("ÜBERLINGEN AM") == ["Überlingen am Neckar"]
+
+
+def _rows(path: Path) -> dict[str, list[tuple]]:
+    with sqlite3.connect(path) as conn:
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()  # noqa: S608 (fixed names)
+            for table in ("reports", "statements")
+        }
+
+
+def test_add_report_on_sqlite_stores_the_rows_sqlalchemy_stores(tmp_path, service_report):
+    # A new report on SQLite is written by the driver (`Store._add_on_sqlite`); a restored one, with its
+    # reviews, by SQLAlchemy's inserts. Both write the same rows, value for value and type for type:
+    # datetimes, dates, JSON text (also an amount beyond floats and a number beyond 64 bits), NULLs.
+    texts = [(name, service_report(name)) for name in ("lindenau.txt", "birkenfeld.txt")]
+    texts += [(path.name, path.read_text(encoding="utf-8")) for path in TRAINING_REPORTS[:4]]
+    texts.append(("gross.txt", texts[0][1].replace("21.400 (Stand", "123456789012345678901234 (Stand")))
+    texts.append(("unendlich.txt", texts[0][1].replace("300,00 €", "9" * 400 + " €")))
+    created_at = dt.datetime(2017, 3, 4, 5, 6, 7, 89, tzinfo=dt.UTC)
+    paths = {way: tmp_path / f"{way}.sqlite3" for way in ("driver", "sqlalchemy")}
+    for way, path in paths.items():
+        store = Store(f"sqlite:///{path}")
+        for i, (name, text) in enumerate(texts):
+            report = parse_report(text, name)
+            predictions = _odd_predictions(report)
+            stored, created = store.add_report(
+                report,
+                predictions,
+                content_sha256=content_hash(text),
+                filename=name if i != 1 else None,
+                external_id=f"ext-{i}" if i % 2 else None,
+                created_at=created_at,
+                reviews=[None] * len(predictions) if way == "sqlalchemy" else None,
+            )
+            assert created and stored == store.get_report(stored.id)
+        store.close()
+    driver, sqlalchemy = _rows(paths["driver"]), _rows(paths["sqlalchemy"])
+    assert len(driver["reports"]) == len(texts) and len(driver["statements"]) > 100
+    assert driver == sqlalchemy
+    assert [[type(v) for v in row] for row in driver["reports"]] == [
+        [type(v) for v in row] for row in sqlalchemy["reports"]
+    ]
+
+
+def test_add_report_on_sqlite_rolls_back_a_failed_insert(tmp_path, service_report):
+    # A driver error between the report's row and its statements' leaves nothing behind, and is raised
+    # as SQLAlchemy raises it; the store goes on working.
+    store = Store(f"sqlite:///{tmp_path / 'kfd.sqlite3'}")
+    text = service_report("lindenau.txt")
+    report = parse_report(text, "lindenau.txt")
+    predictions = _odd_predictions(report)
+    with store.engine.begin() as conn:  # the third statement's row is refused
+        conn.exec_driver_sql(
+            "CREATE TRIGGER refuse BEFORE INSERT ON statements WHEN NEW.position = 2 "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    with pytest.raises(sa.exc.IntegrityError, match="refused"):
+        store.add_report(report, predictions, content_sha256=content_hash(text), filename="lindenau.txt")
+    assert _rows(tmp_path / "kfd.sqlite3") == {"reports": [], "statements": []}
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER refuse")
+    stored, created = store.add_report(
+        report, predictions, content_sha256=content_hash(text), filename="x.txt"
+    )
+    assert created and store.locate(content_hash(text)).id == stored.id
+    store.close()
