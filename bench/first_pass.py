@@ -15,12 +15,10 @@ n-grams), the character block's decision values, and the polarity and cue column
 from __future__ import annotations
 
 import time
-from collections import defaultdict
-from collections.abc import Callable
-from typing import Any
 
 import spacy
 
+from bench.cputime import CpuSpent
 from bench.inprocess import _tag, _tokenize_all, corpus_statements
 from nlp.model.artifacts import load_model
 from nlp.model.features import StatementInput
@@ -45,20 +43,10 @@ def first_pass(n: int = 20_000, data: str = "training_data", models: str = "mode
     unique = list({(s.text, s.section): s for s in corpus_statements(data, n)}.values())
     fresh = Tagger(bundle=model.bundle, version=model.version, lang=word_pipeline())
     fast = fresh.fast
-    spent: dict[str, float] = defaultdict(float)
-
-    def timing(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args, **kwargs):
-            start = time.process_time()
-            out = fn(*args, **kwargs)
-            spent[name] += time.process_time() - start
-            return out
-
-        return timed
-
+    spent = CpuSpent()
     if fast is not None:  # the word-level path (blank pipeline): its instance's methods, timed
         for method, name in PARTS:
-            setattr(fast, method, timing(name, getattr(fast, method)))
+            setattr(fast, method, spent.timing(name, getattr(fast, method)))
     tokenizer = spacy.blank("de").tokenizer
     texts = [s.text for s in unique]
     start = time.process_time()

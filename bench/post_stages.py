@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
-from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from bench.cputime import CpuSpent
 from nlp.model.artifacts import load_model
 from nlp.model.features import StatementInput
 from nlp.reading import report as report_module
@@ -42,16 +40,8 @@ def stages(n: int, data: str = "training_data", models: str = "models") -> dict[
     """CPU milliseconds per report of each stage of the POST path, and of the parts in `PARTS`."""
     model = load_model(models)[0]
     texts = [(p.name, read_text(p)) for p in sorted(Path(data, "reports").glob("*.txt"))]
-    spent: dict[str, float] = defaultdict(float)
-
-    def timed(stage: str, fn: Callable[..., Any], *args, **kwargs) -> Any:
-        start = time.process_time()
-        out = fn(*args, **kwargs)
-        spent[stage] += time.process_time() - start
-        return out
-
-    def timing(stage: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        return lambda *args, **kwargs: timed(stage, fn, *args, **kwargs)
+    spent = CpuSpent()
+    timed, timing = spent.timed, spent.timing
 
     warm = parse_text(texts[-1][1])  # the model's and the parser's first call, not a report's cost
     model.tag([StatementInput(s.text, s.section) for s in warm.statements])

@@ -163,10 +163,21 @@ _MIXED_WORDS = frozenset(
     "teils teilweise durchwachsen gemischt bedingt ausbaufähig verbesserungswürdig ambivalent "
     "eingeschränkt mixed partly partially".split()
 )
-_MIXED_PHRASES = re.compile(
-    r"\b(?:zum teil|luft nach oben|nur zum teil|nur bedingt|nur teilweise|mit abstrichen|"
-    r"nicht immer|nicht alle|nicht ganz|nicht durchgehend|mehr oder weniger|einerseits)\b"
+_MIXED_PHRASE_TEXTS = (
+    "zum teil",
+    "luft nach oben",
+    "nur zum teil",
+    "nur bedingt",
+    "nur teilweise",
+    "mit abstrichen",
+    "nicht immer",
+    "nicht alle",
+    "nicht ganz",
+    "nicht durchgehend",
+    "mehr oder weniger",
+    "einerseits",
 )
+_MIXED_PHRASES = re.compile(r"\b(?:" + "|".join(map(re.escape, _MIXED_PHRASE_TEXTS)) + r")\b")
 _CONCEDING = frozenset({"trotz", "despite"})
 # Konjunktiv II of the past and present counterfactual ("wäre hilfreich gewesen", "hätte vieles erleichtert").
 _COUNTERFACTUAL = frozenset("hätte hätten wäre wären would".split())
@@ -294,7 +305,6 @@ class _Flags(dict[str, int]):
         if len(self) >= MAX_CACHED_WORDS:
             self.clear()
             _QUIET.clear()
-            _POLARITY.clear()
         polarity = word_polarity(word)
         flags = _NAMED_BITS.get(word, 0) | (_POSITIVE if polarity > 0 else _NEGATIVE if polarity < 0 else 0)
         self[word] = flags
@@ -303,38 +313,16 @@ class _Flags(dict[str, int]):
         return flags
 
 
-class _Polarity(dict[str, int]):
-    """Token → `word_polarity`, computed on first lookup (cleared with `_FLAGS`)."""
-
-    def __missing__(self, word: str) -> int:
-        polarity = self[word] = word_polarity(word)
-        return polarity
-
-
 _QUIET: set[str] = set()
 _FLAGS = _Flags()
-_POLARITY = _Polarity()
+# A word's `word_polarity` from its flags' two lowest bits (`_POSITIVE`, `_NEGATIVE`).
+_SIGN = (0, 1, -1, 0)
 
 
 def _may_mix(text: str) -> bool:
     """Whether `_MIXED_PHRASES` can match: one of its phrases is in the text (the pattern then checks
     that it stands between word boundaries)."""
-    return (
-        "zum teil" in text
-        or "nicht " in text
-        and (
-            "nicht immer" in text
-            or "nicht alle" in text
-            or "nicht ganz" in text
-            or "nicht durchgehend" in text
-        )
-        or "luft nach oben" in text
-        or "nur bedingt" in text
-        or "nur teilweise" in text
-        or "mit abstrichen" in text
-        or "mehr oder weniger" in text
-        or "einerseits" in text
-    )
+    return any(phrase in text for phrase in _MIXED_PHRASE_TEXTS)
 
 
 def _rewritten(text: str) -> str:
@@ -480,7 +468,7 @@ def raw_values(text: str, section: str | None) -> tuple[int | bool, ...]:
         present & _TOO_WORD and present & (_TOO_WORDS_AFTER | _TOO_INTENSIFIER)
     ):
         return _NOTHING
-    polarity = list(map(_POLARITY.__getitem__, tokens))
+    polarity = [_SIGN[f & 3] for f in flags]
     # Clauses: (opener, words, polarity); a clause conjunction starts a new clause and is remembered as its
     # opener; punctuation ends a clause.
     clauses: list[tuple[str | None, list[str], list[int]]] = []

@@ -193,18 +193,14 @@ def _month(value: str) -> int:
 _DIGITS = re.compile(r"\d+")
 
 
-def _matches_at_numbers(pattern: re.Pattern[str], text: str, not_after: str) -> Iterator[re.Match[str]]:
-    """`pattern.finditer(text)` for a pattern whose every match starts with a digit that follows no digit
-    and none of the characters `not_after` (its leading negative lookbehind): tried only where a run of
-    digits starts, not at every character (re has no quick scan for a pattern that starts with a
-    lookbehind; `match` at a position sees the text before it, as the lookbehind needs)."""
+def _matches_at_numbers(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    r"""`pattern.finditer(text)` for a pattern whose every match starts with a digit that follows no digit
+    (its leading negative lookbehind, `(?<![\d.])` or `(?<![\d.,])`): tried only where a run of digits
+    starts, not at every character (re has no quick scan for a pattern that starts with a lookbehind;
+    `match` at a position sees the text before it, so the lookbehind still decides)."""
     end = 0
     for run in _DIGITS.finditer(text):
-        at = run.start()
-        if at < end or (at and text[at - 1] in not_after):
-            continue
-        m = pattern.match(text, at)
-        if m is not None:
+        if run.start() >= end and (m := pattern.match(text, run.start())) is not None:
             yield m
             end = m.end()
 
@@ -215,7 +211,7 @@ def find_dates(text: str) -> tuple[list[dt.date], list[str]]:
     warnings: list[str] = []
     taken: list[tuple[int, int]] = []
     for kind, pattern in _DATE_PATTERNS:
-        for m in _matches_at_numbers(pattern, text, "."):  # each pattern: (?<![\d.])\d...
+        for m in _matches_at_numbers(pattern, text):
             if any(m.start() < end and start < m.end() for start, end in taken):
                 continue
             raw = m.group(0).strip()
@@ -277,7 +273,7 @@ _TIME_RANGE = re.compile(
 
 def find_time_range(text: str) -> str | None:
     """The first clock-time range ("10:00 Uhr – 16:00 Uhr", "18-21 Uhr") as "10:00–16:00"."""
-    for m in _matches_at_numbers(_TIME_RANGE, text, "."):  # (?<![\d.]) then a digit
+    for m in _matches_at_numbers(_TIME_RANGE, text):
         has_minutes = m.group("m1") is not None or m.group("m2") is not None
         if not (has_minutes or m.group("uhr")):
             continue  # "6-800" or "12-14" without "Uhr" is not a time
@@ -330,7 +326,7 @@ def _upper(lo: str, hi: str | None) -> int:
 def find_counts(text: str) -> list[int]:
     """Head counts stated in a text: "Insg. 180 Personen", "ca. 6-800 Personen", "45 TN"."""
     by_position = {
-        m.start("lo"): _upper(m.group("lo"), m.group("hi")) for m in _matches_at_numbers(_COUNT, text, ".,")
+        m.start("lo"): _upper(m.group("lo"), m.group("hi")) for m in _matches_at_numbers(_COUNT, text)
     }
     for m in _COUNT_PREFIXED.finditer(text):
         by_position.setdefault(m.start("lo"), _upper(m.group("lo"), m.group("hi")))

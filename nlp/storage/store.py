@@ -39,6 +39,39 @@ from nlp.storage import schema
 log = logging.getLogger(__name__)
 
 
+class _DriverStatements:
+    """What `Store` sends to the SQLite driver itself, made from the tables and the engine's dialect: the
+    INSERTs of a report and of its statements (every column but the id) with each value through its
+    column type's bind processor (the JSON columns through the engine's serializer), as SQLAlchemy's own
+    inserts write them, and `locate`'s two queries compiled from `_BY_EXTERNAL_ID` and `_BY_CONTENT`."""
+
+    def __init__(self, dialect: sa.engine.Dialect):
+        self.insert_report, self._report_binds = self._insert(reports, dialect)
+        self.insert_statements, self._statement_binds = self._insert(statements, dialect)
+        self.located = tuple(str(query.compile(dialect=dialect)) for query in (_BY_EXTERNAL_ID, _BY_CONTENT))
+
+    @staticmethod
+    def _insert(table: sa.Table, dialect: sa.engine.Dialect) -> tuple[str, tuple[tuple[str, Any], ...]]:
+        columns = [c for c in table.columns if not c.primary_key]
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(c.name for c in columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})"
+        )
+        return sql, tuple((c.name, c.type.dialect_impl(dialect).bind_processor(dialect)) for c in columns)
+
+    @staticmethod
+    def _row(values: Mapping[str, Any], binds: tuple[tuple[str, Any], ...]) -> tuple:
+        return tuple(
+            values.get(name) if process is None else process(values.get(name)) for name, process in binds
+        )
+
+    def report_row(self, values: Mapping[str, Any]) -> tuple:
+        return self._row(values, self._report_binds)
+
+    def statement_row(self, values: Mapping[str, Any]) -> tuple:
+        return self._row(values, self._statement_binds)
+
+
 class StoreError(KfdError):
     """The database cannot be opened or reached."""
 
@@ -235,57 +268,6 @@ def _statement_rows(
     ]
 
 
-# A new report on SQLite (`Store._add_on_sqlite`): the same values SQLAlchemy's inserts write — the report's
-# columns through their types' bind processors, the statements' JSON columns as `_json_text` makes them
-# (the JSON type's bind processor: the engine's serializer), their review columns NULL — by the driver.
-_SQLITE_REPORT_COLUMNS = (
-    "content_sha256",
-    "external_id",
-    "filename",
-    "created_at",
-    "kommune_name",
-    "landkreis",
-    "regierungsbezirk",
-    "first_event_date",
-    "year",
-    "report",
-)
-_SQLITE_INSERT_REPORT = (
-    f"INSERT INTO reports ({', '.join(_SQLITE_REPORT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_SQLITE_REPORT_COLUMNS))})"
-)
-_SQLITE_STATEMENT_COLUMNS = (
-    "report_id",
-    "section",
-    "position",
-    "text",
-    "themes",
-    "sentiment",
-    "scores",
-    "model_version",
-)
-_SQLITE_INSERT_STATEMENTS = (
-    f"INSERT INTO statements ({', '.join(_SQLITE_STATEMENT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_SQLITE_STATEMENT_COLUMNS))})"
-)
-
-
-def _sqlite_statement_row(row: Mapping[str, Any]) -> tuple:
-    return (
-        row["report_id"],
-        row["section"],
-        row["position"],
-        row["text"],
-        _json_text(row["themes"]),
-        row["sentiment"],
-        _json_text(row["scores"]),
-        row["model_version"],
-    )
-
-
-_SQLITE_LOCATED = "SELECT id, content_sha256, external_id FROM reports WHERE "
-_SQLITE_BY_EXTERNAL_ID = _SQLITE_LOCATED + "external_id = ?"
-_SQLITE_BY_CONTENT = _SQLITE_LOCATED + "content_sha256 = ?"
 _LOCATED = sa.select(reports.c.id, reports.c.content_sha256, reports.c.external_id)
 _BY_EXTERNAL_ID = _LOCATED.where(reports.c.external_id == sa.bindparam("value"))
 _BY_CONTENT = _LOCATED.where(reports.c.content_sha256 == sa.bindparam("value"))
@@ -427,12 +409,9 @@ class Store:
     def locate(self, content_sha256: str | None = None, external_id: str | None = None) -> Located | None:
         """The report with this external id or, failing that, this content hash: its id, content hash and
         external id (so a caller can tell a retry from another content under a known external id)."""
-        if self.engine.dialect.name == "sqlite":  # the same query by the driver: a tenth of the time
+        if self.engine.dialect.name == "sqlite":  # the same queries by the driver: a tenth of the time
             with self._driver() as driver:
-                for sql, value in (
-                    (_SQLITE_BY_EXTERNAL_ID, external_id),
-                    (_SQLITE_BY_CONTENT, content_sha256),
-                ):
+                for sql, value in zip(self._sqlite.located, (external_id, content_sha256), strict=True):
                     if value is not None:
                         found = driver.execute(sql, (value,)).fetchone()
                         if found is not None:
@@ -477,8 +456,8 @@ class Store:
             **report_columns(report),
         }
         try:
-            if report_id is None and reviews is None and self.engine.dialect.name == "sqlite":
-                report_id, rows = self._add_on_sqlite(values, report, predictions)
+            if report_id is None and self.engine.dialect.name == "sqlite":
+                report_id, rows = self._add_on_sqlite(values, report, predictions, reviews)
             else:
                 report_id, rows = self._add(values, report, predictions, report_id, reviews)
         except IntegrityError:
@@ -529,29 +508,23 @@ class Store:
         return report_id, rows
 
     def _add_on_sqlite(
-        self, values: dict[str, Any], report: Report, predictions: Sequence[Prediction]
+        self,
+        values: dict[str, Any],
+        report: Report,
+        predictions: Sequence[Prediction],
+        reviews: Sequence[tuple[str, dt.datetime] | None] | None,
     ) -> tuple[int, list[dict[str, Any]]]:
-        """`_add` for a new report on SQLite, through the driver (`_driver`): the same rows, every value of
-        the report's row made by the bind processor of its column's type as SQLAlchemy's insert makes it,
-        in one BEGIN IMMEDIATE ... COMMIT, without the execution of a compiled statement per insert (half
-        of storing a report)."""
+        """`_add` for a new report on SQLite, through the driver (`_driver`, `_DriverStatements`): the same
+        rows in one BEGIN IMMEDIATE ... COMMIT, without the execution of a compiled statement per insert
+        (half of storing a report)."""
+        sqlite = self._sqlite
         with self._driver() as driver:
             driver.execute("BEGIN IMMEDIATE")
             try:
-                report_id = driver.execute(
-                    _SQLITE_INSERT_REPORT,
-                    [
-                        value if process is None else process(value)
-                        for value, process in zip(
-                            map(values.__getitem__, _SQLITE_REPORT_COLUMNS),
-                            self._sqlite_report_binds,
-                            strict=True,
-                        )
-                    ],
-                ).lastrowid
+                report_id = driver.execute(sqlite.insert_report, sqlite.report_row(values)).lastrowid
                 assert report_id is not None
-                rows = _statement_rows(report_id, report, predictions, None)
-                driver.executemany(_SQLITE_INSERT_STATEMENTS, map(_sqlite_statement_row, rows))
+                rows = _statement_rows(report_id, report, predictions, reviews)
+                driver.executemany(sqlite.insert_statements, map(sqlite.statement_row, rows))
                 driver.execute("COMMIT")
             finally:
                 if driver.in_transaction:
@@ -559,13 +532,8 @@ class Store:
         return report_id, rows
 
     @functools.cached_property
-    def _sqlite_report_binds(self) -> tuple[Any, ...]:
-        """The bind processor of each of `_SQLITE_REPORT_COLUMNS` (None: the value as it is)."""
-        dialect = self.engine.dialect
-        return tuple(
-            reports.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            for name in _SQLITE_REPORT_COLUMNS
-        )
+    def _sqlite(self) -> _DriverStatements:
+        return _DriverStatements(self.engine.dialect)
 
     @contextmanager
     def _driver(self) -> Iterator[sqlite3.Connection]:

@@ -338,9 +338,9 @@ def _rows(path: Path) -> dict[str, list[tuple]]:
 
 
 def test_add_report_on_sqlite_stores_the_rows_sqlalchemy_stores(tmp_path, service_report):
-    # A new report on SQLite is written by the driver (`Store._add_on_sqlite`); a restored one, with its
-    # reviews, by SQLAlchemy's inserts. Both write the same rows, value for value and type for type:
-    # datetimes, dates, JSON text (also an amount beyond floats and a number beyond 64 bits), NULLs.
+    # A new report on SQLite is written by the driver (`Store._add_on_sqlite`); one with its id given (a
+    # restored backup) by SQLAlchemy's inserts. Both write the same rows, value for value and type for type:
+    # datetimes, dates, JSON text (also an amount beyond floats and a number beyond 64 bits), reviews, NULLs.
     texts = [(name, service_report(name)) for name in ("lindenau.txt", "birkenfeld.txt")]
     texts += [(path.name, path.read_text(encoding="utf-8")) for path in TRAINING_REPORTS[:4]]
     texts.append(("gross.txt", texts[0][1].replace("21.400 (Stand", "123456789012345678901234 (Stand")))
@@ -359,7 +359,8 @@ def test_add_report_on_sqlite_stores_the_rows_sqlalchemy_stores(tmp_path, servic
                 filename=name if i != 1 else None,
                 external_id=f"ext-{i}" if i % 2 else None,
                 created_at=created_at,
-                reviews=[None] * len(predictions) if way == "sqlalchemy" else None,
+                report_id=i + 1 if way == "sqlalchemy" else None,
+                reviews=[("pruefer", created_at) if j % 3 == 0 else None for j in range(len(predictions))],
             )
             assert created and stored == store.get_report(stored.id)
         store.close()
