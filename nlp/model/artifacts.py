@@ -41,8 +41,9 @@ if TYPE_CHECKING:
 # 6: simplemma's lemmas in the features (`nlp.model.lemmas`); 7: the inference bundle (`inference.npz`) and
 # simplemma's dictionary as a trie (`simplemma/de.dic`); 8: no lemma table of the lookup lemmatizer
 # (`lemmas.json`): no feature reads its lemmas (`features.token_lemma` takes simplemma's), and building
-# the lemmatizer took a good part of every load.
-MODEL_FORMAT = 8
+# the lemmatizer took a good part of every load; 9: places and persons' names masked before the features
+# (`nlp.model.names`; a change to its rules or to `places.txt` changes the features, so bumps this too).
+MODEL_FORMAT = 9
 ARTIFACT = "model.pickle"
 # What tagging reads: the fitted model's numbers as plain arrays (`nlp.model.bundle`).
 BUNDLE = "inference.npz"

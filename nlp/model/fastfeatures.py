@@ -40,6 +40,7 @@ from spacy.lang.char_classes import ALPHA_LOWER
 
 from nlp.model.bundle import FeatureTables, char_wb_grams
 from nlp.model.features import NEGATORS, NO_SECTION, WINDOW_ENDS, cue_values, word_cues, word_lemma
+from nlp.model.names import mask_names
 from nlp.model.pipeline import BLANK_PIPELINE, word_pipeline
 from nlp.model.polarity import raw_values, scaled
 
@@ -379,7 +380,9 @@ class FastFeatures:
 
     def transform(self, texts: Sequence[str], sections: Sequence[str | None]):
         """(theme features, sentiment features) as CSR matrices, one row per statement; None once a lemma
-        with whitespace turned up (the lookup tables have none), for the caller to take the general path."""
+        with whitespace turned up (the lookup tables have none), for the caller to take the general path.
+        Names are masked first, as `features.prepare` does (`nlp.model.names`)."""
+        texts = [mask_names(t) for t in texts]
         batch = self._batch(texts)
         if batch is None:
             return None
@@ -396,6 +399,7 @@ class FastFeatures:
     def decisions(self, texts: Sequence[str], sections: Sequence[str | None]):
         """(X @ weights, cue values): the decision values of the theme features X that `transform` would
         build, and the cue columns that the sentiment features add to X; None where `transform` is."""
+        texts = [mask_names(t) for t in texts]
         batch = self._batch(texts)
         if batch is None:
             return None

@@ -16,6 +16,7 @@ import numpy as np
 
 from nlp.model.glossary import ENGLISH_LEMMAS
 from nlp.model.lemmas import lemma as lemma_of
+from nlp.model.names import mask_names
 from nlp.model.pipeline import load_pipeline
 
 TEXT, LEMMAS, SECTION = 0, 1, 2
@@ -90,7 +91,7 @@ def _lemma_string(doc) -> str:
 def prepare(statements: Sequence[StatementInput], pipeline_name: str | None = None) -> np.ndarray:
     """Rows (text, lemmas, section) for the estimators, with spaCy run once over all texts."""
     lang = load_pipeline(pipeline_name)
-    texts = [" ".join(s.text.split()) for s in statements]
+    texts = [" ".join(mask_names(s.text).split()) for s in statements]
     rows = np.empty((len(texts), 3), dtype=object)
     for i, doc in enumerate(lang.pipe(texts, batch_size=256)):
         rows[i] = (texts[i].lower(), _lemma_string(doc), statements[i].section or NO_SECTION)

@@ -19,9 +19,11 @@ from __future__ import annotations
 import functools
 import re
 import threading
+import unicodedata
 from pathlib import Path
 
 import simplemma
+from simplemma.strategies import DictionaryLookupStrategy
 
 _loaded = threading.Event()
 _loading = threading.Lock()
@@ -30,18 +32,21 @@ LANGUAGE = "de"
 DICTIONARY_FILE = f"{LANGUAGE}.dic"
 # simplemma's lemmatizer over a saved trie (`use_dictionary`); None: its default, the decoded dictionary.
 _lemmatizer: simplemma.Lemmatizer | None = None
+# simplemma's dictionary lookup alone over the same trie (`known`); None: `simplemma.is_known`'s.
+_lookup: DictionaryLookupStrategy | None = None
 
 
-def _trie_lemmatizer(folder: Path) -> simplemma.Lemmatizer:
-    """simplemma's default lemmatizer (as `simplemma.lemmatize` builds it), its dictionary a trie in
-    `folder` (built there from the shipped dictionary when it is not there yet)."""
+def _trie_lemmatizer(folder: Path) -> tuple[simplemma.Lemmatizer, DictionaryLookupStrategy]:
+    """simplemma's default lemmatizer (as `simplemma.lemmatize` builds it) and its dictionary lookup (as
+    `simplemma.is_known` uses it), their dictionary a trie in `folder` (built there from the shipped
+    dictionary when it is not there yet)."""
     from simplemma.strategies import DefaultStrategy
     from simplemma.strategies.dictionaries import TrieDictionaryFactory
 
     factory = TrieDictionaryFactory(disk_cache_dir=str(folder))
     lemmatizer = simplemma.Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=factory))
     lemmatizer.lemmatize("Haus", lang=LANGUAGE)  # reads the dictionary now
-    return lemmatizer
+    return lemmatizer, DictionaryLookupStrategy(dictionary_factory=factory)
 
 
 def save_dictionary(folder: Path) -> Path:
@@ -53,8 +58,8 @@ def save_dictionary(folder: Path) -> Path:
 def use_dictionary(folder: Path) -> None:
     """From now on, lemmatise with the trie that `save_dictionary` wrote into `folder` (its sha256 checked
     by the caller): the same lemmas, without decoding the shipped dictionary."""
-    global _lemmatizer
-    _lemmatizer = _trie_lemmatizer(folder)
+    global _lemmatizer, _lookup
+    _lemmatizer, _lookup = _trie_lemmatizer(folder)
 
 
 def _load() -> None:
@@ -90,3 +95,17 @@ def lemma(word: str) -> str:
     if not _loaded.is_set():
         _load()
     return simplemma.lemmatize(word, lang=LANGUAGE).lower()
+
+
+@functools.lru_cache(maxsize=50_000)
+def known(word: str) -> bool:
+    """Whether the word form is in simplemma's German dictionary as written (`simplemma.is_known`, over the
+    model's trie when one is in use): "Konflikte" and "Müller" are, an unusual surname is not."""
+    if _NOT_IN_TRIE.search(word):
+        return False
+    word = unicodedata.normalize("NFC", word)
+    if _lookup is not None:
+        return _lookup.get_lemma(word, LANGUAGE) is not None
+    if not _loaded.is_set():
+        _load()
+    return simplemma.is_known(word, lang=LANGUAGE)

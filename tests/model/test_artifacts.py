@@ -9,7 +9,7 @@ import pytest
 from conftest import STATEMENTS
 
 from nlp.errors import ModelError, ModelMismatch
-from nlp.model.artifacts import BUNDLE, MANIFEST, ModelManifest, load_model
+from nlp.model.artifacts import BUNDLE, MANIFEST, MODEL_FORMAT, ModelManifest, load_model
 from nlp.training.corpus import load_corpus
 
 
@@ -90,7 +90,9 @@ def test_load_model_refuses_format_6_models_without_a_bundle(model_copy):
     del data["bundle_sha256"]
     data["model_format"] = 6
     (model_copy / MANIFEST).write_text(json.dumps(data))
-    with pytest.raises(ModelMismatch, match="model format 6, this kfd-tagger reads format 8.*Retrain"):
+    with pytest.raises(
+        ModelMismatch, match=f"model format 6, this kfd-tagger reads format {MODEL_FORMAT}.*Retrain"
+    ):
         load_model(model_copy)
 
 
@@ -102,7 +104,9 @@ def test_load_model_refuses_format_7_models_with_a_lemma_table(model_copy):
     data["model_format"] = 7
     data["lemmas_sha256"] = hashlib.sha256((model_copy / "lemmas.json").read_bytes()).hexdigest()
     (model_copy / MANIFEST).write_text(json.dumps(data))
-    with pytest.raises(ModelMismatch, match="model format 7, this kfd-tagger reads format 8.*Retrain"):
+    with pytest.raises(
+        ModelMismatch, match=f"model format 7, this kfd-tagger reads format {MODEL_FORMAT}.*Retrain"
+    ):
         load_model(model_copy)
 
 
@@ -133,3 +137,13 @@ def test_load_model_refuses_mismatching_manifest(model_copy, changes, message):
 def test_load_model_missing_says_how_to_train(tmp_path):
     with pytest.raises(ModelError, match="kfd train"):
         load_model(tmp_path / "nowhere")
+
+
+def test_load_model_refuses_format_8_models_whose_features_saw_names(model_copy):
+    """A model of format 8 was trained on features with the names in them (`nlp.model.names` masks them
+    since format 9): refused with the format named, not served with features it was not trained on."""
+    _edit_manifest(model_copy, model_format=8)
+    with pytest.raises(
+        ModelMismatch, match=f"model format 8, this kfd-tagger reads format {MODEL_FORMAT}.*Retrain"
+    ):
+        load_model(model_copy)

@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+import simplemma
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,7 +100,22 @@ _tries: dict = {}
 def _trie_of(model_dir):
     if model_dir not in _tries:
         _tries[model_dir] = lemmas._trie_lemmatizer(model_dir / "simplemma")
-    return _tries[model_dir]
+    return _tries[model_dir][0]
+
+
+@pytest.mark.parametrize("word", ["Konflikte", "Müller", "Wendlinger", "Kessler-Brandt", "Haus", "Ä\x00"])
+def test_known_over_the_saved_dictionary_equals_simplemmas(trained_model, word, monkeypatch):
+    """`known` (is a word form in the dictionary, for `nlp.model.names`) answers the same over a model's
+    trie as `simplemma.is_known` over the shipped dictionary."""
+    _trie_of(trained_model)
+    monkeypatch.setattr(lemmas, "_lookup", _tries[trained_model][1])
+    lemmas.known.cache_clear()
+    try:
+        expected = "\x00" not in word and simplemma.is_known(word, lang="de")
+        assert lemmas.known(word) == expected
+    finally:
+        lemmas.known.cache_clear()
+    assert lemmas.known("Konflikte") and not lemmas.known("Wendlinger")
 
 
 @pytest.mark.parametrize("word", ["\x00", "ab\x00c", "Ä\x00", "\x00\x00\x00\x00", "\ud800", "Haus\udfff"])

@@ -1,0 +1,160 @@
+"""Names masked before features: a town, a Landkreis or a person named in a statement must not change its
+labels (the behaviour suite's invariance pairs), and a model must not learn that "Nagold" means a theme
+because some training statements from Nagold had it.
+
+`mask_names` replaces them in the text the features see (never in what is stored or shown):
+- places by `PLACE`: the 1,800 places of `places.txt` (Baden-Württemberg's places of 1,000+ inhabitants
+  and Germany's of 15,000+, from GeoNames) and the Kreise of `nlp/reading/kreise.csv`, also as the first
+  part of a hyphenated word ("Stuttgart-Vaihingen"); names that are also common words ("Essen", "Halle")
+  are not in the list;
+- persons by `PERSON`: the capitalised words after "Herr"/"Frau" (not "eine junge Frau Deutsch…") or after
+  a title or office ("Bürgermeister", "Landrätin", "Pfarrer", "Dr.") when they are a name: an academic
+  title follows, two capitalised words follow ("Bürgermeister Klaus Wendlinger"), or one that the German
+  dictionary (simplemma's) does not know ("Bürgermeister Wendlinger"). After an office a lone known word
+  stays ("… dass die Moderatorin Konflikte auffing"), and so does a surname that is also a word
+  ("Bürgermeister Müller").
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from importlib import resources
+
+from nlp.model.lemmas import known
+
+PLACE = "Ooo"
+PERSON = "Nnn"
+
+# Words after which capitalised words are a person's name.
+ADDRESS = frozenset({"Herr", "Herrn", "Frau"})
+OFFICES = frozenset(
+    """Bürgermeister Bürgermeisterin Oberbürgermeister Oberbürgermeisterin OB Landrat Landrätin Pfarrer
+    Pfarrerin Pastor Pastorin Dekan Dekanin Diakon Diakonin Staatssekretär Staatssekretärin Minister
+    Ministerin Staatsminister Staatsministerin Stadträtin Gemeinderätin Kreisrätin Beigeordneter
+    Beigeordnete Ortsvorsteher Ortsvorsteherin Integrationsbeauftragter Integrationsbeauftragte
+    Integrationsmanager Integrationsmanagerin Flüchtlingsbeauftragter Flüchtlingsbeauftragte Moderator
+    Moderatorin Schulleiter Schulleiterin Rektor Rektorin Kollege Kollegin Sozialarbeiter Sozialarbeiterin
+    Abgeordneter Abgeordnete MdL MdB""".split()
+)
+ACADEMIC = frozenset({"Dr.", "Prof.", "Dr", "Prof"})
+# Before "Frau"/"Herr", these make it the noun ("eine junge Frau"), not a form of address.
+DETERMINERS = frozenset(
+    """der die das den dem des ein eine einer einem eines jede jeder jedem jeden keine keiner diese dieser
+    diesem diesen jene unsere unserer manche manch welche welcher""".split()
+)
+PARTICLES = frozenset({"van", "de", "al", "el", "ben", "bin"})
+
+# A word with its trailing full stop ("Dr.", a name ending a sentence), or any other run of non-spaces.
+_WORD = re.compile(r"[\w'’]+(?:-[\w'’]+)*\.?|\S")
+_CAPITALISED = re.compile(r"\b[A-ZÄÖÜ][\w'’]*")
+
+
+@functools.cache
+def places() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """(one-word places, two-word places as word pairs such as ("Bad", "Urach"))."""
+    one: set[str] = set()
+    two: set[tuple[str, str]] = set()
+    lines = resources.files("nlp.model").joinpath("places.txt").read_text(encoding="utf-8").splitlines()
+    names = [line for line in lines if line and not line.startswith("#")]
+    kreise = resources.files("nlp.reading").joinpath("kreise.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in kreise.splitlines() if not line.startswith("#"))
+    for row in rows:
+        names.append(row["name"])
+        names.extend(a for a in (row["aliases"] or "").split("|") if a)
+    for name in names:
+        words = name.split()
+        if len(words) == 1:
+            one.add(words[0])
+        elif len(words) == 2:
+            two.add((words[0], words[1]))
+    return frozenset(one), frozenset(two)
+
+
+def _is_place(word: str, one: frozenset[str]) -> bool:
+    if word in one:
+        return True
+    head, dash, _ = word.partition("-")
+    return bool(dash) and head in one
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() and not word.isupper() or word in ACADEMIC
+
+
+def _name_length(words: list[str], start: int, after_office: bool) -> int:
+    """How many words from `start` make a person's name (0: none)."""
+    n = 0
+    academic = False
+    while start + n < len(words) and n < 5:
+        word = words[start + n]
+        if word in ACADEMIC:
+            academic = True
+        elif word in PARTICLES and n and start + n + 1 < len(words) and _capitalised(words[start + n + 1]):
+            pass
+        elif not _capitalised(word) or word in OFFICES:
+            break
+        elif word.endswith("."):  # the name ends the sentence
+            n += 1
+            break
+        n += 1
+    if not n or not after_office or academic:
+        return n
+    if n >= 2:
+        return n
+    word = words[start]
+    return 0 if known(word.rstrip(".")) else 1
+
+
+@functools.cache
+def _triggers() -> frozenset[str]:
+    """The capitalised words without one of which a text has nothing to mask."""
+    one, two = places()
+    heads = {name.partition("-")[0] for name in one}  # "Castrop" of "Castrop-Rauxel"
+    return one | heads | ADDRESS | OFFICES | {first for first, _ in two}
+
+
+def mask_names(text: str) -> str:
+    """`text` with places and persons' names replaced by `PLACE` and `PERSON` (see the module); the rest
+    of the text, spacing and punctuation included, is left as it is."""
+    if _triggers().isdisjoint(_CAPITALISED.findall(text)):
+        return text
+    one, two = places()
+    matches = list(_WORD.finditer(text))
+    words = [m.group() for m in matches]
+    spans: list[tuple[int, int, str]] = []  # (first word, end word, replacement)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        bare = word.rstrip(".")
+        if word[:1].isupper():
+            if i + 1 < len(words) and (word, words[i + 1].rstrip(".")) in two:
+                spans.append((i, i + 2, PLACE))
+                i += 2
+                continue
+            if _is_place(bare, one):
+                spans.append((i, i + 1, PLACE))
+                i += 1
+                continue
+            address = bare in ADDRESS and not (
+                i and words[i - 1].lower() in DETERMINERS or i > 1 and words[i - 2].lower() in DETERMINERS
+            )
+            if address or bare in OFFICES:
+                n = _name_length(words, i + 1, after_office=not address)
+                if n:
+                    spans.append((i + 1, i + 1 + n, PERSON))
+                    i += n + 1
+                    continue
+        i += 1
+    if not spans:
+        return text
+    out: list[str] = []
+    at = 0
+    for first, end, replacement in spans:
+        out.append(text[at : matches[first].start()])
+        out.append(replacement)
+        last = matches[end - 1]
+        at = last.end() - 1 if last.group().endswith(".") and last.group() not in ACADEMIC else last.end()
+    out.append(text[at:])
+    return "".join(out)
