@@ -33,11 +33,20 @@ OFFICES = frozenset(
     """Bürgermeister Bürgermeisterin Oberbürgermeister Oberbürgermeisterin OB Landrat Landrätin Pfarrer
     Pfarrerin Pastor Pastorin Dekan Dekanin Diakon Diakonin Staatssekretär Staatssekretärin Minister
     Ministerin Staatsminister Staatsministerin Stadträtin Gemeinderätin Kreisrätin Beigeordneter
-    Beigeordnete Ortsvorsteher Ortsvorsteherin Integrationsbeauftragter Integrationsbeauftragte
-    Integrationsmanager Integrationsmanagerin Flüchtlingsbeauftragter Flüchtlingsbeauftragte Moderator
-    Moderatorin Schulleiter Schulleiterin Rektor Rektorin Kollege Kollegin Sozialarbeiter Sozialarbeiterin
+    Beigeordnete Ortsvorsteherin Integrationsbeauftragter Integrationsbeauftragte
+    Integrationsmanagerin Flüchtlingsbeauftragter Flüchtlingsbeauftragte Moderator
+    Moderatorin Schulleiterin Rektor Rektorin Kollege Kollegin Sozialarbeiterin
     Abgeordneter Abgeordnete MdL MdB""".split()
 )
+# Offices by their ending ("Jugendreferent", "Integrationsmanagerin"), in forms that are singular only:
+# "die Sozialarbeiter Familien …" may be a plural before two nouns, "die Sozialarbeiterin" is one person.
+OFFICE_ENDINGS = (
+    "referent", "referentin", "koordinatorin", "managerin", "leiterin", "beraterin", "arbeiterin",
+    "direktor", "direktorin", "präsident", "präsidentin", "vorsitzender", "rätin", "meisterin",
+    "sprecherin", "beauftragter",
+)  # fmt: skip
+# Before a place, these become part of it: "im Landkreis Biberach" and "im Zollernalbkreis" read alike.
+KREIS = frozenset({"Landkreis", "Landkreises", "Kreis", "Kreises", "Stadtkreis", "Stadtkreises"})
 ACADEMIC = frozenset({"Dr.", "Prof.", "Dr", "Prof"})
 # Before "Frau"/"Herr", these make it the noun ("eine junge Frau"), not a form of address.
 DETERMINERS = frozenset(
@@ -64,7 +73,7 @@ def places() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
         names.append(row["name"])
         names.extend(a for a in (row["aliases"] or "").split("|") if a)
     for name in names:
-        words = name.split()
+        words = name.split("/")[0].split()  # "Freiburg/Breisgau": the words a text has
         if len(words) == 1:
             one.add(words[0])
         elif len(words) == 2:
@@ -93,7 +102,7 @@ def _name_length(words: list[str], start: int, after_office: bool) -> int:
             academic = True
         elif word in PARTICLES and n and start + n + 1 < len(words) and _capitalised(words[start + n + 1]):
             pass
-        elif not _capitalised(word) or word in OFFICES:
+        elif not _capitalised(word) or _is_office(word):
             break
         elif word.endswith("."):  # the name ends the sentence
             n += 1
@@ -115,10 +124,33 @@ def _triggers() -> frozenset[str]:
     return one | heads | ADDRESS | OFFICES | {first for first, _ in two}
 
 
+def _is_office(word: str) -> bool:
+    return word in OFFICES or word.lower().endswith(OFFICE_ENDINGS)
+
+
+class _ChunkFlags(dict[str, bool]):
+    """Whether a whitespace-separated chunk holds a word a name may start at (a place, "Herr"/"Frau", an
+    office), computed once per chunk: most statements have none, and looking their chunks up costs a
+    fraction of reading their words. Emptied when it grows past `LIMIT` chunks."""
+
+    LIMIT = 500_000
+
+    def __missing__(self, chunk: str) -> bool:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        triggers = _triggers()
+        flag = any(w in triggers or w.lower().endswith(OFFICE_ENDINGS) for w in _CAPITALISED.findall(chunk))
+        self[chunk] = flag
+        return flag
+
+
+_chunk_flags = _ChunkFlags()
+
+
 def mask_names(text: str) -> str:
     """`text` with places and persons' names replaced by `PLACE` and `PERSON` (see the module); the rest
     of the text, spacing and punctuation included, is left as it is."""
-    if _triggers().isdisjoint(_CAPITALISED.findall(text)):
+    if not any(map(_chunk_flags.__getitem__, text.split())):
         return text
     one, two = places()
     matches = list(_WORD.finditer(text))
@@ -129,6 +161,16 @@ def mask_names(text: str) -> str:
         word = words[i]
         bare = word.rstrip(".")
         if word[:1].isupper():
+            if word in KREIS and i + 1 < len(words):
+                after = words[i + 1].rstrip(".")
+                if i + 2 < len(words) and (after, words[i + 2].rstrip(".")) in two:
+                    spans.append((i, i + 3, PLACE))
+                    i += 3
+                    continue
+                if _is_place(after, one):
+                    spans.append((i, i + 2, PLACE))
+                    i += 2
+                    continue
             if i + 1 < len(words) and (word, words[i + 1].rstrip(".")) in two:
                 spans.append((i, i + 2, PLACE))
                 i += 2
@@ -140,7 +182,7 @@ def mask_names(text: str) -> str:
             address = bare in ADDRESS and not (
                 i and words[i - 1].lower() in DETERMINERS or i > 1 and words[i - 2].lower() in DETERMINERS
             )
-            if address or bare in OFFICES:
+            if address or _is_office(bare):
                 n = _name_length(words, i + 1, after_office=not address)
                 if n:
                     spans.append((i + 1, i + 1 + n, PERSON))

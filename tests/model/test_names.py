@@ -18,7 +18,10 @@ ONE_WORD_PLACES = sorted(places()[0])
     [
         ("Die Ehrenamtlichen aus Rottenburg und Tübingen.", f"Die Ehrenamtlichen aus {PLACE} und {PLACE}."),
         ("Stadthalle Ehingen, schlecht besucht", f"Stadthalle {PLACE}, schlecht besucht"),
-        ("Im Zollernalbkreis und im Landkreis Biberach", f"Im {PLACE} und im Landkreis {PLACE}"),
+        ("Im Zollernalbkreis und im Landkreis Biberach", f"Im {PLACE} und im {PLACE}"),
+        ("des Landkreises Schwäbisch Hall.", f"des {PLACE}."),
+        ("Jugendreferent Malte Oberholzer sprach", f"Jugendreferent {PERSON} sprach"),
+        ("Die Integrationsmanagerin Selin Aydın gründet", f"Die Integrationsmanagerin {PERSON} gründet"),
         ("in Bad Urach, Schwäbisch Hall und Stuttgart-Vaihingen", f"in {PLACE}, {PLACE} und {PLACE}"),
         ("Landrat Dr. Jens Kessler-Brandt eröffnete.", f"Landrat {PERSON} eröffnete."),
         ("Bürgermeister Ömer Yıldırım blieb nur kurz.", f"Bürgermeister {PERSON} blieb nur kurz."),
@@ -31,6 +34,8 @@ ONE_WORD_PLACES = sorted(places()[0])
         ("Einer jungen Frau Deutsch beizubringen dauert.", None),
         ("…, dass die Moderatorin Konflikte souverän auffing.", None),
         ("Bürgermeister Müller kam.", None),  # a surname that is also a word, after an office
+        ("…, dass die Sozialarbeiter Familien Wohnungen vermitteln.", None),  # a plural, two nouns
+        ("Der Kreis Sportvereine wuchs.", None),
         ("Die Moderation war gut, Zeit: knapp!", None),
         ("", None),
     ],

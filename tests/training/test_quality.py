@@ -27,17 +27,17 @@ def full_model(tmp_path_factory):
 
 def test_heldout_reports_keep_their_quality(full_model):
     m = evaluate(TRAINING_DATA / "heldout" / "labels.jsonl", load_codebook(), model=full_model)
-    assert m["themes"]["micro_f1"] >= 0.81  # measured 0.831 (0.828 before the fifth #18 round)
-    assert m["themes"]["macro_f1"] >= 0.78  # 0.804
-    assert m["sentiment"]["accuracy"] >= 0.90  # 0.912 (0.907 before the fifth #18 round)
-    assert m["sentiment"]["macro_f1"] >= 0.86  # 0.874 (0.876 before the fifth #18 round)
+    assert m["themes"]["micro_f1"] >= 0.815  # measured 0.837 (0.831 before the sixth #18 round)
+    assert m["themes"]["macro_f1"] >= 0.785  # 0.809 (0.804)
+    assert m["sentiment"]["accuracy"] >= 0.89  # 0.907 (0.912 before the sixth #18 round)
+    assert m["sentiment"]["macro_f1"] >= 0.86  # 0.876 (0.874)
     assert m["calibration"]["sentiment"]["ece"] <= 0.09  # 0.04
 
 
 def test_behaviour_suite_keeps_its_quality(full_model):
     report = evaluate_suite(TRAINING_DATA / "behaviour" / "suite.jsonl", full_model, load_codebook())
     figures = {c.capability: c.figures for c in report.capabilities}
-    assert report.overall.sentiment_accuracy >= 0.92  # measured 0.945
+    assert report.overall.sentiment_accuracy >= 0.93  # measured 0.954 (0.945 before the sixth #18 round)
     assert report.overall.theme_f1 >= 0.86  # 0.89 (0.88 before the fifth #18 round)
     assert figures["non_statement"].abstained >= 0.95  # 1.00
     assert figures["negation"].sentiment_accuracy >= 0.87  # 0.92 (0.82 before the fourth #18 round)
@@ -46,9 +46,10 @@ def test_behaviour_suite_keeps_its_quality(full_model):
     assert figures["implicit"].theme_f1 >= 0.86  # 0.91 (0.79 before the third #18 round)
     assert figures["english"].sentiment_accuracy >= 0.90  # 0.95
     assert figures["recommendation"].theme_f1 >= 0.84  # 0.87 (0.84 before the fifth #18 round)
-    assert figures["long_prose"].theme_f1 >= 0.80  # 0.83
-    assert figures["invariance"].theme_f1 >= 0.78  # 0.81
-    assert report.overall.pairs_broken <= 14  # 12 of 59 (14 before the fifth #18 round)
+    assert figures["long_prose"].theme_f1 >= 0.80  # 0.82 (0.83)
+    assert figures["invariance"].theme_f1 >= 0.78  # 0.80 (0.81)
+    assert figures["invariance"].pairs_broken == 0  # names are masked (3 of 19 before the sixth #18 round)
+    assert report.overall.pairs_broken <= 11  # 8 of 59 (12 before the sixth #18 round)
 
 
 @pytest.mark.parametrize(
