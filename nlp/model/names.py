@@ -88,6 +88,17 @@ def _is_place(word: str, one: frozenset[str]) -> bool:
     return bool(dash) and head in one
 
 
+def _place_length(words: list[str], i: int, one: frozenset[str], two: frozenset[tuple[str, str]]) -> int:
+    """How many words from `i` make a place (0: none): two for "Bad Urach", one for "Nagold" or
+    "Stuttgart-Vaihingen"."""
+    if i >= len(words):
+        return 0
+    word = words[i].rstrip(".")
+    if i + 1 < len(words) and (word, words[i + 1].rstrip(".")) in two:
+        return 2
+    return 1 if _is_place(word, one) else 0
+
+
 def _capitalised(word: str) -> bool:
     return word[:1].isupper() and not word.isupper() or word in ACADEMIC
 
@@ -161,23 +172,13 @@ def mask_names(text: str) -> str:
         word = words[i]
         bare = word.rstrip(".")
         if word[:1].isupper():
-            if word in KREIS and i + 1 < len(words):
-                after = words[i + 1].rstrip(".")
-                if i + 2 < len(words) and (after, words[i + 2].rstrip(".")) in two:
-                    spans.append((i, i + 3, PLACE))
-                    i += 3
-                    continue
-                if _is_place(after, one):
-                    spans.append((i, i + 2, PLACE))
-                    i += 2
-                    continue
-            if i + 1 < len(words) and (word, words[i + 1].rstrip(".")) in two:
-                spans.append((i, i + 2, PLACE))
-                i += 2
-                continue
-            if _is_place(bare, one):
-                spans.append((i, i + 1, PLACE))
-                i += 1
+            n = _place_length(words, i, one, two)
+            if not n and word in KREIS:  # "Landkreis Biberach" reads as "Zollernalbkreis"
+                n = _place_length(words, i + 1, one, two)
+                n = n + 1 if n else 0
+            if n:
+                spans.append((i, i + n, PLACE))
+                i += n
                 continue
             address = bare in ADDRESS and not (
                 i and words[i - 1].lower() in DETERMINERS or i > 1 and words[i - 2].lower() in DETERMINERS
