@@ -3,8 +3,8 @@ labels (the behaviour suite's invariance pairs), and a model must not learn that
 because some training statements from Nagold had it.
 
 `mask_names` replaces them in the text the features see (never in what is stored or shown):
-- places by `PLACE`: the 1,800 places of `places.txt` (Baden-Württemberg's places of 1,000+ inhabitants
-  and Germany's of 15,000+, from GeoNames) and the Kreise of `nlp/reading/kreise.csv`, also as the first
+- places by `PLACE`: the 1,828 places of `places.txt` (Baden-Württemberg's places of 1,000+ inhabitants
+  and Germany's of 15,000+, from GeoNames) and the Kreise (`nlp.reading.regions.kreise`), also as the first
   part of a hyphenated word ("Stuttgart-Vaihingen"); names that are also common words ("Essen", "Halle")
   are not in the list;
 - persons by `PERSON`: the capitalised words after "Herr"/"Frau" (not "eine junge Frau Deutsch…") or after
@@ -17,12 +17,12 @@ because some training statements from Nagold had it.
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from importlib import resources
 
 from nlp.model.lemmas import known
+from nlp.reading.regions import kreise
 
 PLACE = "Ooo"
 PERSON = "Nnn"
@@ -67,11 +67,7 @@ def places() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
     two: set[tuple[str, str]] = set()
     lines = resources.files("nlp.model").joinpath("places.txt").read_text(encoding="utf-8").splitlines()
     names = [line for line in lines if line and not line.startswith("#")]
-    kreise = resources.files("nlp.reading").joinpath("kreise.csv").read_text(encoding="utf-8")
-    rows = csv.DictReader(line for line in kreise.splitlines() if not line.startswith("#"))
-    for row in rows:
-        names.append(row["name"])
-        names.extend(a for a in (row["aliases"] or "").split("|") if a)
+    names += [name for kreis in kreise() for name in (kreis.name, *kreis.aliases)]
     for name in names:
         words = name.split("/")[0].split()  # "Freiburg/Breisgau": the words a text has
         if len(words) == 1:
@@ -112,19 +108,17 @@ def _name_length(words: list[str], start: int, after_office: bool) -> int:
         if word in ACADEMIC:
             academic = True
         elif word in PARTICLES and n and start + n + 1 < len(words) and _capitalised(words[start + n + 1]):
-            pass
+            pass  # "Amal el Masri": the particle belongs to the name
         elif not _capitalised(word) or _is_office(word):
             break
         elif word.endswith("."):  # the name ends the sentence
             n += 1
             break
         n += 1
-    if not n or not after_office or academic:
-        return n
-    if n >= 2:
-        return n
-    word = words[start]
-    return 0 if known(word.rstrip(".")) else 1
+    # After an office, one word the dictionary knows is no name ("… dass die Moderatorin Konflikte auffing").
+    if n == 1 and after_office and not academic and known(words[start].rstrip(".")):
+        return 0
+    return n
 
 
 @functools.cache
@@ -150,7 +144,7 @@ class _ChunkFlags(dict[str, bool]):
         if len(self) >= self.LIMIT:
             self.clear()
         triggers = _triggers()
-        flag = any(w in triggers or w.lower().endswith(OFFICE_ENDINGS) for w in _CAPITALISED.findall(chunk))
+        flag = any(w in triggers or _is_office(w) for w in _CAPITALISED.findall(chunk))
         self[chunk] = flag
         return flag
 
