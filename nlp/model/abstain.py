@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Container
+from collections.abc import Container, Iterable
 
+from nlp.model import lemmas
 from nlp.model.polarity import NEGATORS, word_polarity
 
 NO_LETTERS = "no letters"
@@ -77,6 +78,20 @@ PLACEHOLDERS = frozenset(
         "nicht zutreffend",
         "trifft nicht zu",
         "kein kommentar",
+        "dito",
+        "keine anmerkungen",
+        "keine anmerkung",
+        "keine weiteren",
+        "keine weiteren anmerkungen",
+        "keine weiteren bemerkungen",
+        "keine bemerkungen",
+        "keine weiteren rückmeldungen",
+        "keine ergänzungen",
+        "keine weiteren ergänzungen",
+        "keine eintragung",
+        "nichts hinzuzufügen",
+        "ohne anmerkung",
+        "ohne anmerkungen",
         "n z",
         "empty",
         # the form template's own prompts, left standing
@@ -94,16 +109,27 @@ PLACEHOLDERS = frozenset(
         "to be completed",
     }
 )
+# A placeholder word written again and again: "test test", "xxx xxx", "tbd tbd" ("so so" judges, and
+# "keine keine" is not a way to leave a field empty).
+_PLACEHOLDER_WORDS = frozenset(p for p in PLACEHOLDERS if " " not in p) - {
+    "keine",
+    "keiner",
+    "nichts",
+    "offen",
+    "so",
+    "na",
+}
 # "siehe Anlage 2", "vgl. Protokoll vom 3.4.", "s. Anhang": a pointer elsewhere, nothing more.
 _POINTER = re.compile(
-    r"^(?:siehe|s|vgl|see)\s+(?:(?:die|den|das|der|beigefügte[nrs]?|beiliegende[nrs]?)\s+)?"
-    r"(?:oben|unten|anlage|anlagen|anhang|anhänge|protokoll|bericht|dokumentation|beilage|attachment|above)\b"
+    r"^(?:siehe|s|vgl|see)\s+(?:(?:die|den|das|der)\s+)?(?:(?:beigefügte|beiliegende|separate)[nrs]?\s+)?"
+    r"(?:oben|unten|anlage|anlagen|anhang|anhänge|protokoll|bericht|dokumentation|dokument|beilage|ergebnisse"
+    r"|abbildung|abb|tabelle|tab|grafik|folie|folien|attachment|above)\b"
     r"[\s\d]*(?:vom[\s\d]*)?$"
     # "vgl. Punkt 3", "siehe Frage 4a", "s. Ziffer 2.1": a pointer to another answer of the form
     r"|^(?:siehe|s|vgl|see)\s+(?:punkt|ziffer|frage|abschnitt|kapitel|nr|nummer|seite|s|item|question|point)"
     r"(?:\s+\d+[a-z]?)+$"
     # "Anlage 2", "Anhang", "attachment 1": the attachment named alone
-    r"|^(?:anlage|anlagen|anhang|beilage|attachment|annex)(?:\s+\d+[a-z]?)*$"
+    r"|^(?:anlage|anlagen|anhang|beilage|abbildung|abb|tabelle|tab|grafik|folie|attachment|annex)(?:\s+\d+[a-z]?)*$"
 )
 # A sum of money, or a list of them ("ca. 2.500 Euro", "Moderation: 3.200 €, Sachkosten: 850 €"): under
 # Kosten the amount answers the form's question and judges nothing. Each item: at most two words naming
@@ -139,6 +165,20 @@ _DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
+class KnownWords(Container[str]):
+    """The lower-case words a model can tag by: a word of its lemma vocabulary, written as it is or
+    inflected ("sprachkurse" → "sprachkurs"), or a word of German ("weltfrauentag", simplemma's dictionary)
+    that its character features read even when no training statement had it. "asdf" is none of these."""
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self._vocabulary = frozenset(vocabulary)
+
+    def __contains__(self, word: object) -> bool:
+        if not isinstance(word, str):
+            return False
+        return word in self._vocabulary or lemmas.lemma(word) in self._vocabulary or lemmas.known(word)
+
+
 def _normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
@@ -170,7 +210,12 @@ def _text_reason(text: str) -> tuple[str | None, bool]:
     if not any(c.isalpha() for c in text):
         return NO_LETTERS, True
     key = _normalise(text)
-    if key in PLACEHOLDERS or _POINTER.match(key) or _LOREM.match(key):
+    if (
+        key in PLACEHOLDERS
+        or set(key.split()) <= _PLACEHOLDER_WORDS
+        or _POINTER.match(key)
+        or _LOREM.match(key)
+    ):
         return PLACEHOLDER, True
     folded = text.casefold()
     if _DIGIT.search(folded):  # an amount holds a digit, and a date a digit or "xx"

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from spacy.language import Language
 
-from nlp.model.abstain import no_content_reason
+from nlp.model.abstain import KnownWords, no_content_reason
 from nlp.model.assignment import assign_themes, head_columns
 from nlp.model.bundle import InferenceBundle, LinearLayout, calibrated_from_decisions
 from nlp.model.fastfeatures import FastFeatures
@@ -180,10 +180,11 @@ class Tagger:
         return predictions
 
     @functools.cached_property
-    def known_words(self) -> frozenset[str]:
-        """The single words among the model's lemma features (what "no known words" is checked against)."""
+    def known_words(self) -> KnownWords:
+        """The words "no known words" is checked against: the single words among the model's lemma
+        features, inflected or not, and the words of German."""
         vocabulary = self.bundle.features.lemma_vocabulary
-        return frozenset(w for w in vocabulary if " " not in w and not w.startswith("neg_"))
+        return KnownWords(w for w in vocabulary if " " not in w and not w.startswith("neg_"))
 
     def predictions(self, theme_p: np.ndarray, sentiment_p: np.ndarray) -> list[Prediction]:
         """`Prediction` objects from the probability matrices (themes in label order, sentiments in the

@@ -24,6 +24,12 @@ KNOWN = frozenset({"moderation", "gut", "zeit", "ja"})
         ("K.A.", PLACEHOLDER),
         ("s. o.", PLACEHOLDER),
         ("siehe Anlage 2", PLACEHOLDER),
+        ("siehe separates Dokument", PLACEHOLDER),
+        ("Siehe Ergebnisse.", PLACEHOLDER),
+        ("Abb. 1", PLACEHOLDER),
+        ("test test", PLACEHOLDER),
+        ("Keine weiteren Rückmeldungen.", PLACEHOLDER),
+        ("dito", PLACEHOLDER),
         ("vgl. Protokoll vom 3.4.", PLACEHOLDER),
         ("Keine Angaben", PLACEHOLDER),
         ("wird nachgereicht", PLACEHOLDER),
@@ -50,11 +56,12 @@ def test_no_content_reason_names_why(text, reason):
         "Keine Beschwerden über die Moderation.",  # "keine" alone is a placeholder, in a sentence it judges
         "Siehe oben: die Moderation war gut.",
         "Die Liste der Ansprechpartner bitte ergänzen.",  # a request about something is a statement
-        "Top!",  # unknown word but not checked without a vocabulary
+        "Top!",  # unknown words are not checked without a vocabulary
+        "So so.",  # "so" alone points up, said twice it judges
     ],
 )
 def test_statements_with_content_are_tagged(text):
-    assert no_content_reason(text, KNOWN if text != "Top!" else frozenset()) is None
+    assert no_content_reason(text, KNOWN if text not in ("Top!", "So so.") else frozenset()) is None
 
 
 def test_tagger_abstains_on_placeholders_and_keeps_its_scores(trained_model):
@@ -67,7 +74,19 @@ def test_tagger_abstains_on_placeholders_and_keeps_its_scores(trained_model):
     assert (placeholder.themes, placeholder.sentiment, placeholder.abstained) == ((), "neutral", PLACEHOLDER)
     assert set(placeholder.theme_scores) == set(model.theme_ids)  # what the classifiers said stays visible
     assert statement.abstained is None
-    assert "moderation" in model.known_words and "entfällt" not in model.known_words
+    assert "moderation" in model.known_words and "asdf" not in model.known_words
+
+
+@pytest.mark.parametrize(
+    "text", ["Sprachkurse", "Mietwohnungen", "Weltfrauentag", "Keine Beanstandungen.", "Danke!"]
+)
+def test_one_word_the_model_knows_inflected_or_a_german_word_is_a_statement(trained_model, text):
+    """A bullet "Sprachkurse" is a topic: its lemma is in the vocabulary even when this form is not, and a
+    German word no training statement had ("Weltfrauentag") is read by the character features."""
+    model, _ = load_model(trained_model)
+    [p] = model.tag([StatementInput(text, "themen")])
+    assert p.abstained is None
+    assert any(w in model.known_words for w in text.casefold().strip("!.").split())
 
 
 @pytest.mark.parametrize(
