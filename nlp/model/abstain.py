@@ -11,7 +11,8 @@ import functools
 import re
 from collections.abc import Container, Iterable
 
-from nlp.model import lemmas
+from nlp.model.features import word_lemma
+from nlp.model.lemmas import known
 from nlp.model.polarity import NEGATORS, word_polarity
 
 NO_LETTERS = "no letters"
@@ -166,9 +167,10 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 class KnownWords(Container[str]):
-    """The lower-case words a model can tag by: a word of its lemma vocabulary, written as it is or
-    inflected ("sprachkurse" → "sprachkurs"), or a word of German ("weltfrauentag", simplemma's dictionary)
-    that its character features read even when no training statement had it. "asdf" is none of these."""
+    """The lower-case words a model can tag by: a word whose word feature (`features.word_lemma`: the lemma,
+    or an English topic word's German one) is in its vocabulary, written as it is or inflected
+    ("sprachkurse" → "sprachkurs"), or a word of German ("weltfrauentag", simplemma's dictionary) that its
+    character features read even when no training statement had it. "asdf" is none of these."""
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
         self._vocabulary = frozenset(vocabulary)
@@ -176,7 +178,8 @@ class KnownWords(Container[str]):
     def __contains__(self, word: object) -> bool:
         if not isinstance(word, str):
             return False
-        return word in self._vocabulary or lemmas.lemma(word) in self._vocabulary or lemmas.known(word)
+        vocabulary = self._vocabulary
+        return word in vocabulary or word_lemma(word, word, False) in vocabulary or known(word)
 
 
 def _normalise(text: str) -> str:
@@ -192,8 +195,9 @@ def no_content_reason(text: str, known_words: Container[str] = frozenset()) -> s
     """Why `text` is no statement (`NO_LETTERS`, `PLACEHOLDER`, `AMOUNTS`, `DATES`, `NO_KNOWN_WORDS`), or None
     if it may be one.
 
-    `known_words`: lower-case words the model has seen; a short text (up to three words) none of whose
-    words it knows ("asdf", "qwertz uiop") says nothing it could tag."""
+    `known_words`: the lower-case words the model can tag by (`KnownWords`); a short text (up to three
+    words) none of whose words it knows ("asdf", "qwertz uiop") says nothing it could tag. Without it, no
+    text is checked for known words."""
     reason, few_words = _text_reason(text)
     if reason is None and few_words and known_words:
         if not any(w in known_words for w in _WORD.findall(text.casefold())):

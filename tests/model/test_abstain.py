@@ -78,11 +78,13 @@ def test_tagger_abstains_on_placeholders_and_keeps_its_scores(trained_model):
 
 
 @pytest.mark.parametrize(
-    "text", ["Sprachkurse", "Mietwohnungen", "Weltfrauentag", "Keine Beanstandungen.", "Danke!"]
+    "text",
+    ["Sprachkurse", "Mietwohnungen", "Weltfrauentag", "Keine Beanstandungen.", "Danke!", "Volunteers!"],
 )
 def test_one_word_the_model_knows_inflected_or_a_german_word_is_a_statement(trained_model, text):
     """A bullet "Sprachkurse" is a topic: its lemma is in the vocabulary even when this form is not, and a
-    German word no training statement had ("Weltfrauentag") is read by the character features."""
+    German word no training statement had ("Weltfrauentag") is read by the character features, and an English
+    topic word has its German word feature ("volunteers" → ehrenamtliche)."""
     model, _ = load_model(trained_model)
     [p] = model.tag([StatementInput(text, "themen")])
     assert p.abstained is None
