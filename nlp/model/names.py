@@ -29,14 +29,12 @@ PERSON = "Nnn"
 
 # Words after which capitalised words are a person's name.
 ADDRESS = frozenset({"Herr", "Herrn", "Frau"})
+# Offices named whole; `OFFICE_ENDINGS` covers the rest ("Bürgermeisterin", "Landrätin", "Schulleiterin").
 OFFICES = frozenset(
-    """Bürgermeister Bürgermeisterin Oberbürgermeister Oberbürgermeisterin OB Landrat Landrätin Pfarrer
-    Pfarrerin Pastor Pastorin Dekan Dekanin Diakon Diakonin Staatssekretär Staatssekretärin Minister
-    Ministerin Staatsminister Staatsministerin Stadträtin Gemeinderätin Kreisrätin Beigeordneter
-    Beigeordnete Ortsvorsteherin Integrationsbeauftragter Integrationsbeauftragte
-    Integrationsmanagerin Flüchtlingsbeauftragter Flüchtlingsbeauftragte Moderator
-    Moderatorin Schulleiterin Rektor Rektorin Kollege Kollegin Sozialarbeiterin
-    Abgeordneter Abgeordnete MdL MdB""".split()
+    """Bürgermeister Oberbürgermeister OB Landrat Pfarrer Pfarrerin Pastor Pastorin Dekan Dekanin Diakon
+    Diakonin Staatssekretär Staatssekretärin Minister Ministerin Staatsminister Staatsministerin
+    Beigeordneter Beigeordnete Ortsvorsteherin Integrationsbeauftragte Flüchtlingsbeauftragte Moderator
+    Moderatorin Rektor Rektorin Kollege Kollegin Abgeordneter Abgeordnete MdL MdB""".split()
 )
 # Offices by their ending ("Jugendreferent", "Integrationsmanagerin"), in forms that are singular only:
 # "die Sozialarbeiter Familien …" may be a plural before two nouns, "die Sozialarbeiterin" is one person.
@@ -123,10 +121,11 @@ def _name_length(words: list[str], start: int, after_office: bool) -> int:
 
 @functools.cache
 def _triggers() -> frozenset[str]:
-    """The capitalised words without one of which a text has nothing to mask."""
+    """The capitalised words a place or a form of address starts with; with the offices (`_is_office`),
+    the words without one of which a text has nothing to mask."""
     one, two = places()
     heads = {name.partition("-")[0] for name in one}  # "Castrop" of "Castrop-Rauxel"
-    return one | heads | ADDRESS | OFFICES | {first for first, _ in two}
+    return one | heads | ADDRESS | {first for first, _ in two}
 
 
 def _is_office(word: str) -> bool:
